@@ -1,0 +1,54 @@
+"""The ingest API: the HTTP edge. It only writes objects and job rows, and reads results back."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from ingest_api.routes import records, uploads
+from invoice_processor.queue import JobQueue
+from invoice_processor.storage import ObjectStore
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(sessions: sessionmaker, store: ObjectStore) -> FastAPI:
+    app = FastAPI(
+        title="Invoice Processor",
+        description="Turns invoice PDFs into validated data. Upload PDFs or ZIPs; runners process them.",
+        version="0.1.0",
+    )
+    app.state.sessions = sessions
+    app.state.queue = JobQueue(sessions)
+    app.state.store = store
+    app.include_router(uploads.router, prefix=API_PREFIX)
+    app.include_router(records.router, prefix=API_PREFIX)
+
+    @app.get("/health", tags=["health"])
+    async def health(request: Request):
+        """200 when the database and the object store answer, 503 otherwise."""
+        checks = await asyncio.to_thread(_check_dependencies, request.app)
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503)
+
+    return app
+
+
+def _check_dependencies(app: FastAPI) -> dict[str, str]:
+    checks = {}
+    try:
+        with app.state.sessions() as session:
+            session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as e:
+        checks["database"] = f"error: {e}"
+    try:
+        app.state.store.check()
+        checks["storage"] = "ok"
+    except Exception as e:
+        checks["storage"] = f"error: {e}"
+    return checks

@@ -1,0 +1,125 @@
+"""Response shapes. BatchProcessingResponse is the original batch upload guide's, with additions only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+# Amounts go out as JSON numbers (the shortest form that reads back exactly), not strings.
+Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class FileResult(BaseModel):
+    filename: str
+    job_id: uuid.UUID
+    success: bool
+    document_type: str | None = None
+    invoice_id: int | None = None
+    document_id: int | None = None
+    error: str | None = None
+    processing_time: float | None = None
+
+
+class JobSummary(BaseModel):
+    job_id: uuid.UUID
+    filename: str
+    state: str
+
+
+class BatchProcessingResponse(BaseModel):
+    batch_id: uuid.UUID
+    status: str
+    total_files: int
+    successful: int
+    failed: int
+    processing_time_seconds: float
+    results: list[FileResult]
+    """Finished files, in upload order."""
+    jobs: list[JobSummary]
+    """Every file of the batch with its job state, finished or not."""
+
+
+class JobPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    batch_id: uuid.UUID
+    filename: str
+    object_key: str
+    state: str
+    attempts: int
+    runner_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    processing_time: float | None
+    error: str | None
+    document_type: str | None
+    invoice_id: int | None
+    document_id: int | None
+    timings: dict | None
+
+
+class InvoiceLinePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    designation: str
+    quantity: Number | None
+    unit: str | None
+    unit_price: Number | None
+    total_ht: Number | None
+    vat_rate: Number | None
+
+
+class InvoicePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    provider: str | None
+    provider_vat_id: str | None
+    customer: str | None
+    invoice_number: str | None
+    date: date | None
+    due_date: date | None
+    currency: str | None
+    total_without_vat: Number | None
+    total_vat: Number | None
+    total_with_vat: Number | None
+    lines: list[InvoiceLinePublic]
+    validation: dict | None
+    confidence_score: float | None
+    extraction_source: str | None
+    original_filename: str | None
+    page_count: int | None
+    batch_id: uuid.UUID | None
+    job_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvoicesPublic(BaseModel):
+    data: list[InvoicePublic]
+    count: int
+
+
+class OtherDocumentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    provider: str | None
+    raw_text: str | None
+    original_filename: str | None
+    page_count: int | None
+    batch_id: uuid.UUID | None
+    job_id: uuid.UUID | None
+    created_at: datetime
+
+
+class OtherDocumentsPublic(BaseModel):
+    data: list[OtherDocumentPublic]
+    count: int

@@ -1,0 +1,196 @@
+"""The `invoice-processor` command: serve, api, runner, migrate, submit."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from invoice_processor.settings import Settings
+
+log = logging.getLogger("invoice_processor")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "threads", None):
+        overrides["runner_threads"] = args.threads
+    return Settings(**overrides)
+
+
+def _require_database_url(settings: Settings) -> str:
+    if not settings.database_url:
+        sys.exit("DATABASE_URL is not set. Set it to your PostgreSQL, e.g. postgresql://user:password@host:5432/db")
+    return settings.database_url
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so that every `finally` runs (stopping the embedded database).
+    uvicorn replaces this handler while it serves and raises SIGTERM again after its own shutdown."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _make_runner(settings: Settings, url: str, sessions, store):
+    from invoice_processor.queue import JobQueue
+    from job_runner.runner import Runner
+
+    return Runner(
+        JobQueue(sessions),
+        store,
+        database_url=url,
+        threads=settings.runner_threads,
+        ocr_languages=settings.ocr_languages,
+        ocr_dpi=settings.ocr_dpi,
+        poll_interval_s=settings.poll_interval_s,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from ingest_api.app import create_app
+    from invoice_processor import migrations
+    from invoice_processor.db import make_engine, make_sessionmaker
+    from invoice_processor.embedded import EmbeddedPostgres
+    from invoice_processor.storage import make_store
+
+    _exit_on_sigterm()
+    settings = _settings(args)
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    embedded = None
+    engine = None
+    runner = None
+    runner_thread = None
+    try:
+        url = settings.database_url
+        if not url:
+            embedded = EmbeddedPostgres(data_dir / "postgres")
+            url = embedded.start()
+        migrations.upgrade(url)
+        engine = make_engine(url, pool_size=settings.runner_threads + 4)
+        sessions = make_sessionmaker(engine)
+        store = make_store(settings.model_copy(update={"data_dir": data_dir}))
+        runner = _make_runner(settings, url, sessions, store)
+        runner_thread = threading.Thread(target=runner.run, name="runner", daemon=True)
+        runner_thread.start()
+        app = create_app(sessions, store)
+        log.info("serving on http://%s:%d (data in %s)", args.host, args.port, data_dir)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if runner is not None:
+            runner.stop()
+            runner_thread.join(runner.shutdown_grace_s + 5)
+        if engine is not None:
+            engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+        log.info("stopped")
+
+
+def cmd_api(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from ingest_api.app import create_app
+    from invoice_processor.db import make_engine, make_sessionmaker
+    from invoice_processor.storage import make_store
+
+    settings = _settings(args)
+    engine = make_engine(_require_database_url(settings))
+    app = create_app(make_sessionmaker(engine), make_store(settings))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+def cmd_runner(args: argparse.Namespace) -> None:
+    from invoice_processor.db import make_engine, make_sessionmaker
+    from invoice_processor.storage import make_store
+
+    _exit_on_sigterm()
+    settings = _settings(args)
+    url = _require_database_url(settings)
+    engine = make_engine(url, pool_size=settings.runner_threads + 2)
+    runner = _make_runner(settings, url, make_sessionmaker(engine), make_store(settings))
+    # The loop runs in a thread so that the main thread stays free to receive signals.
+    thread = threading.Thread(target=runner.run, kwargs={"burst": args.burst}, name="runner")
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        log.info("runner %s stopping", runner.runner_id)
+        runner.stop()
+        thread.join()
+    finally:
+        engine.dispose()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from invoice_processor import migrations
+
+    migrations.upgrade(_require_database_url(_settings(args)))
+
+
+def cmd_submit(args: argparse.Namespace) -> None:
+    from invoice_processor.submit import submit
+
+    sys.exit(submit(args.paths, api_url=args.url, max_workers=args.max_workers, as_json=args.json))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="invoice-processor", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_server_options(p):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+
+    serve = commands.add_parser("serve", help="the whole service on one machine (embedded defaults)")
+    with_server_options(serve)
+    serve.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".invoice-processor"))
+    serve.add_argument("--threads", type=int, help="runner threads (default: RUNNER_THREADS or 2)")
+    serve.set_defaults(func=cmd_serve)
+
+    api = commands.add_parser("api", help="the ingest API alone (needs DATABASE_URL)")
+    with_server_options(api)
+    api.set_defaults(func=cmd_api)
+
+    runner = commands.add_parser("runner", help="a job runner (needs DATABASE_URL)")
+    runner.add_argument("--threads", type=int, help="runner threads (default: RUNNER_THREADS or 2)")
+    runner.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    runner.set_defaults(func=cmd_runner)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema (needs DATABASE_URL)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    submit = commands.add_parser("submit", help="send PDFs, folders or ZIPs to a running API")
+    submit.add_argument("paths", nargs="+", type=Path)
+    submit.add_argument("--url", default=os.environ.get("INVOICE_PROCESSOR_URL", "http://127.0.0.1:8000"))
+    submit.add_argument("--max-workers", type=int, default=4)
+    submit.add_argument("--json", action="store_true", help="print the BatchProcessingResponse as JSON")
+    submit.set_defaults(func=cmd_submit)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

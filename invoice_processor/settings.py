@@ -1,0 +1,39 @@
+"""Settings, read once from the environment. The names are the public contract (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: `serve` starts an embedded PostgreSQL under DATA_DIR.",
+    )
+    s3_endpoint_url: str | None = Field(default=None, description="S3 API endpoint (MinIO, AWS, ...).")
+    s3_bucket: str | None = Field(default=None, description="Bucket for uploaded files. Unset: a folder.")
+    s3_region: str = "us-east-1"
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    data_dir: Path = Path(".invoice-processor")
+    runner_threads: int = Field(default=2, ge=1, le=256, description="Threads of one runner's pool.")
+    ocr_languages: str = "fra+eng"
+    ocr_dpi: int = 300
+    poll_interval_s: float = Field(
+        default=2.0, description="Runner polling fallback when no notification arrives."
+    )
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.s3_bucket)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

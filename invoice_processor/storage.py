@@ -1,0 +1,182 @@
+"""Object storage for uploaded files: any S3-compatible store (MinIO, AWS S3) or a local folder.
+
+Both stores stream: a file goes in and comes out in chunks, never whole in memory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterator, Protocol
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
+
+from invoice_processor.settings import Settings
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class ObjectNotFound(Exception):
+    """The object is not in storage (deleted, or never written)."""
+
+
+class UnsafeKey(ValueError):
+    """An object key that would leave its prefix (an absolute path or a '..' part)."""
+
+
+def safe_key(*parts: str) -> str:
+    """Joins key parts with '/', refusing any part that climbs out ('..', absolute paths)."""
+    pieces: list[str] = []
+    for part in parts:
+        for piece in part.replace("\\", "/").split("/"):
+            if piece in ("", "."):
+                continue
+            if piece == "..":
+                raise UnsafeKey(f"unsafe path {part!r}")
+            pieces.append(piece)
+    if not pieces:
+        raise UnsafeKey("empty key")
+    return "/".join(pieces)
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, stream: BinaryIO) -> int:
+        """Streams `stream` to `key`; returns the number of bytes written."""
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """Yields a local file path holding the object, for readers that need a file."""
+
+    def delete(self, key: str) -> None: ...
+
+    def check(self) -> None:
+        """Raises if the store cannot be reached (used by /health)."""
+
+
+class _CountingReader:
+    """Wraps a stream to count the bytes read from it."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+
+class FolderStore:
+    """Objects as files under a root folder: the embedded default."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / safe_key(key)).resolve()
+        if not path.is_relative_to(self.root):
+            raise UnsafeKey(f"unsafe key {key!r}")
+        return path
+
+    def put(self, key: str, stream: BinaryIO) -> int:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(stream, out, CHUNK_BYTES)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path.stat().st_size
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        path = self._path(key)
+        if not path.exists():
+            raise ObjectNotFound(f"object {key!r} is not in storage")
+        yield path
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def check(self) -> None:
+        if not os.access(self.root, os.W_OK):
+            raise OSError(f"storage folder {self.root} is not writable")
+
+
+class S3Store:
+    """Objects in an S3-compatible bucket, through boto3."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+    ):
+        self.bucket = bucket
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=BotoConfig(
+                retries={"max_attempts": 5, "mode": "standard"},
+                # MinIO and most self-hosted stores want path-style addressing.
+                s3={"addressing_style": "path"} if endpoint_url else None,
+                max_pool_connections=32,
+            ),
+        )
+
+    def ensure_bucket(self) -> None:
+        """Creates the bucket if it does not exist (convenient for MinIO and tests)."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            self.client.create_bucket(Bucket=self.bucket)
+
+    def put(self, key: str, stream: BinaryIO) -> int:
+        reader = _CountingReader(stream)
+        # upload_fileobj reads in parts (multipart above 8 MiB): the file is never whole in memory.
+        self.client.upload_fileobj(reader, self.bucket, safe_key(key))
+        return reader.count
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="invoice-") as tmp:
+            path = Path(tmp) / "document.pdf"
+            try:
+                self.client.download_file(self.bucket, safe_key(key), str(path))
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    raise ObjectNotFound(f"object {key!r} is not in bucket {self.bucket}") from e
+                raise
+            yield path
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=safe_key(key))
+
+    def check(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
+
+def make_store(settings: Settings) -> ObjectStore:
+    if settings.uses_s3:
+        return S3Store(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.aws_access_key_id,
+            secret_access_key=settings.aws_secret_access_key,
+        )
+    return FolderStore(Path(settings.data_dir) / "objects")

@@ -1,0 +1,86 @@
+"""What the document pipeline hands back to the runner, and the errors it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class DocumentError(Exception):
+    """The document cannot be processed. The message is shown to the person who sent it."""
+
+
+class NotAPdf(DocumentError):
+    """The file is not a PDF."""
+
+
+class CorruptPdf(DocumentError):
+    """The PDF is damaged and cannot be read."""
+
+
+class EncryptedPdf(DocumentError):
+    """The PDF is password-protected."""
+
+
+class EmptyPdf(DocumentError):
+    """The PDF has no pages or no readable text."""
+
+
+class OcrFailed(DocumentError):
+    """Tesseract failed on a page."""
+
+
+@dataclass
+class LineItem:
+    designation: str
+    quantity: Decimal | None = None
+    unit: str | None = None
+    unit_price: Decimal | None = None
+    total_ht: Decimal | None = None
+    """Line total without VAT."""
+    vat_rate: Decimal | None = None
+    """Percent, e.g. Decimal('20')."""
+
+
+@dataclass
+class InvoiceFields:
+    provider: str | None = None
+    provider_vat_id: str | None = None
+    customer: str | None = None
+    invoice_number: str | None = None
+    date: date | None = None
+    due_date: date | None = None
+    currency: str | None = None
+    """ISO 4217."""
+    total_without_vat: Decimal | None = None
+    total_vat: Decimal | None = None
+    total_with_vat: Decimal | None = None
+    lines: list[LineItem] = field(default_factory=list)
+    validation: dict = field(default_factory=dict)
+    """At least {'overall_valid': bool, 'vat': {'is_valid': bool|None, 'difference': str|None}}."""
+    confidence_score: float = 0.0
+    """0..1."""
+    source: str = "text"
+    """Where the fields came from: 'text' (text layer/OCR) or 'xml' (embedded e-invoice)."""
+    type_code: str | None = None
+    """UNTDID 1001 document type of an e-invoice (380 invoice, 381 credit note, ...); None from text."""
+
+
+@dataclass
+class DocumentResult:
+    page_count: int
+    text: str
+    """The document's text, pages separated by form feeds."""
+    document_type: str
+    """'invoice' or 'other'."""
+    invoice: InvoiceFields | None
+    """Set when document_type is 'invoice'."""
+    provider: str | None = None
+    """For other documents: the sender, if detectable."""
+    ocr_pages: list[int] = field(default_factory=list)
+    """0-based indexes of the pages read by OCR."""
+    skipped_pages: list[int] = field(default_factory=list)
+    """0-based indexes of pages whose OCR timed out; their text is empty."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage, e.g. {'read': 0.01, 'ocr': 2.3, 'classify': 0.0, 'extract': 0.01}."""
