@@ -19,7 +19,7 @@ SELECT count(*) FROM jobs WHERE batch_id = :batch_id AND state = 'running';
 -- Claims up to :limit queued jobs of one batch for a runner, in upload order. Returns the claimed jobs.
 UPDATE jobs
 SET state = 'running', attempts = attempts + 1, runner_id = :runner_id,
-    started_at = now(), finished_at = NULL, error = NULL
+    started_at = clock_timestamp(), finished_at = NULL, error = NULL
 WHERE id IN (
     SELECT id FROM jobs
     WHERE batch_id = :batch_id AND state = 'queued'
@@ -37,7 +37,7 @@ UPDATE batches SET status = 'running' WHERE id = :batch_id AND status = 'queued'
 -- Writes a job's final state. Only the runner that holds the job can finish it; returns the
 -- batch id, or nothing if the job is no longer this runner's (given back or finished already).
 UPDATE jobs
-SET state = :state, finished_at = now(), processing_time = :processing_time, error = :error,
+SET state = :state, finished_at = clock_timestamp(), processing_time = :processing_time, error = :error,
     document_type = :document_type, invoice_id = :invoice_id, document_id = :document_id,
     timings = CAST(:timings AS jsonb)
 WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id

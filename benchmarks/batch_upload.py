@@ -1,0 +1,128 @@
+"""End-to-end batch figures: 10 born-digital and 10 scanned one-page invoices through `batch-upload`
+on a fresh `invoice-processor serve`, and, side by side in the same run, bare Tesseract on the same
+scanned pages two at a time (the floor any OCR service has to pay).
+
+    .venv/bin/python benchmarks/batch_upload.py [--files 10] [--max-workers 4] [--threads 2]
+
+Prints wall time per batch, the per-file processing times the API reports, and the ratios."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests import pdf_factory  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+
+CLI = str(Path(sys.executable).with_name("invoice-processor"))
+
+
+def make_files(folder: Path, count: int, scanned: bool) -> list[Path]:
+    make = pdf_factory.make_scanned_invoice if scanned else pdf_factory.make_text_invoice
+    paths = []
+    for i in range(count):
+        path = folder / f"{'scan' if scanned else 'text'}-{i:02d}.pdf"
+        make(path, invoice_number=f"B-{i:04d}")
+        paths.append(path)
+    return paths
+
+
+def upload(url: str, paths: list[Path], max_workers: int) -> tuple[float, dict]:
+    files = [("files", (p.name, p.open("rb"), "application/pdf")) for p in paths]
+    started = time.perf_counter()
+    response = requests.post(f"{url}/api/v1/invoices/batch-upload", files=files, params={"max_workers": max_workers})
+    elapsed = time.perf_counter() - started
+    for _, (_, f, _) in files:
+        f.close()
+    response.raise_for_status()
+    return elapsed, response.json()
+
+
+def bare_tesseract(paths: list[Path], workdir: Path, languages: str) -> float:
+    """Render each page at 300 DPI to PNG, then `tesseract --dpi 300`, two pages at a time."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(path: Path) -> None:
+        png = workdir / f"{path.stem}.png"
+        pdf = pdfium.PdfDocument(path)
+        pdf[0].render(scale=300 / 72).to_pil().save(png, dpi=(300, 300))
+        pdf.close()
+        subprocess.run(["tesseract", str(png), "stdout", "--dpi", "300", "-l", languages],
+                       env=env, check=True, capture_output=True)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, paths))
+    return time.perf_counter() - started
+
+
+def wait_healthy(url: str, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit("serve exited early")
+        try:
+            if requests.get(f"{url}/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("serve did not become healthy")
+
+
+def describe(name: str, elapsed: float, body: dict) -> None:
+    times = [r["processing_time"] for r in body["results"]]
+    print(f"{name}: {body['total_files']} files, {body['successful']} ok, {body['failed']} failed; "
+          f"end to end {elapsed:.2f} s ({elapsed / body['total_files']:.2f} s/file); per file "
+          f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--max-workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="RUNNER_THREADS of the served runner")
+    args = parser.parse_args()
+    languages = os.environ.get("OCR_LANGUAGES", "fra+eng")
+
+    with tempfile.TemporaryDirectory(prefix="ip-bench-") as tmp:
+        folder = Path(tmp)
+        text_files = make_files(folder, args.files, scanned=False)
+        scanned_files = make_files(folder, args.files, scanned=True)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_BUCKET")}
+        env["RUNNER_THREADS"] = str(args.threads)
+        serve = subprocess.Popen([CLI, "serve", "--port", str(port), "--data-dir", str(folder / "data")],
+                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_healthy(url, serve)
+            upload(url, text_files[:1], args.max_workers)  # warm-up: imports, first connections
+            print(f"{os.cpu_count()} CPUs, RUNNER_THREADS={args.threads}, max_workers={args.max_workers}, "
+                  f"OCR_LANGUAGES={languages}")
+            text_s, text_body = upload(url, text_files, args.max_workers)
+            describe("born-digital batch", text_s, text_body)
+            scan_s, scan_body = upload(url, scanned_files, args.max_workers)
+            describe("scanned batch     ", scan_s, scan_body)
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(60)
+        bare_s = bare_tesseract(scanned_files, folder, languages)
+        print(f"bare Tesseract, same {args.files} scanned pages, 2 at a time: {bare_s:.2f} s")
+        print(f"ratio scanned batch / bare Tesseract: {scan_s / bare_s:.2f}")
+        print(f"ratio scanned / born-digital batch: {scan_s / text_s:.1f}")
+
+
+if __name__ == "__main__":
+    main()

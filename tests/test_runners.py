@@ -1,0 +1,106 @@
+"""Two `invoice-processor runner` processes share one 40-file batch with max_workers=3, over a real
+PostgreSQL and moto's S3 over HTTP. The job table proves each job ran once and never more than 3 at once."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ingest_api.app import create_app
+from invoice_processor.db import Batch, Invoice, Job
+from tests import pdf_factory
+
+CLI = str(Path(sys.executable).with_name("invoice-processor"))
+FILES = 40
+MAX_WORKERS = 3
+
+
+def max_overlap(intervals: list[tuple]) -> int:
+    """The largest number of [start, end] intervals that hold at one instant."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
+                    key=lambda e: (e[0], e[1]))  # an end sorts before a start at the same instant
+    current = peak = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def test_max_overlap_counts_simultaneous_intervals():
+    assert max_overlap([(0, 2), (1, 3), (2, 4)]) == 2
+    assert max_overlap([(0, 5), (1, 2), (1, 3), (4, 6)]) == 3
+
+
+def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, database_url, sessions, s3_store, s3_endpoint):
+    pdf_factory.make_text_invoice(tmp_path / "invoice.pdf")
+    data = (tmp_path / "invoice.pdf").read_bytes()
+    with TestClient(create_app(sessions, s3_store)) as api:
+        response = api.post(
+            "/api/v1/invoices/batch-upload",
+            params={"max_workers": MAX_WORKERS, "wait": "false"},
+            files=[("files", (f"invoice-{i:02d}.pdf", io.BytesIO(data), "application/pdf")) for i in range(FILES)],
+        )
+    assert response.status_code == 202, response.text
+    batch_id = uuid.UUID(response.json()["batch_id"])
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "S3_BUCKET": s3_store.bucket,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "RUNNER_THREADS": "3",  # either runner alone could exceed the batch's cap
+        "POLL_INTERVAL_S": "5",  # well above a job's time: the runners must wake on NOTIFY
+    }
+    logs = [(tmp_path / f"runner-{i}.log").open("wb") for i in range(2)]
+    runners = [subprocess.Popen([CLI, "runner"], env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            with sessions() as session:
+                if session.get(Batch, batch_id).status == "completed":
+                    break
+            assert all(r.poll() is None for r in runners)
+            time.sleep(0.25)
+    finally:
+        for r in runners:
+            r.send_signal(signal.SIGTERM)
+        codes = [r.wait(60) for r in runners]
+        for log in logs:
+            log.close()
+    output = "\n".join((tmp_path / f"runner-{i}.log").read_text() for i in range(2))
+    assert codes == [0, 0], output
+
+    with sessions() as session:
+        batch = session.get(Batch, batch_id)
+        jobs = session.scalars(select(Job).where(Job.batch_id == batch_id)).all()
+        invoices_per_job = session.execute(
+            select(Invoice.job_id).where(Invoice.batch_id == batch_id)
+        ).scalars().all()
+    assert batch.status == "completed", output
+    assert len(jobs) == FILES
+    assert {job.state for job in jobs} == {"succeeded"}
+    assert all(job.attempts == 1 for job in jobs)
+    assert sorted(invoices_per_job) == sorted(job.id for job in jobs)  # one result per job, none twice
+    assert len({job.runner_id for job in jobs}) == 2, "both runners should have taken jobs"
+    peak = max_overlap([(job.started_at, job.finished_at) for job in jobs])
+    assert 2 <= peak <= MAX_WORKERS
+    # Jobs that waited for a free slot were claimed on the NOTIFY of the job that freed it, not on the
+    # 5 s poll: the median wait after the previous finish is far below the poll interval.
+    finishes = sorted(job.finished_at for job in jobs)
+    waits = sorted(
+        (job.started_at - max(f for f in finishes if f <= job.started_at)).total_seconds()
+        for job in jobs
+        if any(f <= job.started_at for f in finishes)
+    )
+    assert waits and waits[len(waits) // 2] < 2.5, waits
