@@ -130,6 +130,13 @@ def test_serve_runs_the_batch_guide_and_stops_cleanly(workdir, database_watch):
                 done = subprocess.run(_on_port(command, port), shell=True, cwd=workdir, capture_output=True,
                                       text=True, timeout=120)
                 assert done.returncode == 0 and '"successful":2' in done.stdout, done.stdout + done.stderr
+        submitted = subprocess.run(
+            [CLI, "submit", "invoice1.pdf", "invoices.zip", "--url", service.url],
+            cwd=workdir, capture_output=True, text=True, timeout=120,
+        )
+        assert submitted.returncode == 0, submitted.stderr
+        assert submitted.stdout.count(": 1 ok, 0 failed") == 1 and submitted.stdout.count(": 2 ok, 0 failed") == 1
+        assert "ok      2024/q2/invoice2.pdf: invoice" in submitted.stdout
         batches = requests.get(f"{service.url}/api/v1/invoices", timeout=5).json()
         assert batches["count"] >= 4
         first_batch = batches["data"][-1]["batch_id"]

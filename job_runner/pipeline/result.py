@@ -57,6 +57,8 @@ class InvoiceFields:
     total_vat: Decimal | None = None
     total_with_vat: Decimal | None = None
     lines: list[LineItem] = field(default_factory=list)
+    lines_total: Decimal | None = None
+    """Sum of the line totals as the document states it (CII LineTotalAmount), when it does."""
     validation: dict = field(default_factory=dict)
     """At least {'overall_valid': bool, 'vat': {'is_valid': bool|None, 'difference': str|None}}."""
     confidence_score: float = 0.0
