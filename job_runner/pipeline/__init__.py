@@ -1,0 +1,118 @@
+"""The document pipeline: a PDF in, its text, type and invoice fields out.
+
+Stages, in order: read the text layer (pdf_text), OCR pages without one (ocr), read an
+embedded e-invoice (einvoice), classify (classify), extract fields (extract), check VAT (vat).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .classify import classify_document
+from .einvoice import find_einvoice_xml, parse_cii
+from .extract import extract_invoice, rate_confidence
+from .label_values import label_lines
+from .labels import FIELD_LABELS
+from .ocr import OCR_PAGE_TIMEOUT_S, ocr_pages
+from .parties import find_provider
+from .pdf_text import MIN_TEXT_CHARS, PdfFile
+from .result import (
+    CorruptPdf,
+    DocumentError,
+    DocumentResult,
+    EmptyPdf,
+    EncryptedPdf,
+    InvoiceFields,
+    LineItem,
+    NotAPdf,
+    OcrFailed,
+)
+from .vat import check_vat
+
+__all__ = [
+    "process_document",
+    "DocumentResult",
+    "InvoiceFields",
+    "LineItem",
+    "DocumentError",
+    "NotAPdf",
+    "CorruptPdf",
+    "EncryptedPdf",
+    "EmptyPdf",
+    "OcrFailed",
+]
+
+
+def process_document(
+    path: Path,
+    *,
+    ocr_languages: str = "fra+eng",
+    dpi: int = 300,
+    use_embedded_xml: bool = True,
+    ocr_timeout_s: float = OCR_PAGE_TIMEOUT_S,
+) -> DocumentResult:
+    """Read the PDF at path and return its text, type and, for an invoice, its fields.
+
+    The fields come from the embedded Factur-X/ZUGFeRD XML when there is one and
+    use_embedded_xml is set (source='xml'), else from the text (source='text').
+    Raises NotAPdf, CorruptPdf, EncryptedPdf, EmptyPdf (no pages, or no text even after
+    OCR) or OcrFailed; their messages are meant for the person who sent the file.
+    """
+    timings: dict[str, float] = {}
+    with _timed(timings, "read"):
+        pdf = PdfFile.open(Path(path))
+    with pdf:
+        with _timed(timings, "read"):
+            pages = pdf.read_text_layer()
+        with _timed(timings, "ocr"):
+            scanned = [page.index for page in pages if page.printable_char_count() < MIN_TEXT_CHARS]
+            ocr = ocr_pages(pdf, scanned, languages=ocr_languages, dpi=dpi, timeout_s=ocr_timeout_s)
+            pages = [ocr.pages.get(page.index, page) for page in pages]
+        with _timed(timings, "xml"):
+            einvoice = parse_cii(find_einvoice_xml(pdf.xml_attachments()) or b"") if use_embedded_xml else None
+    text = "\f".join(page.text for page in pages)
+    if not text.strip() and einvoice is None and not ocr.skipped:
+        raise EmptyPdf(
+            "This PDF has no readable text: its pages are blank or the scan is unreadable. Send a clearer copy."
+        )
+
+    with _timed(timings, "classify"):
+        document_type = classify_document(text, einvoice)
+    with _timed(timings, "extract"):
+        fields = None
+        if document_type == "invoice":
+            fields = einvoice or extract_invoice(pages)
+    with _timed(timings, "validate"):
+        if fields is not None:
+            fields.validation = check_vat(fields)
+            fields.confidence_score = rate_confidence(fields)
+
+    return DocumentResult(
+        page_count=len(pages),
+        text=text,
+        document_type=document_type,
+        invoice=fields,
+        provider=fields.provider if fields else _sender(pages),
+        ocr_pages=sorted(ocr.pages),
+        skipped_pages=ocr.skipped,
+        timings=timings,
+    )
+
+
+def _sender(pages) -> str | None:
+    """For a document that is not an invoice: the company it comes from, if one is named."""
+    lines = [line for page in pages for line in page.lines]
+    return find_provider(lines, label_lines(lines, FIELD_LABELS), customer=None)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the seconds spent in the block to timings[stage]."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - start, 4)

@@ -1,0 +1,347 @@
+"""Test PDFs made on the fly: born-digital and scanned invoices, a letter, broken files.
+
+Each invoice maker returns an InvoiceSpec holding what was printed, so a test can compare
+the pipeline's output with it field by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageFilter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+CENT = Decimal("0.01")
+SCAN_DPI = 300
+
+_MONTHS_EN = "January February March April May June July August September October November December".split()
+_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+@dataclass
+class InvoiceLine:
+    designation: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal = Decimal("20")
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(CENT, ROUND_HALF_UP)
+
+
+def _default_lines() -> list[InvoiceLine]:
+    return [
+        InvoiceLine("Website redesign", Decimal("1"), Decimal("1850.00")),
+        InvoiceLine("Hosting (12 months)", Decimal("12"), Decimal("24.90")),
+        InvoiceLine("Training session", Decimal("2"), Decimal("375.50")),
+    ]
+
+
+@dataclass
+class InvoiceSpec:
+    """What an invoice PDF made here says; the totals are computed from the lines."""
+
+    seller: str = "Atelier Dupont SARL"
+    seller_vat_id: str = "FR32123456789"
+    seller_address: tuple[str, ...] = ("12 rue des Lilas", "75011 Paris, France")
+    customer: str = "Northwind Traders Ltd"
+    customer_address: tuple[str, ...] = ("221 Baker Street", "London NW1 6XE")
+    invoice_number: str = "INV-2024-0042"
+    date: dt.date = dt.date(2024, 3, 15)
+    due_date: dt.date = dt.date(2024, 4, 14)
+    currency: str = "EUR"
+    language: str = "en"
+    lines: list[InvoiceLine] = field(default_factory=_default_lines)
+
+    @property
+    def total_without_vat(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0"))
+
+    @property
+    def total_vat(self) -> Decimal:
+        vat = sum((line.total * line.vat_rate / 100 for line in self.lines), Decimal("0"))
+        return vat.quantize(CENT, ROUND_HALF_UP)
+
+    @property
+    def total_with_vat(self) -> Decimal:
+        return self.total_without_vat + self.total_vat
+
+
+def make_text_invoice(path: Path, **fields) -> InvoiceSpec:
+    """A born-digital one-page invoice (reportlab), in English or French (language='fr').
+
+    Any InvoiceSpec field may be given; returns the spec that was printed.
+    """
+    spec = InvoiceSpec(**fields)
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _draw_invoice(c, spec)
+    c.showPage()
+    c.save()
+    return spec
+
+
+def make_scanned_invoice(
+    path: Path,
+    *,
+    rotation_deg: float = 0.4,
+    noise: float = 12.0,
+    seed: int = 7,
+    with_letter_page: bool = False,
+    **fields,
+) -> InvoiceSpec:
+    """The invoice of make_text_invoice as a 300 DPI scan: rendered, slightly rotated,
+    speckled, and saved as an image-only PDF (no text layer). with_letter_page adds a
+    scanned second page holding the letter of make_letter."""
+    spec = InvoiceSpec(**fields)
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4)
+    _draw_invoice(c, spec)
+    c.showPage()
+    if with_letter_page:
+        _draw_letter(c)
+        c.showPage()
+    c.save()
+    images = [
+        _speckle(
+            image.rotate(rotation_deg, resample=Image.BICUBIC, expand=False, fillcolor=255), noise, seed + i
+        ).filter(ImageFilter.GaussianBlur(0.6))
+        for i, image in enumerate(_rasterise(buffer.getvalue()))
+    ]
+    images[0].save(path, "PDF", resolution=SCAN_DPI, save_all=True, append_images=images[1:])
+    return spec
+
+
+def _rasterise(pdf_bytes: bytes) -> list[Image.Image]:
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        images = []
+        for page in pdf:
+            images.append(page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil().convert("L"))
+            page.close()
+        return images
+    finally:
+        pdf.close()
+
+
+def make_letter(path: Path) -> None:
+    """A business letter: not an invoice, though it mentions one."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _draw_letter(c)
+    c.showPage()
+    c.save()
+
+
+def _draw_letter(c: canvas.Canvas) -> None:
+    width, height = A4
+    y = height - 60
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(50, y, "Harbour Lights Consulting Ltd")
+    c.setFont("Helvetica", 10)
+    for text in ("4 Quay Street", "Bristol BS1 4DB", "United Kingdom"):
+        y -= 14
+        c.drawString(50, y, text)
+    y -= 40
+    c.drawString(350, y, "Bristol, 2 May 2024")
+    y -= 40
+    paragraphs = [
+        "Dear Ms Laurent,",
+        "",
+        "Thank you for meeting our team last week. As discussed, we would be glad to help you",
+        "plan the move of your offices to the new building in September.",
+        "We will send you a detailed proposal next week; an invoice will only follow once the work",
+        "has been agreed. Please do not hesitate to contact me with any question.",
+        "",
+        "Kind regards,",
+        "",
+        "Oliver Grant",
+        "Managing Director",
+    ]
+    for text in paragraphs:
+        c.drawString(50, y, text)
+        y -= 16
+
+
+def make_blank_pdf(path: Path) -> None:
+    """One white page: no text layer, and nothing for OCR to read."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.showPage()
+    c.save()
+
+
+def make_encrypted_pdf(path: Path, password: str = "s3cret") -> None:
+    """An invoice that opens only with a password."""
+    c = canvas.Canvas(str(path), pagesize=A4, encrypt=password)
+    _draw_invoice(c, InvoiceSpec())
+    c.showPage()
+    c.save()
+
+
+def make_corrupt_pdf(path: Path) -> None:
+    """A file with a PDF header and no PDF after it: a damaged download."""
+    rng = random.Random(3)
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(rng.randrange(256) for _ in range(2000)))
+
+
+def make_empty_pdf(path: Path) -> None:
+    """A well-formed PDF whose page tree has no pages."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def format_amount(value: Decimal, language: str) -> str:
+    """1234.5 as '1,234.50' (en) or '1 234,50' (fr)."""
+    text = f"{value:,.2f}"
+    if language == "fr":
+        text = text.replace(",", " ").replace(".", ",")
+    return text
+
+
+def format_money(value: Decimal, currency: str, language: str) -> str:
+    symbol = _CURRENCY_SYMBOLS.get(currency, currency)
+    if language == "fr":
+        return f"{format_amount(value, language)} {symbol}"
+    return f"{symbol}{format_amount(value, language)}"
+
+
+def format_date(value: dt.date, language: str) -> str:
+    if language == "fr":
+        return value.strftime("%d/%m/%Y")
+    return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+
+
+def _draw_invoice(c: canvas.Canvas, spec: InvoiceSpec) -> None:
+    fr = spec.language == "fr"
+    t = _FR if fr else _EN
+    width, height = A4
+    left, right = 50, width - 50
+
+    y = height - 60
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(left, y, spec.seller)
+    c.setFont("Helvetica", 10)
+    for text in (*spec.seller_address, f"{t['vat_id']}: {spec.seller_vat_id}"):
+        y -= 14
+        c.drawString(left, y, text)
+
+    c.setFont("Helvetica-Bold", 20)
+    c.drawRightString(right, height - 60, t["title"])
+    c.setFont("Helvetica", 10)
+    meta = (
+        (t["number"], spec.invoice_number),
+        (t["date"], format_date(spec.date, spec.language)),
+        (t["due"], format_date(spec.due_date, spec.language)),
+    )
+    y_meta = height - 90
+    for label, value in meta:
+        c.drawString(360, y_meta, f"{label}:")
+        c.drawRightString(right, y_meta, value)
+        y_meta -= 14
+
+    y = height - 190
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(left, y, f"{t['bill_to']}:")
+    c.setFont("Helvetica", 10)
+    for text in (spec.customer, *spec.customer_address):
+        y -= 14
+        c.drawString(left, y, text)
+
+    y -= 40
+    columns = (left, 290, 405, 460, right)  # description left edge, then right edges
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(columns[0], y, t["col_description"])
+    for x, label in zip(columns[1:], (t["col_qty"], t["col_price"], t["col_vat"], t["col_total"]), strict=True):
+        c.drawRightString(x, y, label)
+    c.line(left, y - 5, right, y - 5)
+    c.setFont("Helvetica", 10)
+    for line in spec.lines:
+        y -= 20
+        c.drawString(columns[0], y, line.designation)
+        c.drawRightString(columns[1], y, f"{line.quantity.normalize():f}")
+        c.drawRightString(columns[2], y, format_amount(line.unit_price, spec.language))
+        c.drawRightString(columns[3], y, f"{line.vat_rate.normalize():f}%")
+        c.drawRightString(columns[4], y, format_amount(line.total, spec.language))
+    c.line(left, y - 8, right, y - 8)
+
+    y -= 35
+    rate = spec.lines[0].vat_rate.normalize() if spec.lines else Decimal("0")
+    totals = (
+        (t["subtotal"], spec.total_without_vat),
+        (t["vat"].format(rate=f"{rate:f}"), spec.total_vat),
+        (t["total"], spec.total_with_vat),
+    )
+    for label, value in totals:
+        c.setFont("Helvetica-Bold" if value is spec.total_with_vat else "Helvetica", 10)
+        c.drawString(360, y, label)
+        c.drawRightString(right, y, format_money(value, spec.currency, spec.language))
+        y -= 16
+
+    c.setFont("Helvetica", 8)
+    c.drawString(left, 80, t["terms"])
+    c.drawString(left, 66, t["legal"].format(seller=spec.seller))
+
+
+_EN = {
+    "title": "INVOICE",
+    "vat_id": "VAT number",
+    "number": "Invoice No",
+    "date": "Invoice date",
+    "due": "Due date",
+    "bill_to": "Bill to",
+    "col_description": "Description",
+    "col_qty": "Qty",
+    "col_price": "Unit price",
+    "col_vat": "VAT",
+    "col_total": "Amount",
+    "subtotal": "Subtotal",
+    "vat": "VAT {rate}%",
+    "total": "Total due",
+    "terms": "Payment by bank transfer within 30 days. IBAN FR76 3000 6000 0112 3456 7890 189.",
+    "legal": "{seller} - registered in Paris, RCS 123 456 789.",
+}
+_FR = {
+    "title": "FACTURE",
+    "vat_id": "N° TVA",
+    "number": "Facture n°",
+    "date": "Date de facture",
+    "due": "Date d'échéance",
+    "bill_to": "Facturé à",
+    "col_description": "Désignation",
+    "col_qty": "Qté",
+    "col_price": "Prix unitaire HT",
+    "col_vat": "TVA",
+    "col_total": "Montant HT",
+    "subtotal": "Total HT",
+    "vat": "TVA {rate} %",
+    "total": "Total TTC",
+    "terms": "Paiement par virement sous 30 jours. Pénalités de retard : trois fois le taux d'intérêt légal.",
+    "legal": "{seller} au capital de 10 000 € - RCS Paris 123 456 789.",
+}
+
+
+def _speckle(image: Image.Image, amount: float, seed: int) -> Image.Image:
+    """Scanner noise: a few dark specks and a slightly grey background."""
+    rng = random.Random(seed)
+    pixels = image.load()
+    w, h = image.size
+    for _ in range(int(w * h * amount / 1e5)):
+        x, y = rng.randrange(w), rng.randrange(h)
+        pixels[x, y] = rng.randrange(0, 120)
+    return image.point(lambda v: max(0, min(255, int(v * 0.94 + 6))))
