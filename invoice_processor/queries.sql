@@ -16,18 +16,21 @@ FOR UPDATE SKIP LOCKED;
 SELECT count(*) FROM jobs WHERE batch_id = :batch_id AND state = 'running';
 
 -- claim_batch_jobs --
--- Claims up to :limit queued jobs of one batch for a runner, in upload order. Returns the claimed jobs.
-UPDATE jobs
-SET state = 'running', attempts = attempts + 1, runner_id = :runner_id,
-    started_at = clock_timestamp(), finished_at = NULL, error = NULL
-WHERE id IN (
-    SELECT id FROM jobs
-    WHERE batch_id = :batch_id AND state = 'queued'
-    ORDER BY position
-    LIMIT :limit
-    FOR UPDATE SKIP LOCKED
+-- Claims up to :limit queued jobs of one batch for a runner. Returns the claimed jobs in upload order.
+WITH claimed AS (
+    UPDATE jobs
+    SET state = 'running', attempts = attempts + 1, runner_id = :runner_id,
+        started_at = clock_timestamp(), finished_at = NULL, error = NULL
+    WHERE id IN (
+        SELECT id FROM jobs
+        WHERE batch_id = :batch_id AND state = 'queued'
+        ORDER BY position
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, batch_id, filename, object_key, attempts, position
 )
-RETURNING id, batch_id, filename, object_key, attempts;
+SELECT id, batch_id, filename, object_key, attempts FROM claimed ORDER BY position;
 
 -- mark_batch_running --
 -- The first claim of a batch's job moves the batch from queued to running.
