@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from decimal import Decimal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -107,11 +108,14 @@ def wait_healthy(url: str, process: subprocess.Popen) -> None:
     raise SystemExit("serve did not become healthy")
 
 
-def describe(name: str, elapsed: float, body: dict) -> None:
+def describe(url: str, name: str, elapsed: float, body: dict) -> None:
     times = [r["processing_time"] for r in body["results"]]
+    first = requests.get(f"{url}/api/v1/jobs/{body['jobs'][0]['job_id']}").json()
+    wake = datetime.fromisoformat(first["started_at"]) - datetime.fromisoformat(first["created_at"])
     print(f"{name}: {body['total_files']} files, {body['successful']} ok, {body['failed']} failed; "
           f"end to end {elapsed:.2f} s ({elapsed / body['total_files']:.2f} s/file); per file "
-          f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+          f"median {statistics.median(times):.2f} s, max {max(times):.2f} s; "
+          f"first job claimed {wake.total_seconds() * 1000:.0f} ms after it was queued")
 
 
 def main() -> None:
@@ -138,9 +142,9 @@ def main() -> None:
             print(f"{os.cpu_count()} CPUs, RUNNER_THREADS={args.threads}, max_workers={args.max_workers}, "
                   f"OCR_LANGUAGES={languages}")
             text_s, text_body = upload(url, list(text_files), args.max_workers)
-            describe("born-digital batch", text_s, text_body)
+            describe(url, "born-digital batch", text_s, text_body)
             scan_s, scan_body = upload(url, list(scanned_files), args.max_workers)
-            describe("scanned batch     ", scan_s, scan_body)
+            describe(url, "scanned batch     ", scan_s, scan_body)
             for name, body, specs in (("born-digital", text_body, text_files), ("scanned", scan_body, scanned_files)):
                 right, total = fields_right(url, body, specs)
                 print(f"{name}: {right}/{total} fields exact ({', '.join(CHECKED_FIELDS)})")
