@@ -74,6 +74,13 @@ class InvoiceLinePublic(BaseModel):
     unit_price: Number | None
     total_ht: Number | None
     vat_rate: Number | None
+    provenance: dict | None = None
+
+
+class VatRatePublic(BaseModel):
+    rate: Number | None
+    base: Number | None
+    amount: Number | None
 
 
 class InvoicePublic(BaseModel):
@@ -90,6 +97,18 @@ class InvoicePublic(BaseModel):
     total_without_vat: Number | None
     total_vat: Number | None
     total_with_vat: Number | None
+    amount_due: Number | None
+    subtype: str
+    """'invoice' or 'credit_note'."""
+    customer_vat_id: str | None
+    purchase_order: str | None
+    vat_breakdown: list[VatRatePublic] | None
+    iban: str | None
+    bic: str | None
+    payment_terms: str | None
+    provenance: dict | None
+    """Field name -> {source, page, box [x0, top, x1, bottom] in PDF points, confidence}."""
+    ocr_confidence: float | None
     lines: list[InvoiceLinePublic]
     validation: dict | None
     confidence_score: float | None

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy.orm import Session
 
 from invoice_processor.db import Invoice, InvoiceLine, OtherDocument
 from invoice_processor.queue import ClaimedJob
 from job_runner.pipeline.result import DocumentResult
+
+def _number(value: Decimal | None) -> str | None:
+    """Decimals go into JSON as strings, so that no digit is lost."""
+    return str(value) if value is not None else None
+
 
 # Postgres text cannot hold NUL characters, which some PDFs' text layers contain.
 def _clean(text: str | None) -> str | None:
@@ -28,6 +35,19 @@ def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> t
             total_without_vat=fields.total_without_vat,
             total_vat=fields.total_vat,
             total_with_vat=fields.total_with_vat,
+            subtype=fields.subtype,
+            customer_vat_id=fields.customer_vat_id,
+            purchase_order=fields.purchase_order,
+            amount_due=fields.amount_due,
+            vat_breakdown=[
+                {"rate": _number(v.rate), "base": _number(v.base), "amount": _number(v.amount)}
+                for v in fields.vat_breakdown
+            ],
+            iban=fields.iban,
+            bic=fields.bic,
+            payment_terms=_clean(fields.payment_terms),
+            provenance={name: where.as_json() for name, where in fields.provenance.items()},
+            ocr_confidence=result.ocr_confidence,
             validation=fields.validation,
             confidence_score=fields.confidence_score,
             extraction_source=fields.source,
@@ -45,6 +65,7 @@ def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> t
                     unit_price=line.unit_price,
                     total_ht=line.total_ht,
                     vat_rate=line.vat_rate,
+                    provenance=line.provenance.as_json() if line.provenance else None,
                 )
                 for i, line in enumerate(fields.lines)
             ],

@@ -32,6 +32,38 @@ class OcrFailed(DocumentError):
 
 
 @dataclass
+class FieldSource:
+    """Where a value was read, so that a person can check it on the page."""
+
+    source: str
+    """'text_layer', 'ocr' or 'einvoice_xml' (later 'vlm')."""
+    page: int | None = None
+    """0-based page index; None for values from the XML."""
+    box: tuple[float, float, float, float] | None = None
+    """(x0, top, x1, bottom) in PDF points from the page's top-left corner."""
+    confidence: float = 0.0
+    """0..1: how sure the extractor is of this value."""
+
+    def as_json(self) -> dict:
+        return {
+            "source": self.source,
+            "page": self.page,
+            "box": [round(v, 2) for v in self.box] if self.box else None,
+            "confidence": round(self.confidence, 3),
+        }
+
+
+@dataclass
+class VatRate:
+    """One line of a VAT breakdown: the base taxed at a rate and the VAT on it."""
+
+    rate: Decimal | None
+    """Percent, e.g. Decimal('20')."""
+    base: Decimal | None = None
+    amount: Decimal | None = None
+
+
+@dataclass
 class LineItem:
     designation: str
     quantity: Decimal | None = None
@@ -41,6 +73,8 @@ class LineItem:
     """Line total without VAT."""
     vat_rate: Decimal | None = None
     """Percent, e.g. Decimal('20')."""
+    provenance: FieldSource | None = None
+    """Where the row was read (box around the whole row)."""
 
 
 @dataclass
@@ -67,6 +101,18 @@ class InvoiceFields:
     """Where the fields came from: 'text' (text layer/OCR) or 'xml' (embedded e-invoice)."""
     type_code: str | None = None
     """UNTDID 1001 document type of an e-invoice (380 invoice, 381 credit note, ...); None from text."""
+    subtype: str = "invoice"
+    """'invoice' or 'credit_note' (credit notes carry negative totals)."""
+    customer_vat_id: str | None = None
+    purchase_order: str | None = None
+    amount_due: Decimal | None = None
+    vat_breakdown: list[VatRate] = field(default_factory=list)
+    iban: str | None = None
+    bic: str | None = None
+    payment_terms: str | None = None
+    """The printed payment term ("30 days net"), when there is one."""
+    provenance: dict[str, FieldSource] = field(default_factory=dict)
+    """Field name -> where its value was read, for every field that has a value."""
 
 
 @dataclass
@@ -86,3 +132,5 @@ class DocumentResult:
     """0-based indexes of pages whose OCR timed out; their text is empty."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage, e.g. {'read': 0.01, 'ocr': 2.3, 'classify': 0.0, 'extract': 0.01}."""
+    ocr_confidence: float | None = None
+    """Mean Tesseract word confidence (0..100) over the OCR pages; None when no page was OCR'd."""
