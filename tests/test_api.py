@@ -55,6 +55,10 @@ def test_batch_upload_answers_batch_processing_response(api, pdfs):
     assert stored["job_id"] == invoice["job_id"] and stored["batch_id"] == body["batch_id"]
     assert stored["validation"]["overall_valid"] is True
     assert len(stored["lines"]) >= 2
+    where = stored["provenance"]["invoice_number"]
+    assert (where["source"], where["page"]) == ("text_layer", 0)
+    x0, top, x1, bottom = where["box"]
+    assert 0 <= x0 < x1 <= 595.3 and 0 <= top < bottom <= 841.9  # on the A4 page, in points
     document = api.get(f"/api/v1/other-documents/{letter['document_id']}").json()
     assert document["raw_text"]
 

@@ -12,7 +12,7 @@ _GROUP_SEPARATORS = ",.' \u00a0\u202f\u2009"
 NUMBER_RE = re.compile(
     r"""
     (?<![\w.,/:\-])                      # not glued to a word, a date, a time or a range
-    (?P<sign>[-\u2212\u2013]\s?(?=\d))?
+    (?P<sign>[-\u2212\u2013]\s?(?:[€$£¥₹]\s?)?(?=\d))?  # "-12.00", "- 12.00", "-£12.00"
     (?P<number>
         \d{1,3}(?P<group>[,.'\u00a0\u202f\u2009 ])\d{3}(?:(?P=group)\d{3})*(?:[.,]\d{1,4})?
       | \d+(?:[.,]\d{1,4})?
@@ -166,7 +166,14 @@ def find_numbers(text: str, decimal_comma: bool | None = None) -> list[NumberMat
         value, has_decimals = _to_decimal(raw, match.group("group"), decimal_comma)
         if value is None:
             continue
-        if match.group("sign"):
+        # "-12.50", and accountants' "(12.50)": both negative.
+        bracketed = (
+            has_decimals
+            and not match.group("percent")
+            and text[match.start() - 1 : match.start()] == "("
+            and text[match.end() : match.end() + 1] == ")"
+        )
+        if match.group("sign") or bracketed:
             value = -value
         found.append(NumberMatch(value, match.start(), match.end(), bool(match.group("percent")), has_decimals))
     return found
@@ -260,15 +267,38 @@ def blank_dates(text: str) -> str:
 
 
 def guess_day_first(text: str) -> bool:
-    """False when a numeric date in the text can only be month-first (03/20/2023), else True."""
+    """Whether numeric dates in the text put the day first (14/03/2025) rather than the month
+    (03/14/2025). A date that can be read only one way (a part above 12) decides; failing
+    that, an American document (a US state and ZIP code, or US dollars, with slashed dates)
+    is month-first, any other day-first."""
     day_first_votes = month_first_votes = 0
+    slashed = False
     for m in _NUMERIC_DATE_RE.finditer(text):
         a, b = int(m["a"]), int(m["b"])
+        slashed = slashed or m["sep"] == "/"
         if a > 12 >= b:
             day_first_votes += 1
         elif b > 12 >= a:
             month_first_votes += 1
-    return not month_first_votes > day_first_votes
+    if day_first_votes != month_first_votes:
+        return day_first_votes > month_first_votes
+    return not (slashed and _american(text))
+
+
+_US_ADDRESS_RE = re.compile(
+    r"[a-z],\s*(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
+    r"V[AT]|W[AIVY])\s+\d{5}(?:-\d{4})?\b"
+)
+_US_CURRENCY_RE = re.compile(r"\bUSD\b|US\$|(?<![A-Za-z])\$\s?\d")
+_OTHER_CURRENCY_RE = re.compile(r"€|£|\b(?:EUR|GBP|CHF|CAD|AUD)\b|\b(?:CA|AU|NZ|HK|SG)\$")
+
+
+def _american(text: str) -> bool:
+    """Whether the document reads as American: a US state with a ZIP code, or dollars and no
+    other currency."""
+    if _US_ADDRESS_RE.search(text):
+        return True
+    return bool(_US_CURRENCY_RE.search(text)) and not _OTHER_CURRENCY_RE.search(text)
 
 
 def _full_year(text: str) -> int:

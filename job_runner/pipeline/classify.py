@@ -38,15 +38,16 @@ _SIGNALS: tuple[tuple[float, re.Pattern[str]], ...] = tuple(
             1.5,
             r"\b(?:total\s*(?:ht|ttc|h\.t\.|t\.t\.c\.)|montant\s*(?:ht|ttc)|sub[-\s]?total|net\s*total|"
             r"total\s*(?:excl|incl)\w*\.?\s*(?:vat|tax)|nettobetrag|bruttobetrag|gesamtbetrag|rechnungsbetrag|"
-            r"exclusief\s*btw|totaal)\b",
+            r"exclusief\s*btw|totaal|invoice\s*total|grand\s*total|net\s*amount|total\s*due)\b",
         ),
         (
             1.0,
             r"\b(?:amount\s*due|balance\s*due|net\s*[àa]\s*payer|zahlbetrag|zu\s*zahlen|te\s*betalen|"
-            r"due\s*date|date\s*d['’]?\s*[ée]ch[ée]ance|zahlungsziel|f[äa]llig|vervaldatum)\b",
+            r"due\s*date|payment\s*due|pay(?:able)?\s*within|date\s*d['’]?\s*[ée]ch[ée]ance|zahlungsziel|f[äa]llig|"
+            r"vervaldatum)\b",
         ),
         # VAT.
-        (1.0, r"\b(?:vat|tva|mwst|ust|btw|umsatzsteuer|gst)\b"),
+        (1.0, r"\b(?:vat|tva|mwst|ust|btw|umsatzsteuer|gst|sales\s*tax|tax\s*\(?\d)"),
         (
             1.0,
             r"\b(?:bill(?:ed)?\s*to|factur[ée]\s*[àa]|rechnungsempf[äa]nger|invoice\s*to|payment\s*terms|"
@@ -97,3 +98,32 @@ def invoice_score(text: str) -> float:
         if pattern.search(text):
             score += weight
     return score
+
+
+_CREDIT_NOTE_TITLE_RE = re.compile(
+    r"\b(?:credit\s*note|credit\s*memo|avoir|note\s*de\s*cr[ée]dit|facture\s*d['’]avoir|gutschrift|"
+    r"rechnungskorrektur|stornorechnung|creditnota|creditfactuur)\b",
+    re.IGNORECASE,
+)
+_SELF_BILLING_RE = re.compile(
+    r"selbst\s*ausgestellt|gutschriftsverfahren|self[-\s]?bill|auto[-\s]?facturation|\(389\)", re.IGNORECASE
+)
+
+
+def document_subtype(text: str) -> str:
+    """'credit_note' when the title at the top names a credit note ("Credit note", "Avoir",
+    "Gutschrift", "Rechnungskorrektur") before any invoice word, else 'invoice'. A German
+    "Gutschrift" that says it is self-billed ("Selbst ausgestellte Rechnung") is an invoice."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line in lines[:TITLE_LINES]:
+        credit = _CREDIT_NOTE_TITLE_RE.search(line)
+        invoice = re.search(r"\b(?:invoice|facture|rechnung|factuur)\b", line, re.IGNORECASE)
+        if credit and _SELF_BILLING_RE.search(line):
+            return "invoice"
+        if credit and (invoice is None or credit.start() <= invoice.start()):
+            # "Facture liée" or "Invoice corrected by credit note 12" name another document.
+            if not re.search(r"\b(?:li[ée]e|related|original|ursprungs)\b", line[: credit.start()], re.IGNORECASE):
+                return "credit_note"
+        if invoice and not credit:
+            return "invoice"
+    return "invoice"

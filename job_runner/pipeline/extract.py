@@ -5,15 +5,27 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
-from .amounts import ISO_CURRENCIES, currency_of_token, find_dates, guess_day_first, guess_decimal_comma
-from .label_values import LabelledLine, cell_after, cells_below, ends_cell, label_lines, text_after
+from .amounts import (
+    CURRENCY_SYMBOLS,
+    ISO_CURRENCIES,
+    currency_of_token,
+    find_dates,
+    guess_day_first,
+    guess_decimal_comma,
+)
+from .label_values import LabelledLine, cell_after, cells_below, ends_cell, label_lines, starts_cell, text_after
 from .labels import FIELD_LABELS
+from .classify import document_subtype
 from .line_items import extract_line_items
-from .parties import find_customer, find_provider, find_vat_id
-from .result import InvoiceFields
+from .parties import find_customer, find_customer_vat_id, find_provider, find_vat_id
+from .payment import due_date_from_term, find_bic, find_iban, find_payment_term, find_purchase_order
+from .provenance import PageLines
+from .result import FieldSource, InvoiceFields, VatRate
 from .text_lines import PageText, TextLine
-from .totals import extract_totals
+from .totals import extract_totals, find_amount_due, prints_prepayment
+from .vat_breakdown import find_vat_breakdown, vat_rates_printed
 
 _INVOICE_NUMBER_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
 _MONEY_LIKE_RE = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
@@ -25,6 +37,7 @@ _CURRENCY_TOKEN_RE = re.compile(
 _DATE_PREPOSITION_RE = re.compile(r"^\s*(?:vom|du|dated|of|le|van|d\.d\.)\s", re.IGNORECASE)
 _CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD", "rupee": "INR", "rupees": "INR"}
 
+CENT = Decimal("0.01")
 KEY_FIELD_WEIGHTS = {
     "provider": 1.0,
     "invoice_number": 1.5,
@@ -37,43 +50,178 @@ KEY_FIELD_WEIGHTS = {
 """How much each field counts towards the confidence score."""
 
 
-def extract_invoice(pages: list[PageText]) -> InvoiceFields:
-    """The invoice fields read from the pages' lines (source='text'); validation and
-    confidence are left for the caller, which checks VAT first."""
-    lines = [line for page in pages for line in page.lines]
+def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] = frozenset()) -> InvoiceFields:
+    """The invoice fields read from the pages' lines (source='text'), each with its provenance;
+    validation and confidence are left for the caller, which checks VAT first. ocr_pages are
+    the indexes of the pages read by OCR (their provenance says 'ocr', others 'text_layer')."""
+    where = PageLines(pages, ocr_pages)
+    lines = where.lines
     text = "\n".join(line.layout_text() for line in lines)
     decimal_comma = guess_decimal_comma(text)
     day_first = guess_day_first(text)
     labelled = label_lines(lines, FIELD_LABELS)
-    totals = extract_totals(lines, decimal_comma)
+    breakdown = find_vat_breakdown(lines, decimal_comma)
+    totals = extract_totals(lines, decimal_comma, [row.rate for row in breakdown])
     customer = find_customer(lines, labelled)
+    vat_id = find_vat_id(labelled)
     number, number_line = find_invoice_number(lines, labelled)
-    return InvoiceFields(
+    order = find_purchase_order(lines)
+    iban = find_iban(lines)
+    is_order = order is not None and number == order.value
+    is_account = iban is not None and number is not None and len(number) >= 6 and number.replace(" ", "") in iban.value
+    if is_order or is_account:
+        number, number_line = None, None  # an order or account number is never the invoice number
+    issued = find_date(lines, labelled, "date", day_first, number_line)
+    term = find_payment_term(lines)
+    printed_due = find_date(lines, labelled, "due_date", day_first)
+    due = find_amount_due(lines, decimal_comma)
+    if due is None and totals.total_with_vat is not None and not prints_prepayment(lines, decimal_comma):
+        due = (totals.total_with_vat, None)  # nothing deducted: the total is what is due
+    buyer_vat = find_customer_vat_id(labelled, vat_id)
+    bic = find_bic(lines)
+    fields = InvoiceFields(
         provider=find_provider(lines, labelled, customer),
-        provider_vat_id=find_vat_id(labelled),
+        provider_vat_id=vat_id,
         customer=customer,
         invoice_number=number,
-        date=find_date(lines, labelled, "date", day_first, number_line),
-        due_date=find_date(lines, labelled, "due_date", day_first),
+        date=issued,
+        due_date=printed_due or due_date_from_term(issued, term),
         currency=find_currency(labelled, text),
         total_without_vat=totals.total_without_vat,
         total_vat=totals.total_vat,
         total_with_vat=totals.total_with_vat,
-        lines=extract_line_items(lines, decimal_comma),
+        lines=extract_line_items(lines, decimal_comma, where),
         source="text",
+        subtype=document_subtype(text),
+        customer_vat_id=buyer_vat[0] if buyer_vat else None,
+        purchase_order=order.value if order else None,
+        amount_due=due[0] if due else None,
+        vat_breakdown=_settle_breakdown(breakdown, totals, vat_rates_printed(lines, decimal_comma)),
+        iban=iban.value if iban else None,
+        bic=bic.value if bic else None,
+        payment_terms=term.text if term else None,
     )
+    if len(fields.vat_breakdown) == 1 and all(item.vat_rate is None for item in fields.lines):
+        # One rate for the whole invoice: it is every line's rate, printed or not.
+        for item in fields.lines:
+            item.vat_rate = fields.vat_breakdown[0].rate
+    if fields.subtype == "credit_note":
+        _make_negative(fields)
+    found_at = {
+        "invoice_number": number_line.index if number_line else None,
+        "purchase_order": order.line if order else None,
+        "iban": iban.line if iban else None,
+        "bic": bic.line if bic else None,
+        "payment_terms": term.line if term else None,
+        "amount_due": due[1] if due else None,
+        "customer_vat_id": buyer_vat[1] if buyer_vat else None,
+    }
+    if printed_due is None and fields.due_date is not None and term is not None:
+        found_at["due_date"] = term.line  # derived from the printed term
+    fields.provenance = field_provenance(fields, where, found_at, decimal_comma, day_first)
+    return fields
+
+
+FIELD_CONFIDENCE = {
+    "provider": 0.7,
+    "customer": 0.7,
+    "invoice_number": 0.85,
+    "date": 0.85,
+    "due_date": 0.8,
+    "currency": 0.8,
+    "provider_vat_id": 0.9,
+    "customer_vat_id": 0.85,
+    "purchase_order": 0.75,
+    "amount_due": 0.85,
+    "iban": 0.99,
+    "bic": 0.9,
+    "payment_terms": 0.7,
+}
+"""How sure each finder is of its value when nothing else speaks for or against it."""
+_TOTAL_FIELDS = ("total_without_vat", "total_vat", "total_with_vat")
+
+
+def field_provenance(
+    fields: InvoiceFields,
+    where: PageLines,
+    found_at: dict[str, int | None],
+    decimal_comma: bool | None,
+    day_first: bool,
+) -> dict[str, FieldSource]:
+    """Where each value that was set was printed. Totals that add up are surer than totals
+    that do not; a due date derived from a payment term is less sure than a printed one."""
+    consistent = None not in (fields.total_without_vat, fields.total_vat, fields.total_with_vat) and (
+        fields.total_without_vat + fields.total_vat == fields.total_with_vat
+    )
+    provenance: dict[str, FieldSource] = {}
+    for name in (*FIELD_CONFIDENCE, *_TOTAL_FIELDS):
+        value = getattr(fields, name)
+        if value is None:
+            continue
+        confidence = FIELD_CONFIDENCE.get(name) or (0.95 if consistent else 0.6)
+        index = found_at.get(name)
+        if name == "due_date" and index is not None:
+            source = where.source(index, 0.6)
+        elif index is not None:
+            source = where.locate_on(index, value, confidence, decimal_comma, day_first)
+        else:
+            last = name in _TOTAL_FIELDS
+            source = where.locate(value, confidence, decimal_comma, day_first, last=last)
+        if source is None and name == "currency":
+            for symbol in (s for s, code in CURRENCY_SYMBOLS.items() if code == value):
+                source = where.locate(symbol, confidence, decimal_comma, day_first)
+                if source is not None:
+                    break
+        if source is not None:
+            provenance[name] = source
+    if fields.vat_breakdown:
+        located = [where.locate(rate.amount, 0.8, decimal_comma, day_first, last=True) for rate in fields.vat_breakdown]
+        if located[0] is not None:
+            provenance["vat_breakdown"] = located[0]
+    return provenance
+
+
+def _settle_breakdown(rows: list, totals, printed_rates: list[Decimal]) -> list[VatRate]:
+    """The breakdown's rates; a lone rate printed with one amount gets its base from the
+    totals when base x rate gives that amount (the amount is then surely the VAT)."""
+    rates = [row.rate for row in rows]
+    if not rates and totals.total_without_vat and totals.total_vat is not None:
+        # No row prints a base: a single rate that turns the net total into the VAT total.
+        rates = [VatRate(rate, totals.total_without_vat, totals.total_vat) for rate in printed_rates]
+        rates = [r for r in rates if abs((r.base * r.rate / 100).quantize(CENT) - r.amount) <= CENT][:1]
+    if len(rates) == 1 and rates[0].base is None and totals.total_without_vat is not None:
+        only = rates[0]
+        implied = (totals.total_without_vat * only.rate / 100).quantize(CENT)
+        if only.amount is not None and abs(implied - only.amount) <= CENT:
+            rates = [VatRate(only.rate, totals.total_without_vat, only.amount)]
+        elif only.amount == totals.total_without_vat and totals.total_vat is not None:
+            rates = [VatRate(only.rate, only.amount, totals.total_vat)]
+    return rates
+
+
+def _make_negative(fields: InvoiceFields) -> None:
+    """A credit note's amounts are negative whether or not the document prints the sign."""
+
+    def negative(value: Decimal | None) -> Decimal | None:
+        return -abs(value) if value is not None else None
+
+    for name in ("total_without_vat", "total_vat", "total_with_vat", "amount_due"):
+        setattr(fields, name, negative(getattr(fields, name)))
+    for item in fields.lines:
+        item.total_ht = negative(item.total_ht)
+    fields.vat_breakdown = [VatRate(r.rate, negative(r.base), negative(r.amount)) for r in fields.vat_breakdown]
 
 
 def find_invoice_number(lines: list[TextLine], labelled: list[LabelledLine]) -> tuple[str | None, LabelledLine | None]:
     """The invoice number and the line it was read on.
 
     Explicit labels ("Invoice No", "Facture n°", "Rechnungsnummer") beat a bare title word
-    ("Invoice INV/2023/03/0008"); a value must contain a digit and not be a date or an amount.
+    ("Invoice INV/2024/01/0007"); a value must contain a digit and not be a date or an amount.
     """
     best: tuple[float, int, str, LabelledLine] | None = None
     for item in labelled:
         for label in item.labels:
-            if label.kind != "invoice_number":
+            if label.kind != "invoice_number" or (label.weight == 2 and not starts_cell(item, label)):
                 continue
             value = _number_token(text_after(item, label))
             if value is None and ends_cell(item, label):
@@ -147,11 +295,14 @@ def _date_on_number_line(lines: list[TextLine], number_line: LabelledLine, day_f
     """The date after the invoice number on its line, or at the start of the next line when
     the title wraps ("Rechnung Nr. 4711" / "vom 05.03.2018")."""
     number_label = next(m for m in number_line.labels if m.kind == "invoice_number")
-    found = _first_date(number_line.text[number_label.end :], day_first)
+    rest = number_line.text[number_label.end :]
+    found = _first_date(rest, day_first)
     if found is None and number_line.index + 1 < len(lines):
         following = lines[number_line.index + 1].layout_text()
-        if _DATE_PREPOSITION_RE.match(following):
-            found = _first_date(following, day_first)
+        # "Nr. 4711 vom" / "06.12.2018": the preposition ends the title line.
+        ends_with_preposition = bool(rest.split()) and _DATE_PREPOSITION_RE.match(" " + rest.split()[-1] + " ")
+        if _DATE_PREPOSITION_RE.match(following) or ends_with_preposition:
+            found = _first_date(following[:24], day_first)
     return found
 
 

@@ -27,13 +27,22 @@ class LabelMatch:
     end: int
 
 
+_WORD_END = r"(?:(?<![\w])|(?![\w]))"
+
+
 def _labels(*entries: tuple) -> tuple[Label, ...]:
     """Labels from (kind, weight, *alternative patterns) entries."""
     return tuple(
         # Whole words only; a label ending in punctuation ("n°", "Nr.") may touch its value.
-        Label(kind, weight, re.compile(rf"(?<![\w])(?:{'|'.join(alternatives)})(?:(?<![\w])|(?![\w]))", re.IGNORECASE))
+        Label(kind, weight, re.compile(rf"(?<![\w])(?:{_one_cell('|'.join(alternatives))}){_WORD_END}", re.I))
         for kind, weight, *alternatives in entries
     )
+
+
+def _one_cell(pattern: str) -> str:
+    """The pattern with its spaces limited to one: two spaces separate table cells (see
+    TextLine.layout_text), and a label never spans two cells."""
+    return pattern.replace(r"\s*", r"(?:\s(?!\s))?").replace(r"\s+", r"\s(?!\s)")
 
 
 _HT = r"h\.?\s?t\.?"
@@ -218,11 +227,11 @@ FIELD_LABELS = _labels(
         r"rechnungs[-\s]?(?:nummer|nr\.?|no\.?)",
         r"[\w-]*(?:rechnung|gutschrift)[\w-]*\s*(?:nr\.?|nummer|no\.?|#)",
     ),
-    # A document title, then the number: "Rechnung des Versicherers (575) Nr. 01.234.567.8-2018-1".
+    # A document title, then the number: "Rechnung des Versicherers (575) Nr. 12.345.678.9-2024-1".
     (
         "invoice_number",
         3,
-        r"[\w-]*(?:rechnung|gutschrift|korrektur|invoice|facture)[\w-]*(?:\s+[\w()-]+){0,4}?\s*(?:\(\d{3}\)\s*)?(?:nr\.?|nummer|no\.?|n[°º]|#)",
+        r"[\w-]*(?:rechnung|gutschrift|korrektur|invoice|facture)[\w-]*(?: [\w()-]+){0,4}? ?(?:\(\d{3}\)\s*)?(?:nr\.?|nummer|no\.?|n[°º]|#)",
     ),
     (
         "invoice_number",
@@ -243,6 +252,12 @@ FIELD_LABELS = _labels(
         r"gutschrift",
         r"credit\s*note",
         r"\w+rechnung",
+    ),
+    # A bare "Number:" / "Nr." heading the document's reference block; must start its cell.
+    (
+        "invoice_number",
+        2,
+        r"(?<![\w.\-/])(?:nr\.?|no\.?|number|num[ée]ro|nummer|n[°º])(?=\s*[:#]|\s*$|\s{2})",
     ),
     (
         "date",
@@ -311,6 +326,8 @@ FIELD_LABELS = _labels(
         r"factuuradres",
         r"afnemer",
     ),
+    # A short heading alone in its cell, over the recipient's address: "An", "To:", "À :".
+    ("customer", 3, r"(?:^|(?<=\s\s))(?:(?:an|to|à)(?=\s?:?(?:\s\s|$))|a(?=\s?:(?:\s\s|$)))"),
     (
         "seller",
         3,
@@ -376,6 +393,10 @@ FIELD_LABELS = _labels(
         0,
         r"(?:customer|client|kunden?|klant)[-\s.]*(?:no\.?|n[°º]|nr\.?|number|nummer|id|ref\.?|reference|r[ée]f[ée]rence|care|service|code|account)",
         r"kundennr\.?",
+        r"(?:lieferschein|liefer|delivery\s*note|delivery|bon\s*de\s*livraison|bl|bestell|auftrags|order|commande|"
+        r"angebots|quote|devis|contract|vertrags|contrat|mandat|mandate|tracking|sendungs|serien|serial|article|"
+        r"artikel|art|item|page|seite|pagina|account|konto|compte|rekening)"
+        r"[-\s.]*(?:nr\.?|no\.?|n[°º]|number|nummer|num[ée]ro)",
         r"kundennummer",
         r"klantnummer",
         r"(?:n[°º]\s*(?:de\s*)?)?(?:tva|vat|btw|ust)[-\s.]*(?:id\.?\s*|nummer\s*|number\s*)?(?:client|customer|kunde)",
@@ -435,6 +456,7 @@ COLUMN_LABELS = _labels(
         r"qt[ée]\.?",
         r"menge",
         r"anzahl",
+        r"anz\.?",
         r"aantal",
         r"nombre",
         r"hoeveelheid",
@@ -535,11 +557,26 @@ def find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
     """The labels in text, left to right, without overlaps: where two overlap, the longer wins
     (so "Total HT" is not read as "Total"), then the heavier. Matches of kind 'ignore' are
     kept: they end the value of the label before them."""
+    key = (id(labels), text)
+    cached = _FOUND.get(key)
+    if cached is None:
+        if len(_FOUND) >= LABEL_CACHE_SIZE:
+            _FOUND.clear()
+        cached = _FOUND[key] = tuple(_find_labels(text, labels))
+    return list(cached)
+
+
+LABEL_CACHE_SIZE = 50_000
+"""Lines whose labels are kept: several stages label the same lines with the same vocabulary."""
+_FOUND: dict[tuple[int, str], tuple[LabelMatch, ...]] = {}
+
+
+def _find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
     found = [
         LabelMatch(label.kind, label.weight, m.start(), m.end())
         for label in labels
         for m in label.pattern.finditer(text)
-        if m.end() > m.start()
+        if m.end() > m.start() and "  " not in m.group(0)  # a label never spans two cells
     ]
     found.sort(key=lambda m: (-(m.end - m.start), -m.weight, m.start))
     chosen: list[LabelMatch] = []
@@ -548,3 +585,28 @@ def find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
             chosen.append(match)
     chosen.sort(key=lambda m: m.start)
     return chosen
+
+
+AMOUNT_DUE_LABELS = _labels(
+    (
+        "amount_due",
+        3,
+        r"amount\s*due",
+        r"balance\s*due",
+        r"total\s*due",
+        r"amount\s*payable",
+        r"amount\s*to\s*pay",
+        r"(?:net|solde|reste|montant|somme|total)\s*(?:à|a)\s*payer",
+        r"zahlbetrag",
+        r"zu\s*zahlen(?:der\s*betrag)?",
+        r"f[äa]lliger\s*betrag",
+        r"(?:offener|verbleibender)\s*betrag",
+        r"restbetrag",
+        r"te\s*betalen",
+        r"due\s*payable",
+        r"residual(?:\s*amount)?",
+        r"(?:reste|restant|solde|montant)\s*d[ûu]",
+    ),
+    ("ignore", 0, r"(?:past|over)\s*due\s*amount", r"amount\s*due\s*(?:date|by|on)"),
+)
+"""Labels of the amount left to pay (after prepayments), which may differ from the total."""

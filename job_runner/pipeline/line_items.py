@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .amounts import NumberMatch, blank_dates, find_numbers
+from .amounts import NumberMatch, blank_dates, currency_of_token, find_numbers
 from .labels import COLUMN_LABELS, TOTAL_LABELS, find_labels
 from .result import LineItem
+from .provenance import PageLines
 from .text_lines import TextLine
 from .totals import is_money, money_amounts
 
@@ -31,7 +32,17 @@ _SECTION_RE = re.compile(
     r"zu-\s*und\s*abschl[äa]ge|belegsummen|btw[-\s]*specificatie)\b",
     re.IGNORECASE,
 )
-_COLON_HEADING_RE = re.compile(r"^[^\d:]{3,40}:$")
+_ADJUSTMENT_RE = re.compile(
+    r"^\s*(?:remise|rabais|escompte|discount|rebate|rabatt|skonto|nachlass|korting|frais\s*de\s*port|shipping|"
+    r"versandkosten|porto)\b",
+    re.IGNORECASE,
+)
+_CARRIED_RE = re.compile(
+    r"\b(?:carried\s*(?:forward|over)|brought\s*forward|balance\s*forward|[üu]bertrag|zwischen[üu]bertrag|"
+    r"report\s*(?:[àa]\s*(?:reporter|nouveau)|de\s*(?:la\s*)?page)|[àa]\s*reporter|transport|"
+    r"van\s*vorige\s*pagina|naar\s*volgende\s*pagina)\b|^\s*report\b",
+    re.IGNORECASE,
+)
 MAX_ROW_GAP_LINES = 25
 """A table with no row for this many lines has ended (a page footer, terms and conditions)."""
 
@@ -51,14 +62,36 @@ class _Row:
     values: dict[str, NumberMatch] = field(default_factory=dict)
     others: list[NumberMatch] = field(default_factory=list)
     unit: str | None = None
+    first_line: int = 0
+    """Index of the row's first line."""
 
 
-def extract_line_items(lines: list[TextLine], decimal_comma: bool | None) -> list[LineItem]:
-    """The line items of the tables in lines, in order; empty when no table header is found."""
+def extract_line_items(
+    lines: list[TextLine], decimal_comma: bool | None, where: PageLines | None = None
+) -> list[LineItem]:
+    """The line items of the tables in lines, in order; empty when no table header is found.
+    With where (the same lines with their pages), each item gets the box of its row."""
+
+    def finish(row: _Row, last_line: int) -> LineItem:
+        item = _to_item(row)
+        if where is not None:
+            first, last = where.source(row.first_line, 0.8), where.source(last_line, 0.8)
+            if first.page == last.page and first.box and last.box:
+                first.box = (
+                    min(first.box[0], last.box[0]),
+                    first.box[1],
+                    max(first.box[2], last.box[2]),
+                    max(first.box[3], last.box[3]),
+                )
+            item.provenance = first
+        return item
+
     items: list[LineItem] = []
     columns: list[Column] | None = None
     pending: _Row | None = None
     since_row = 0
+    last_line = -2
+    """Index of the last line that belongs to the last item."""
     for index, line in enumerate(lines):
         header = table_header(line)
         if header is not None:
@@ -67,28 +100,66 @@ def extract_line_items(lines: list[TextLine], decimal_comma: bool | None) -> lis
         if columns is None:
             continue
         text = line.layout_text()
+        if _CARRIED_RE.search(text):
+            continue  # a carried-forward subtotal between pages: the table goes on
         if _ends_table(text, decimal_comma):
-            if _SUBTOTAL_RE.match(text):
-                continue
+            if _SUBTOTAL_RE.match(text) and money_amounts(text, decimal_comma):
+                continue  # a subtotal inside the table; the items go on
             columns = None
             continue
         row = _parse_row(line, columns, decimal_comma)
+        if row is not None:
+            row.first_line = index
         if row is not None and "total" in row.values and not is_money(row.text, row.values["total"]):
             del row.values["total"]
+        if row is not None and _CARRIED_RE.search(row.text):
+            continue  # a carried-forward subtotal between pages, not an item
+        priced = row is not None and bool({"quantity", "unit_price"} & set(row.values))
+        if row is not None and _ADJUSTMENT_RE.match(row.designation) and not priced:
+            continue  # a discount or charge on the subtotal, not an item
+        no_values = row is None or not row.values
+        if items and last_line == index - 1 and no_values and _continues(line, lines[index - 1], columns):
+            # The designation goes on under the row ("Consulting hours" / "as per quote Q-12").
+            items[-1].designation = f"{items[-1].designation} {line.text}".strip()
+            last_line = index
+            continue
         if row is not None and row.designation and "total" in row.values:
-            items.append(_to_item(row))
-            pending, since_row = None, 0
+            items.append(finish(row, index))
+            pending, since_row, last_line = None, 0, index
         elif row is not None and row.designation and row.values:
             pending, since_row = row, 0  # its total may be printed on the next line
         elif row is not None and pending is not None and "total" in row.values:
             pending.values["total"] = row.values["total"]
-            items.append(_to_item(pending))
-            pending, since_row = None, 0
+            items.append(finish(pending, index))
+            pending, since_row, last_line = None, 0, index
         else:
             since_row += 1
             if since_row > MAX_ROW_GAP_LINES:
                 columns = None
     return items
+
+
+def _description_zone(columns: list[Column]) -> tuple[float, float] | None:
+    """From the numeric column left of the description heading to the one right of it."""
+    description = next((c for c in columns if c.kind == "description"), None)
+    if description is None:
+        return None
+    numeric = [c for c in columns if c.kind in _NUMERIC_KINDS]
+    left = max((c.x1 for c in numeric if c.x1 <= description.x0), default=float("-inf"))
+    right = min((c.x0 for c in numeric if c.x0 > description.x0), default=float("inf"))
+    return left, right
+
+
+def _continues(line: TextLine, previous: TextLine, columns: list[Column]) -> bool:
+    """Whether the line carries on the designation of the row just above it: printed right
+    under it, with every word inside the description column."""
+    zone = _description_zone(columns)
+    if zone is None or not line.words:
+        return False
+    gap = line.top - (previous.top + previous.height)
+    if gap > 0.8 * line.em:
+        return False
+    return all(zone[0] <= word.x0 and word.x1 <= zone[1] for word in line.words)
 
 
 def table_header(line: TextLine) -> list[Column] | None:
@@ -147,15 +218,17 @@ def _with_neighbour_headings(columns: list[Column], lines: list[TextLine], index
 def _ends_table(text: str, decimal_comma: bool | None) -> bool:
     """Whether the line closes the table: a total that starts the line and carries an amount
     ("Total HT 100,00") or an unmistakable one ("Factuur totaal 49,99"), the heading of the
-    next section ("VAT breakdown", "Zahlungsbedingungen:"), or another table's header.
+    next section ("VAT breakdown", "Zahlungsbedingungen"), or another table's header.
     A note such as "Tax: 0.2%" inside a row does not end the table."""
-    if _SECTION_RE.match(text) or _COLON_HEADING_RE.match(text.strip()):
+    if _SECTION_RE.match(text):
         return True
     if not find_numbers(text):
         labels = find_labels(text, COLUMN_LABELS)
         if len(labels) >= 2 and sum(m.end - m.start for m in labels) >= 0.5 * len(text.replace(" ", "")):
             return True
     labels = [m for m in find_labels(text, TOTAL_LABELS) if m.kind != "ignore"]
+    if len({m.kind for m in labels}) >= 2 and not money_amounts(text, decimal_comma):
+        return True  # the heading row of a horizontal totals block ("Net  VAT 5%  Total")
     if not labels or not money_amounts(text, decimal_comma):
         return False
     first_cell = text.split("  ")[0]
@@ -180,17 +253,26 @@ def _parse_row(line: TextLine, columns: list[Column], decimal_comma: bool | None
     taken_words: set[int] = set()
     for number in numbers:
         words = [i for i, (s, e) in enumerate(spans) if s < number.end and number.start < e]
-        box = line.x_range(spans, number.start, number.end)
-        if box is None:
+        if not words:
             continue
-        column = _column_under(box, numeric_columns, em)
+        column = _column_under(_box(line, words), numeric_columns, em)
+        # A currency printed beside the amount ("1 234,00 EUR", "USD 12.00") belongs to its
+        # cell: it places the amount when the digits alone sit under no heading.
+        if words[-1] + 1 < len(line.words) and currency_of_token(line.words[words[-1] + 1].text):
+            words.append(words[-1] + 1)
+        if words[0] > 0 and currency_of_token(line.words[words[0] - 1].text):
+            words.insert(0, words[0] - 1)
+        column = column or _column_under(_box(line, words), numeric_columns, em)
         if column is None:
             continue
         taken_words.update(words)
         _assign(row, column.kind, number)
         if column.kind == "quantity" and words:
             unit_index = max(words) + 1
-            if unit_index < len(line.words) and _UNIT_RE.match(line.words[unit_index].text):
+            # "2 Heures de conseil" under "Qté  Description": the word opens the description.
+            zone = _description_zone(columns)
+            in_description = zone is not None and unit_index < len(line.words) and line.words[unit_index].x0 >= zone[0]
+            if unit_index < len(line.words) and _UNIT_RE.match(line.words[unit_index].text) and not in_description:
                 row.unit = line.words[unit_index].text
                 taken_words.add(unit_index)
     if description is not None:
@@ -208,6 +290,10 @@ def _parse_row(line: TextLine, columns: list[Column], decimal_comma: bool | None
     row.designation = designation if len(re.findall(r"[^\W\d_]", designation)) >= 2 else ""
     _settle_quantity(row)
     return row
+
+
+def _box(line: TextLine, words: list[int]) -> tuple[float, float]:
+    return min(line.words[i].x0 for i in words), max(line.words[i].x1 for i in words)
 
 
 def _take_trailing_total(

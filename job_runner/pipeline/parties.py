@@ -8,6 +8,8 @@ from .label_values import LabelledLine, cell_after, cells, cells_below, ends_cel
 from .labels import FIELD_LABELS, TOTAL_LABELS, LabelMatch, find_labels
 from .text_lines import TextLine
 
+RETURN_ADDRESS_LINES = 25
+"""Lines at the top of the document where a window envelope's return address is printed."""
 CUSTOMER_ZONE_LINES = 6
 """Lines after a customer label that are taken to be the customer's address block."""
 
@@ -52,7 +54,11 @@ _CUSTOMER_WORDS_RE = re.compile(
     r"\b(?:client|customer|kunde|k[äa]ufer|buyer|acheteur|uw|your|votre|vos|ihre|afnemer|klant)\b", re.IGNORECASE
 )
 
+_RETURN_ADDRESS_SPLIT_RE = re.compile(r"\s[●•·|–-]\s")
+_POSTCODE_RE = re.compile(r"\b\d{4,5}\b")
+_SALUTATION_RE = re.compile(r"(?:herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|monsieur|madame|m\.|mme\.?)", re.IGNORECASE)
 _LEGAL_FORMS_ANY_CASE = (
+    r"UG\s*\(haftungsbeschr[äa]nkt\)|"
     r"GmbH\s*&\s*Co\.?\s*KG(?:aA)?|gGmbH|GmbH|S\.?A\.?R\.?L\.?|SASU|S\.A\.S\.?|EURL|Ltd\.?|Limited|LLC|L\.L\.C\.|"
     r"Inc\.?|Incorporated|Corp\.?|Corporation|LLP|Pvt\.?\s*Ltd\.?|Private\s+Limited|B\.V\.?|N\.V\.?|S\.p\.A\.?|"
     r"S\.r\.l\.?|sp\.\s*z\s*o\.\s*o\.?|e\.\s?K\.|a\.\s?G\."
@@ -69,12 +75,38 @@ _KEY_VALUE_RE = re.compile(r"^[\w .,'/()-]{1,40}\s?:")
 _DOCUMENT_TITLE_RE = re.compile(
     r"\s*\b(?:tax\s+)?(?:invoice|facture|rechnung|factuur|receipt|bill)\b\.?\s*$", re.IGNORECASE
 )
+_LEADING_TITLE_RE = re.compile(
+    r"^\s*(?:(?:tax\s+)?invoice|facture(?:\s+d['’]avoir)?|rechnung|factuur|gutschrift|avoir|credit\s+note)\b\s*",
+    re.IGNORECASE,
+)
+_ACCOUNT_HOLDER_RE = re.compile(
+    r"\b(?:titulaire(?:\s*du\s*compte)?|account\s*holder|account\s*name|beneficiary|b[ée]n[ée]ficiaire|"
+    r"kontoinhaber(?:in)?|zahlungsempf[äa]nger|rekeninghouder|ten\s*name\s*van)\s*:\s*",
+    re.IGNORECASE,
+)
 _CONTACT_RE = re.compile(r"@|www\.|https?://|\+\d|\btel\b|\bfax\b|\bphone\b", re.IGNORECASE)
 
 
 def find_customer(lines: list[TextLine], labelled: list[LabelledLine]) -> str | None:
-    """The name after the first customer label ("Bill to", "Facturé à", "Rechnungsempfänger")."""
-    return _labelled_name(lines, labelled, "customer")
+    """The name after the first customer label ("Bill to", "Facturé à", "Rechnungsempfänger"),
+    else the first name of the address block under a window-envelope return address."""
+    return _labelled_name(lines, labelled, "customer") or _addressee(lines)
+
+
+def _addressee(lines: list[TextLine]) -> str | None:
+    """The recipient printed under the sender's one-line return address ("ACME GmbH ● Road 1 ●
+    12345 Town"), as in a window envelope: the first name-like cell that starts where the
+    return address starts, on the next few lines. Salutations ("Herrn", "Firma") are skipped."""
+    for index, line in enumerate(lines[:RETURN_ADDRESS_LINES]):
+        for cell in cells(line):
+            if len(_RETURN_ADDRESS_SPLIT_RE.findall(cell.text)) < 2 or not _POSTCODE_RE.search(cell.text):
+                continue
+            for below in lines[index + 1 : index + 4]:
+                start = next((c for c in cells(below) if abs(c.x0 - cell.x0) <= below.em), None)
+                if start is None or _SALUTATION_RE.fullmatch(start.text.strip()):
+                    continue
+                return _clean_name(start.text)
+    return None
 
 
 def find_provider(lines: list[TextLine], labelled: list[LabelledLine], customer: str | None) -> str | None:
@@ -90,11 +122,23 @@ def find_provider(lines: list[TextLine], labelled: list[LabelledLine], customer:
             start = item.text.find(name.split()[0])
             if not _same_party(name, customer) and not in_zone(zone, item, start, start + len(name)):
                 return name
-    return _header_name(labelled, customer)
+    return _account_holder(labelled, customer) or _header_name(labelled, customer)
+
+
+def _account_holder(labelled: list[LabelledLine], customer: str | None) -> str | None:
+    """The holder of the account the invoice asks to be paid into ("Titulaire du compte :
+    ACME"): the seller, when no name with a legal form or seller label says otherwise."""
+    for item in labelled:
+        m = _ACCOUNT_HOLDER_RE.search(item.text)
+        if m:
+            name = _clean_name(re.split(r"\s{2,}|\s[-–]\s|,", item.text[m.end() :].strip())[0])
+            if name and not _same_party(name, customer):
+                return name
+    return None
 
 
 def find_vat_id(labelled: list[LabelledLine]) -> str | None:
-    """The seller's VAT number, compact ('FR60421938861'); numbers on customer lines or in the
+    """The seller's VAT number, compact ('FR40303265045'); numbers on customer lines or in the
     customer's block are skipped, and a number next to a VAT label wins over a bare one."""
     zone = customer_zone(labelled)
     best: tuple[int, int, str] | None = None
@@ -110,6 +154,26 @@ def find_vat_id(labelled: list[LabelledLine]) -> str | None:
             if best is None or (rank, item.index) < best[:2]:
                 best = (rank, item.index, vat_id)
     return best[2] if best else None
+
+
+def find_customer_vat_id(labelled: list[LabelledLine], seller_vat_id: str | None) -> tuple[str, int] | None:
+    """The buyer's VAT number and its line index: one printed after a customer word
+    ("N° TVA client", "Customer VAT", "Your VAT no") or inside the customer's block."""
+    zone = customer_zone(labelled)
+    for item in labelled:
+        for start, vat_id in vat_ids_in(item.text):
+            if vat_id == seller_vat_id:
+                continue
+            cell_before = item.text[max(0, start - 40) : start].split("  ")[-1]
+            if _CUSTOMER_WORDS_RE.search(cell_before) or in_zone(zone, item, start, start + len(vat_id)):
+                return vat_id, item.index
+            # A label cell ("N° TVA client") then the number in the next cell.
+            before_cells = item.text[:start].rstrip().split("  ")
+            if _CUSTOMER_WORDS_RE.search(before_cells[-1]) and _VAT_ID_LABEL_RE.search(
+                before_cells[-1]
+            ):
+                return vat_id, item.index
+    return None
 
 
 def vat_ids_in(text: str) -> list[tuple[int, str]]:
@@ -135,7 +199,7 @@ def vat_ids_in(text: str) -> list[tuple[int, str]]:
 
 
 def company_names(text: str) -> list[str]:
-    """Company names with a legal form in text: "Coolblue B.V.", "Amazon Web Services, Inc."."""
+    """Company names with a legal form in text: "Acme B.V.", "Northwind Cloud Services, Inc."."""
     names = []
     for segment in _SEGMENT_SPLIT_RE.split(text):
         for form in _LEGAL_FORM_RE.finditer(segment):
@@ -187,11 +251,11 @@ def _cell_band(item: LabelledLine, label: LabelMatch) -> tuple[float, float] | N
 
 def _name_before(text: str) -> str | None:
     """The words of a company name that end just before its legal form."""
-    words = text.rstrip(" ,").split()
+    words = _LEADING_TITLE_RE.sub("", text).rstrip(" ,").split()
     if not words:
         return None
     if len(words) > 6:
-        # Inside a sentence ("All services are sold by Amazon Web Services, Inc."): keep the
+        # Inside a sentence ("All services are sold by Northwind Cloud Services, Inc."): keep the
         # capitalised words just before the legal form.
         kept: list[str] = []
         for word in reversed(words):
@@ -248,12 +312,18 @@ def _is_party_heading(text: str) -> bool:
 
 
 def _name_in_block(lines: list[TextLine], item: LabelledLine, label: LabelMatch) -> str | None:
-    """The first name in the block under a heading label, skipping "key: value" lines."""
-    for line_index, cell in cells_below(lines, item, label, max_lines=6):
+    """The first name in the block under a heading label, skipping "key: value" lines. A
+    name without a legal form goes on over the next line when that line ends with one
+    ("Musterhafte Versicherung" / "Verein Musterstadt a.G.")."""
+    block = cells_below(lines, item, label, max_lines=6)
+    for position, (line_index, cell) in enumerate(block):
         if _is_party_heading(cell.text):
             break  # the next party's block
         # The rest of the line from this cell on, so that "Nummer  : 4711" reads as one key-value.
-        rest = " ".join(c.text for c in cells(lines[line_index]) if c.x0 >= cell.x0)
+        following = [c.text for c in cells(lines[line_index]) if c.x0 > cell.x0]
+        # A key and its value may sit in two cells ("Name:  ACME", "Nummer  : 4711").
+        key_value = following and (following[0].startswith(":") or cell.text.rstrip().endswith(":"))
+        rest = cell.text + (" " + following[0] if key_value else "")
         field = _NAME_FIELD_RE.match(rest)
         if field:
             return _clean_name(field.group(1))
@@ -261,6 +331,11 @@ def _name_in_block(lines: list[TextLine], item: LabelledLine, label: LabelMatch)
         if _KEY_VALUE_RE.match(text):
             continue
         name = _clean_name(cell.text)
+        if name and not _LEGAL_FORM_RE.search(name) and position + 1 < len(block):
+            next_index, next_cell = block[position + 1]
+            rest = _clean_name(next_cell.text)
+            if next_index == line_index + 1 and rest and company_names(rest) and not any(c.isdigit() for c in rest):
+                return f"{name} {rest}"
         if name:
             return name
     return None
@@ -271,8 +346,10 @@ def _clean_name(text: str) -> str | None:
     text = _NAME_PREFIX_RE.sub("", text).strip(" ,;:")
     if len(re.findall(r"[^\W\d_]", text)) < 2 or not (text[0].isalpha() or text[0] == "&"):
         return None  # an address line, a number, a remark in brackets
-    if _CONTACT_RE.search(text) or len(text.split()) > 8:
+    if _CONTACT_RE.search(text) or len(text.split()) > 8 or _SALUTATION_RE.fullmatch(text):
         return None
+    if sum(c.isdigit() for c in text) > len(re.findall(r"[^\W\d_]", text)):
+        return None  # an identifier ("GLN 4304171000002"), not a name
     if any(m.kind != "ignore" for m in find_labels(text, TOTAL_LABELS)):
         return None
     return re.sub(r"\s+", " ", text)
@@ -297,7 +374,13 @@ def _same_party(name: str, other: str | None) -> bool:
     if not other:
         return False
     a, b = _normalise(name), _normalise(other)
-    return bool(a) and bool(b) and (a in b or b in a)
+    if not a or not b:
+        return False
+    # "ACME" and "ACME SARL" are one company; "ACME GmbH" and "ACME GmbH & Co. KG" two.
+    shorter, longer = sorted((name, other), key=len)
+    if a == b:
+        return True
+    return _normalise(shorter) in _normalise(longer) and not _LEGAL_FORM_RE.search(shorter)
 
 
 def _normalise(name: str) -> str:

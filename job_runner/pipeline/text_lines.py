@@ -29,9 +29,11 @@ class Word:
 
 @dataclass(slots=True)
 class TextLine:
-    """Words that share a baseline band, left to right."""
+    """Words that share a baseline band, left to right. The words are not changed once the
+    line is built: its layout is computed once and kept."""
 
     words: list[Word]
+    _layout: tuple[str, list[tuple[int, int]]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -56,6 +58,11 @@ class TextLine:
 
     def layout(self) -> tuple[str, list[tuple[int, int]]]:
         """layout_text() and, for each word, its (start, end) offsets in that text."""
+        if self._layout is None:
+            self._layout = self._compute_layout()
+        return self._layout
+
+    def _compute_layout(self) -> tuple[str, list[tuple[int, int]]]:
         em = _median([word.height for word in self.words]) or 1.0
         parts: list[str] = []
         spans: list[tuple[int, int]] = []

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from .amounts import NumberMatch, blank_dates, find_numbers
-from .labels import COLUMN_LABELS, TOTAL_LABELS, LabelMatch, find_labels
+from .label_values import cells
+from .labels import AMOUNT_DUE_LABELS, COLUMN_LABELS, TOTAL_LABELS, LabelMatch, find_labels
+from .result import VatRate
 from .text_lines import TextLine
 
 CENT = Decimal("0.01")
@@ -24,6 +27,14 @@ CONSISTENT_BONUS = 6.0
 """Weight added to a set of totals that adds up; more than any two label weights."""
 
 _CURRENCY_NEAR_RE = re.compile(r"[€$£₹¥]|\b(?:EUR|USD|GBP|CHF|INR|PLN|Rs\.?|Euros?)\b", re.IGNORECASE)
+_AMOUNT_DUE_HINT_RE = re.compile(r"due|pay|zahl|betrag|betalen|resid|d[ûu]", re.IGNORECASE)
+_PREPAYMENT_RE = re.compile(
+    r"\b(?:deposit|prepaid|prepayment|already\s*paid|amount\s*paid|payments?\s*received|paid\s*on|less\s*paid|"
+    r"acomptes?|avances?|d[ée]j[àa]\s*(?:pay[ée]|vers[ée]|r[ée]gl[ée])|r[èe]glements?|"
+    r"anzahlung(?:en)?|vorauszahlung(?:en)?|bereits\s*(?:bezahlt|gezahlt|erhalten)|teilzahlung(?:en)?|"
+    r"aanbetaling|vooruitbetaling)\b",
+    re.IGNORECASE,
+)
 _KINDS = ("total_without_vat", "total_vat", "total_with_vat")
 
 
@@ -42,9 +53,15 @@ class TotalCandidate:
     """Index of the line it was read from; later totals win ties."""
 
 
-def extract_totals(lines: list[TextLine], decimal_comma: bool | None) -> Totals:
-    """The totals printed in lines; each is None when no labelled amount was found."""
+def extract_totals(lines: list[TextLine], decimal_comma: bool | None, breakdown: Sequence[VatRate] = ()) -> Totals:
+    """The totals printed in lines; each is None when no labelled amount was found.
+
+    A VAT breakdown of several rates adds its sums as candidates: the VAT total may be
+    printed only per rate, or garbled, while the rates' amounts still add up."""
     candidates = find_total_candidates(lines, decimal_comma)
+    amounts = [rate.amount for rate in breakdown if rate.amount is not None]
+    if len(amounts) >= 2 and len(amounts) == len(breakdown):
+        candidates.append(TotalCandidate("total_vat", sum(amounts, Decimal(0)), 2, len(lines)))
     return choose_totals(candidates)
 
 
@@ -134,12 +151,14 @@ def _aligned_under_header(
     """
     header = lines[index]
     real = [label for label in labels if label.kind != "ignore"]
-    if len(real) < 2 or money:
+    # A header may name a VAT base ("TVA 20 % sur 1 000,00"); its own amounts are then not
+    # totals, and the row under it must be amounts only.
+    if len(real) < 2 or (money and not (index + 1 < len(lines) and _amounts_only(lines[index + 1]))):
         return []
     text, spans = header.layout()
     if any(c.kind in ("description", "quantity", "unit_price") for c in find_labels(text, COLUMN_LABELS)):
         return []
-    columns = [(label, box) for label in real if (box := header.x_range(spans, label.start, label.end))]
+    columns = _header_columns(header, real)
     em = header.em
     rows: list[list[TotalCandidate]] = []
     for row_index in range(index + 1, min(index + 9, len(lines))):
@@ -153,7 +172,39 @@ def _aligned_under_header(
         first_cell = row.cells()[0]
         if any(label.kind != "ignore" for label in find_labels(first_cell, TOTAL_LABELS)):
             break
-    return rows[-1] if rows else []
+    if not rows:
+        return []
+    chosen = rows[-1]
+    vats = [c for c in chosen if c.kind == "total_vat"]
+    if len(vats) >= 2:
+        # One VAT column per rate: their sum is the VAT total.
+        chosen.append(TotalCandidate("total_vat", sum((c.value for c in vats), Decimal(0)), 2.5, vats[-1].position))
+    return chosen
+
+
+def _header_columns(header: TextLine, labels: list[LabelMatch]) -> list[tuple[LabelMatch, tuple[float, float]]]:
+    """The header's columns: each cell, split where a label starts inside it ("TVA 20 % sur
+    100,00 TVA 10 % sur 50,00" is two columns), headed by the label in it; a cell without
+    a label ("Rabatt 5 %") is a column of kind 'ignore', so that its amount goes nowhere."""
+    text, spans = header.layout()
+    placed = [(box, label) for label in labels if (box := header.x_range(spans, label.start, label.end))]
+    columns: list[tuple[LabelMatch, tuple[float, float]]] = []
+    for cell in cells(header):
+        inside = sorted((box[0], label) for box, label in placed if cell.x0 - 0.1 <= box[0] <= cell.x1)
+        if not inside:
+            columns.append((LabelMatch("ignore", 0, 0, 0), (cell.x0, cell.x1)))
+            continue
+        for i, (x0, label) in enumerate(inside):
+            start = cell.x0 if i == 0 else x0
+            end = inside[i + 1][0] - 0.1 if i + 1 < len(inside) else cell.x1
+            columns.append((label, (start, end)))
+    return columns
+
+
+def _amounts_only(line: TextLine) -> bool:
+    """Whether the line holds nothing but amounts (and currencies)."""
+    text = line.layout_text()
+    return len(find_numbers(text)) >= 2 and not re.search(r"[^\W\d_]{4,}", _CURRENCY_NEAR_RE.sub("", text))
 
 
 def _align(
@@ -175,6 +226,50 @@ def _align(
             overlap = min(box[1], x1 + em) - max(box[0], x0 - em)
             if overlap > best_overlap:
                 best, best_overlap = label, overlap
-        if best is not None:
+        if best is not None and best.kind != "ignore":
             found.append(TotalCandidate(best.kind, m.value, 2.5, row_index))
     return found
+
+
+def find_amount_due(lines: list[TextLine], decimal_comma: bool | None) -> tuple[Decimal, int] | None:
+    """The amount after the last amount-due label ("Amount due", "Net à payer", "Zahlbetrag")
+    and the index of its line; None when the document prints no such label."""
+    for index in range(len(lines) - 1, -1, -1):
+        if not _AMOUNT_DUE_HINT_RE.search(lines[index].text):
+            continue
+        text = lines[index].layout_text()
+        labels = [m for m in find_labels(text, AMOUNT_DUE_LABELS) if m.kind == "amount_due"]
+        if not labels:
+            continue
+        amounts = [m for m in money_amounts(text, decimal_comma) if m.start >= labels[-1].end]
+        if amounts:
+            return amounts[0].value, index
+        below = _amount_under(lines, index, labels[-1], decimal_comma)
+        if below is not None:
+            return below, index + 1
+    return None
+
+
+def _amount_under(lines: list[TextLine], index: int, label: LabelMatch, decimal_comma: bool | None) -> Decimal | None:
+    """The amount printed right under a heading label, in a row of amounts only."""
+    if index + 1 >= len(lines) or not _amounts_only(lines[index + 1]):
+        return None
+    header, row = lines[index], lines[index + 1]
+    text, spans = header.layout()
+    box = header.x_range(spans, label.start, label.end)
+    row_text, row_spans = row.layout()
+    for m in money_amounts(row_text, decimal_comma):
+        cell = row.x_range(row_spans, m.start, m.end)
+        if box and cell and min(cell[1], box[1] + row.em) > max(cell[0], box[0] - row.em):
+            return m.value
+    return None
+
+
+def prints_prepayment(lines: list[TextLine], decimal_comma: bool | None) -> bool:
+    """Whether a deposit or payment already made is deducted on the document ("Less deposit
+    paid", "Acompte versé", "Erhaltene Anzahlungen 50,00"): then the total is not what is due."""
+    for line in lines:
+        text = line.layout_text()
+        if _PREPAYMENT_RE.search(text) and any(m.value != 0 for m in money_amounts(text, decimal_comma)):
+            return True
+    return False

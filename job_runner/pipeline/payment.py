@@ -1,0 +1,185 @@
+"""How the invoice is to be paid: IBAN, BIC, payment term, and the buyer's order reference.
+
+Every value is read where the document prints it; a value that is not printed stays None.
+Each finder returns the value and the index of the line it was read on, for provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from .amounts import find_dates
+from .label_values import cells
+from .text_lines import TextLine
+
+_IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2})(?=[\s\-]?[0-9A-Z])")
+_BIC_LABEL_RE = re.compile(r"\b(?:bic|swift(?:[-\s]?(?:code|bic))?|bic[-/\s]?swift)\b\s*(?:code)?\s*[:.]?\s*", re.I)
+_BIC_RE = re.compile(r"^([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])")
+_IBAN_LENGTHS = {
+    "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24,
+    "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IT": 27, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24,
+    "SI": 19, "SK": 24, "SM": 27,
+}  # fmt: skip
+"""IBAN length per country; other countries are accepted at 15..34 characters."""
+
+_TERM_PATTERNS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        # English
+        r"\b(?:net\s*(?P<a>\d{1,3})(?:\s*days)?|(?P<b>\d{1,3})\s*days?\s*net"
+        r"|(?:payable|due|payment)\s*(?:with)?in\s*(?P<c>\d{1,3})\s*days|within\s*(?P<j>\d{1,3})\s*days)\b",
+        # French
+        r"(?:\b(?:à|a)\s*(?P<d>\d{1,3})\s*(?:jours|j)\b(?:\s*net)?|\b(?P<e>\d{1,3})\s*jours\s*net"
+        r"|\bsous\s*(?P<f>\d{1,3})\s*jours)",
+        # German
+        r"\b(?:(?:zahlbar|zahlung|fällig|fallig)\s*(?:innerhalb\s*)?(?:von\s*)?(?P<g>\d{1,3})\s*tagen?"
+        r"|(?P<h>\d{1,3})\s*tage\s*netto|innerhalb\s*(?:von\s*)?(?P<i>\d{1,3})\s*tagen)\b",
+    )
+)
+_IMMEDIATE_RE = re.compile(
+    r"\b(?:due\s*(?:up)?on\s*receipt|payable\s*immediately|paiement\s*imm[ée]diat|[àa]\s*r[ée]ception"
+    r"|sofort\s*(?:zahlbar|f[äa]llig)|zahlbar\s*sofort)\b",
+    re.IGNORECASE,
+)
+_TERMS_LABEL_RE = re.compile(
+    r"\b(?:payment\s*terms?|terms\s*of\s*payment|terms|conditions\s*de\s*(?:paiement|r[èe]glement)"
+    r"|modalit[ée]s\s*de\s*paiement|zahlungsbedingungen|zahlungsziel|betalingsvoorwaarden)\b\s*:?\s*",
+    re.IGNORECASE,
+)
+_PO_LABEL_RE = re.compile(
+    r"(?<![\w])(?:p\.?\s?o\.?\s*(?:no\.?|number|#|nr\.?)?|purchase\s*order(?:\s*(?:no\.?|number|#))?"
+    r"|(?:your|customer)\s*order(?:\s*(?:no\.?|number|#|ref(?:erence)?))?|order\s*(?:no\.?|number|#|ref(?:erence)?)"
+    r"|bon\s*de\s*commande(?:\s*n[°º])?|(?:n[°º]|num[ée]ro)\s*(?:de\s*)?commande|votre\s*commande(?:\s*n[°º])?"
+    r"|commande\s*n[°º]|r[ée]f(?:[ée]rence)?\.?\s*(?:de\s*(?:la\s*)?)?commande"
+    r"|(?:ihre\s*)?bestell(?:ung|nummer|[-\s]?nr\.?)|auftragsnummer|auftrags[-\s]?nr\.?"
+    r"|ordernummer|bestelnummer|uw\s*order)(?![\w])",
+    re.IGNORECASE,
+)
+_REFERENCE_TOKEN_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
+
+
+class Found(NamedTuple):
+    """A value and the index of the line it was read on."""
+
+    value: str
+    line: int
+
+
+class PaymentTerm(NamedTuple):
+    text: str
+    """The printed term, e.g. 'Net 30 days' or 'zahlbar innerhalb von 30 Tagen'."""
+    days: int | None
+    """Days after the invoice date; 0 for 'due on receipt'; None when the text gives none."""
+    line: int
+
+
+def iban_is_valid(iban: str) -> bool:
+    """Whether the IBAN has its country's length and passes the ISO 7064 mod-97 check."""
+    iban = iban.replace(" ", "").upper()
+    expected = _IBAN_LENGTHS.get(iban[:2])
+    if (expected and len(iban) != expected) or not 15 <= len(iban) <= 34 or not iban.isalnum():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def find_iban(lines: list[TextLine]) -> Found | None:
+    """The first IBAN that passes the mod-97 check, compact ('DE89370400440532013000')."""
+    for index, line in enumerate(lines):
+        text = line.text
+        for m in _IBAN_START_RE.finditer(text):
+            groups = [m.group(1)]
+            for token in re.split(r"[\s\-]", text[m.end() : m.end() + 48].lstrip(" -")):
+                token = token.rstrip(".,;)")  # "... 189." at the end of a sentence
+                if not re.fullmatch(r"[0-9A-Z]{1,30}", token):
+                    break
+                groups.append(token)
+            candidate = ""
+            for group in groups:
+                candidate += group
+                if len(candidate) >= 15 and iban_is_valid(candidate):
+                    return Found(candidate, index)
+    return None
+
+
+def find_bic(lines: list[TextLine]) -> Found | None:
+    """The BIC printed after a 'BIC' or 'SWIFT' label; a bare 8- or 11-letter code is not
+    taken, since ordinary capitalised words have that shape."""
+    for index, line in enumerate(lines):
+        for m in _BIC_LABEL_RE.finditer(line.text):
+            found = _BIC_RE.match(line.text[m.end() :])
+            if found and any(c.isalpha() for c in found.group(1)[4:6]):
+                return Found(found.group(1), index)
+    return None
+
+
+def find_payment_term(lines: list[TextLine]) -> PaymentTerm | None:
+    """The printed payment term and the days it gives ('30 days net' -> 30)."""
+    for index, line in enumerate(lines):
+        text = line.text
+        for pattern in _TERM_PATTERNS:
+            m = pattern.search(text)
+            if m:
+                days = int(next(v for v in m.groupdict().values() if v))
+                return PaymentTerm(_term_text(text, m.start(), m.end()), days, index)
+        m = _IMMEDIATE_RE.search(text)
+        if m:
+            return PaymentTerm(_term_text(text, m.start(), m.end()), 0, index)
+    for index, line in enumerate(lines):
+        label = _TERMS_LABEL_RE.search(line.text)
+        if label and label.end() < len(line.text):
+            value = line.layout_text()
+            value = value[value.find(label.group(0).strip()) + len(label.group(0).strip()) :]
+            value = value.lstrip(" :").split("  ")[0].strip()
+            if value and len(value) <= 80 and any(c.isalpha() for c in value):
+                return PaymentTerm(value, None, index)
+    return None
+
+
+def due_date_from_term(issued: date | None, term: PaymentTerm | None) -> date | None:
+    """The due date a payment term implies for an invoice issued on issued, or None."""
+    if issued is None or term is None or term.days is None:
+        return None
+    return issued + timedelta(days=term.days)
+
+
+def find_purchase_order(lines: list[TextLine]) -> Found | None:
+    """The buyer's order number after a PO label ('PO #', 'Bestellung', 'N° de commande')."""
+    for index, line in enumerate(lines):
+        text, spans = line.layout()
+        for m in _PO_LABEL_RE.finditer(text):
+            after = text[m.end() :]
+            own_cell = "" if after.startswith("  ") else after.lstrip(" :#.").split("  ")[0]
+            if own_cell.strip():
+                value = _reference(own_cell)
+                if value is not None:
+                    return Found(value, index)
+                continue
+            # A heading in a row of headings: the value sits in the cell under it.
+            box = line.x_range(spans, m.start(), m.end())
+            for below_index in range(index + 1, min(index + 3, len(lines))):
+                below = lines[below_index]
+                under = [c for c in cells(below) if box and min(c.x1, box[1] + below.em) > max(c.x0, box[0] - below.em)]
+                value = _reference(under[0].text) if under else None
+                if value is not None:
+                    return Found(value, below_index)
+    return None
+
+
+def _reference(text: str) -> str | None:
+    m = _REFERENCE_TOKEN_RE.match(text.strip())
+    if not m or not any(c.isdigit() for c in m.group(1)) or find_dates(m.group(1)):
+        return None
+    return m.group(1)
+
+
+def _term_text(text: str, start: int, end: int) -> str:
+    """The term phrase widened to its cell ('Payment terms: Net 30 days' -> 'Net 30 days')."""
+    cell_start = text.rfind("  ", 0, start)
+    label = _TERMS_LABEL_RE.search(text, cell_start + 1 if cell_start >= 0 else 0)
+    if label and label.end() <= start:
+        start = label.end()
+    return text[start:end].strip(" :,.")
