@@ -95,11 +95,15 @@ def make_scanned_invoice(
     noise: float = 12.0,
     seed: int = 7,
     with_letter_page: bool = False,
+    rotate_quarter_turns: int = 0,
+    blur: float = 0.6,
     **fields,
 ) -> InvoiceSpec:
-    """The invoice of make_text_invoice as a 300 DPI scan: rendered, slightly rotated,
-    speckled, and saved as an image-only PDF (no text layer). with_letter_page adds a
-    scanned second page holding the letter of make_letter."""
+    """The invoice of make_text_invoice as a 300 DPI scan: rendered, slightly rotated
+    (rotation_deg, counter-clockwise), speckled, blurred, and saved as an image-only PDF (no
+    text layer). with_letter_page adds a scanned second page holding the letter of make_letter.
+    rotate_quarter_turns turns every page a further 90° counter-clockwise per turn, as a sheet
+    fed sideways or upside down."""
     spec = InvoiceSpec(**fields)
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4)
@@ -112,9 +116,11 @@ def make_scanned_invoice(
     images = [
         _speckle(
             image.rotate(rotation_deg, resample=Image.BICUBIC, expand=False, fillcolor=255), noise, seed + i
-        ).filter(ImageFilter.GaussianBlur(0.6))
+        ).filter(ImageFilter.GaussianBlur(blur))
         for i, image in enumerate(_rasterise(buffer.getvalue()))
     ]
+    if rotate_quarter_turns % 4:
+        images = [image.rotate(90 * (rotate_quarter_turns % 4), expand=True) for image in images]
     images[0].save(path, "PDF", resolution=SCAN_DPI, save_all=True, append_images=images[1:])
     return spec
 

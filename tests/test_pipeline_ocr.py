@@ -1,9 +1,15 @@
 """Scanned PDFs through real Tesseract (about 2 s per page on one core)."""
 
 import pytest
+from PIL import Image
 
 from job_runner.pipeline import EmptyPdf, OcrFailed, process_document
-from tests.pdf_factory import make_blank_pdf, make_scanned_invoice
+from job_runner.pipeline.extract import extract_invoice
+from job_runner.pipeline.ocr import ocr_pages, read_page_image
+from job_runner.pipeline.pdf_text import PdfFile
+from tests.pdf_factory import SCAN_DPI, make_blank_pdf, make_scanned_invoice, make_text_invoice
+
+A4_POINTS = (595.3, 841.9)
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +23,13 @@ def scan(tmp_path_factory):
 def scanned_result(scan):
     path, _ = scan
     return process_document(path)
+
+
+def _ocr_first_page(path):
+    """The first page as OCR reads it, and how it was read."""
+    with PdfFile.open(path) as pdf:
+        ocr = ocr_pages(pdf, [0], languages="fra+eng", dpi=300)
+    return ocr.pages[0], ocr.reads[0]
 
 
 def test_scanned_invoice_key_fields_are_read_by_ocr(scanned_result, scan):
@@ -40,12 +53,61 @@ def test_scanned_pages_are_all_read_by_ocr_in_page_order(scanned_result):
     assert scanned_result.timings["ocr"] > 0
 
 
+def test_scan_has_mean_word_confidence(scanned_result):
+    assert 80 < scanned_result.ocr_confidence <= 100
+
+
+def test_born_digital_pdf_has_no_ocr_confidence(tmp_path):
+    path = tmp_path / "text.pdf"
+    make_text_invoice(path)
+    assert process_document(path).ocr_confidence is None
+
+
+@pytest.mark.parametrize(("quarter_turns", "rotate_deg"), [(1, 90), (2, 180)])
+def test_turned_page_is_read_upright(tmp_path, quarter_turns, rotate_deg):
+    path = tmp_path / "turned.pdf"
+    spec = make_scanned_invoice(path, rotate_quarter_turns=quarter_turns)
+    page, read = _ocr_first_page(path)
+    assert read.rotate_deg == rotate_deg
+    assert (page.width, page.height) == pytest.approx(A4_POINTS, abs=1)
+    invoice = extract_invoice([page])
+    assert invoice.invoice_number == spec.invoice_number
+    assert invoice.total_with_vat == spec.total_with_vat
+    # Boxes are on the upright page: the number is printed top right.
+    number = next(w for line in page.lines for w in line.words if w.text == spec.invoice_number)
+    assert number.x0 > page.width / 2 and number.bottom < page.height / 4
+
+
+def test_skewed_page_is_straightened(tmp_path):
+    path = tmp_path / "skewed.pdf"
+    spec = make_scanned_invoice(path, rotation_deg=2.0)
+    page, read = _ocr_first_page(path)
+    assert read.skew_deg == pytest.approx(2.0, abs=0.5)
+    invoice = extract_invoice([page])
+    assert invoice.invoice_number == spec.invoice_number
+    assert invoice.total_without_vat == spec.total_without_vat
+    assert invoice.total_with_vat == spec.total_with_vat
+
+
+def test_upside_down_sparse_page_too_short_for_osd_is_read_upright(scan):
+    path, spec = scan
+    with PdfFile.open(path) as pdf:
+        full = pdf.render_page(0, SCAN_DPI)
+    # Only the invoice number's line: too few letters for Tesseract's orientation detection.
+    sparse = Image.new("L", full.size, 255)
+    sparse.paste(full.crop((1450, 320, 2320, 400)), (1450, 320))
+    read = read_page_image(sparse.rotate(180), 0, "fra+eng", SCAN_DPI, 60)
+    assert read.rotate_deg == 180
+    assert spec.invoice_number in read.page.text
+
+
 def test_page_whose_ocr_times_out_is_skipped_not_failed(scan):
     path, _ = scan
     result = process_document(path, ocr_timeout_s=0.01)
     assert result.skipped_pages == [0, 1]
     assert result.ocr_pages == []
     assert result.document_type == "other"
+    assert result.ocr_confidence is None
 
 
 def test_tesseract_failure_raises_ocr_failed(scan):
