@@ -6,13 +6,14 @@ embedded e-invoice (einvoice), classify (classify), extract fields (extract), ch
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .classify import classify_document
-from .einvoice import find_einvoice_xml, parse_cii
+from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
 from .label_values import label_lines
 from .labels import FIELD_LABELS
@@ -31,6 +32,8 @@ from .result import (
     OcrFailed,
 )
 from .vat import check_vat
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "process_document",
@@ -56,8 +59,9 @@ def process_document(
 ) -> DocumentResult:
     """Read the PDF at path and return its text, type and, for an invoice, its fields.
 
-    The fields come from the embedded Factur-X/ZUGFeRD XML when there is one and
-    use_embedded_xml is set (source='xml'), else from the text (source='text').
+    The fields come from the embedded Factur-X/ZUGFeRD/XRechnung/UBL XML when there is one and
+    use_embedded_xml is set (source='xml'; validation['xml_vs_print'] then lists where the
+    printed page disagrees), else from the text (source='text').
     Raises NotAPdf, CorruptPdf, EncryptedPdf, EmptyPdf (no pages, or no text even after
     OCR) or OcrFailed; their messages are meant for the person who sent the file.
     """
@@ -72,7 +76,8 @@ def process_document(
             ocr = ocr_pages(pdf, scanned, languages=ocr_languages, dpi=dpi, timeout_s=ocr_timeout_s)
             pages = [ocr.pages.get(page.index, page) for page in pages]
         with _timed(timings, "xml"):
-            einvoice = parse_cii(find_einvoice_xml(pdf.xml_attachments()) or b"") if use_embedded_xml else None
+            embedded = read_embedded_invoice(pdf.xml_attachments()) if use_embedded_xml else EmbeddedInvoice(None, None)
+            einvoice = embedded.fields
     text = "\f".join(page.text for page in pages)
     if not text.strip() and einvoice is None and not ocr.skipped:
         raise EmptyPdf(
@@ -82,13 +87,22 @@ def process_document(
     with _timed(timings, "classify"):
         document_type = classify_document(text, einvoice)
     with _timed(timings, "extract"):
-        fields = None
-        if document_type == "invoice":
-            fields = einvoice or extract_invoice(pages)
+        fields = print_check = None
+        read_by_ocr = set(ocr.pages)
+        if document_type == "invoice" and einvoice is not None:
+            fields = einvoice
+            # The XML is what gets booked; the page is what a person reads: compare them.
+            print_check = _compare_xml_with_print(einvoice, pages, read_by_ocr)
+        elif document_type == "invoice":
+            fields = extract_invoice(pages, ocr_pages=read_by_ocr)
     with _timed(timings, "validate"):
         if fields is not None:
             fields.validation = check_vat(fields)
             fields.confidence_score = rate_confidence(fields)
+            if print_check is not None:
+                fields.validation["xml_vs_print"] = print_check
+            if embedded.skipped:
+                fields.validation["einvoice_skipped"] = embedded.skipped
 
     return DocumentResult(
         page_count=len(pages),
@@ -99,7 +113,18 @@ def process_document(
         ocr_pages=sorted(ocr.pages),
         skipped_pages=ocr.skipped,
         timings=timings,
+        ocr_confidence=ocr.mean_confidence,
     )
+
+
+def _compare_xml_with_print(einvoice: InvoiceFields, pages, read_by_ocr: set[int]) -> dict:
+    """Where the printed page disagrees with the XML. Best effort: the XML alone is a complete
+    result, so a failure to read the print is reported, never a failed document."""
+    try:
+        return compare_with_print(einvoice, extract_invoice(pages, ocr_pages=read_by_ocr))
+    except Exception as e:  # noqa: BLE001 - any bug in the print path must not lose the XML result
+        log.warning("could not compare the e-invoice XML with its printed page: %r", e)
+        return {"error": f"the printed page could not be read for comparison ({type(e).__name__})"}
 
 
 def _sender(pages) -> str | None:

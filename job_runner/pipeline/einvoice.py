@@ -1,13 +1,28 @@
-"""Read the Factur-X / ZUGFeRD / XRechnung invoice that a PDF may carry as a CII XML attachment."""
+"""Read the e-invoice a PDF may carry as an XML attachment: Factur-X / ZUGFeRD / XRechnung (CII)
+or UBL; and compare it with what the printed page says.
+
+Credit-note sign rule: EN 16931 credit notes (type codes 381, 261, 262, 396, 532, or a UBL
+CreditNote) state their amounts as positive numbers and let the type code carry the sign. Here
+a credit note gets subtype 'credit_note' and its amounts negated (totals, amount due, line
+totals, VAT breakdown); quantities and unit prices stay as stated. Other documents keep the
+XML's signs: a corrective invoice (384) with negative totals keeps them, as subtype 'invoice'.
+The corpus's expected.jsonl states credit-note amounts as the XML does (positive): compare
+after negating them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import NamedTuple
+from xml.parsers import expat
 
-from .result import InvoiceFields, LineItem
+from .einvoice_cii import CII_ROOT, read_cii
+from .einvoice_ubl import UBL_CREDIT_NOTE_ROOT, UBL_ROOTS, read_ubl
+from .result import FieldSource, InvoiceFields
 
 EINVOICE_ATTACHMENT_NAMES = (
     "factur-x.xml",
@@ -18,126 +33,188 @@ EINVOICE_ATTACHMENT_NAMES = (
 )
 """Attachment names the standards prescribe, compared case-insensitively, best first."""
 
-CII_ROOT = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
+MAX_EINVOICE_XML_BYTES = 20 * 2**20
+"""A larger XML attachment is not read: real e-invoices are a few hundred kB at most."""
 
-_NS = {
-    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
-}
-_DOCUMENT = "rsm:ExchangedDocument"
-_TRANSACTION = "rsm:SupplyChainTradeTransaction"
-_AGREEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeAgreement"
-_SETTLEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeSettlement"
-_SUMMATION = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
-_LINE_SUMMATION = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation"
+CREDIT_NOTE_TYPE_CODES = frozenset({"381", "261", "262", "396", "532"})
+"""UNTDID 1001 codes of credit notes."""
+
+EINVOICE_SOURCE = "einvoice_xml"
+"""FieldSource.source of every value read from the XML."""
+
+PRINT_CHECK_FIELDS = (
+    "invoice_number",
+    "date",
+    "total_without_vat",
+    "total_vat",
+    "total_with_vat",
+    "currency",
+    "provider_vat_id",
+)
+"""Fields compared between the XML and the printed page."""
+
+_AMOUNT_FIELDS = ("total_without_vat", "total_vat", "total_with_vat", "amount_due", "lines_total")
+_NOT_VALUES = {"validation", "confidence_score", "source", "provenance"}
+_CENT = Decimal("0.01")
 
 
-def find_einvoice_xml(attachments: list[tuple[str, bytes]]) -> bytes | None:
-    """The content of the e-invoice attachment, or None when the PDF carries none.
+class EmbeddedInvoice(NamedTuple):
+    """What the XML attachments of a PDF gave."""
 
-    Prefers the standard names; otherwise takes any XML attachment whose root is a CII invoice.
+    fields: InvoiceFields | None
+    """The e-invoice's fields; None when no attachment is a readable CII or UBL invoice."""
+    skipped: str | None
+    """Why an e-invoice attachment was left unread (too large), for the validation report."""
+
+
+def read_embedded_invoice(attachments: list[tuple[str, bytes]]) -> EmbeddedInvoice:
+    """The first readable e-invoice among the (name, content) XML attachments.
+
+    Standard names (factur-x.xml, ...) are tried first, then any other XML attachment. An
+    attachment over MAX_EINVOICE_XML_BYTES is skipped unread and named in `skipped`.
     """
-    by_name = {name.lower(): data for name, data in attachments}
-    for name in EINVOICE_ATTACHMENT_NAMES:
-        if name in by_name:
-            return by_name[name]
-    for name, data in attachments:
-        if name.lower().endswith(".xml") and b"CrossIndustryInvoice" in data:
-            return data
-    return None
+    skipped = None
+    for name, data in _candidates(attachments):
+        if len(data) > MAX_EINVOICE_XML_BYTES:
+            skipped = (
+                f"e-invoice attachment {name!r} not read: {len(data) / 2**20:.1f} MiB is over the "
+                f"{MAX_EINVOICE_XML_BYTES // 2**20} MiB limit"
+            )
+            continue
+        fields = parse_einvoice(data)
+        if fields is not None:
+            return EmbeddedInvoice(fields, skipped)
+    return EmbeddedInvoice(None, skipped)
+
+
+def _candidates(attachments: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    def rank(item: tuple[str, bytes]) -> int:
+        name = item[0].lower()
+        if name in EINVOICE_ATTACHMENT_NAMES:
+            return EINVOICE_ATTACHMENT_NAMES.index(name)
+        return len(EINVOICE_ATTACHMENT_NAMES) if name.endswith(".xml") else -1
+
+    return sorted((item for item in attachments if rank(item) >= 0), key=rank)
+
+
+def parse_einvoice(xml: bytes) -> InvoiceFields | None:
+    """The fields of a CII or UBL invoice (source='xml', provenance 'einvoice_xml', the
+    credit-note sign rule applied), or None when the XML is neither or is refused."""
+    return _parse(xml, (CII_ROOT, *UBL_ROOTS))
 
 
 def parse_cii(xml: bytes) -> InvoiceFields | None:
-    """The invoice fields of a CII document (source='xml'), or None when the XML is not one.
+    """As parse_einvoice, for CII only: None for anything else, UBL included."""
+    return _parse(xml, (CII_ROOT,))
 
-    Documents with a DOCTYPE are refused: CII never needs one, and refusing it rules out
-    entity-expansion tricks, which xml.etree does not fully guard against.
+
+def parse_ubl(xml: bytes) -> InvoiceFields | None:
+    """As parse_einvoice, for a UBL Invoice or CreditNote only."""
+    return _parse(xml, UBL_ROOTS)
+
+
+def _parse(xml: bytes, roots: tuple[str, ...]) -> InvoiceFields | None:
+    root = _safe_root(xml)
+    if root is None or root.tag not in roots:
+        return None
+    fields = read_cii(root) if root.tag == CII_ROOT else read_ubl(root)
+    return _finish(fields, credit_note_root=root.tag == UBL_CREDIT_NOTE_ROOT)
+
+
+class _Refused(Exception):
+    pass
+
+
+def _safe_root(xml: bytes) -> ET.Element | None:
+    """The parsed document, or None when it is not well-formed or declares a DOCTYPE or entity.
+
+    Neither CII nor UBL ever needs a DOCTYPE; refusing one before ElementTree sees the document
+    rules out entity expansion and external entities whatever the encoding.
     """
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-        return None
+    scan = expat.ParserCreate()
+
+    def refuse(*_args) -> None:
+        raise _Refused
+
+    scan.StartDoctypeDeclHandler = refuse
+    scan.EntityDeclHandler = refuse
+    scan.ExternalEntityRefHandler = refuse
     try:
-        root = ET.fromstring(xml)
-    except ET.ParseError:
-        return None
-    if root.tag != CII_ROOT:
+        scan.Parse(xml, True)
+        return ET.fromstring(xml)
+    except (_Refused, expat.ExpatError, ET.ParseError, ValueError):
         return None
 
-    currency = _text(root, f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
-    fields = InvoiceFields(
-        provider=_name(root, f"{_AGREEMENT}/ram:SellerTradeParty/ram:Name"),
-        provider_vat_id=_text(
-            root, f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']"
-        ),
-        customer=_name(root, f"{_AGREEMENT}/ram:BuyerTradeParty/ram:Name"),
-        invoice_number=_text(root, f"{_DOCUMENT}/ram:ID"),
-        date=_date(root, f"{_DOCUMENT}/ram:IssueDateTime/udt:DateTimeString"),
-        due_date=_date(root, f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"),
-        currency=currency,
-        total_without_vat=_amount(root, f"{_SUMMATION}/ram:TaxBasisTotalAmount"),
-        total_vat=_tax_total(root, currency),
-        total_with_vat=_amount(root, f"{_SUMMATION}/ram:GrandTotalAmount"),
-        lines_total=_amount(root, f"{_SUMMATION}/ram:LineTotalAmount"),
-        lines=[_line_item(item) for item in root.iterfind(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", _NS)],
-        source="xml",
-        type_code=_text(root, f"{_DOCUMENT}/ram:TypeCode"),
-    )
+
+def _finish(fields: InvoiceFields, *, credit_note_root: bool) -> InvoiceFields:
+    if credit_note_root or fields.type_code in CREDIT_NOTE_TYPE_CODES:
+        fields.subtype = "credit_note"
+        _negate_amounts(fields)
+    # Account ids are often written in print groups ("DE12 1234 ..."); keep the electronic form.
+    fields.iban = _compact(fields.iban)
+    fields.bic = _compact(fields.bic)
+    for line in fields.lines:
+        line.provenance = _xml_source()
+    fields.provenance = {
+        f.name: _xml_source()
+        for f in dataclasses.fields(fields)
+        if f.name not in _NOT_VALUES and getattr(fields, f.name) not in (None, [], "")
+    }
     return fields
 
 
-def _line_item(item: ET.Element) -> LineItem:
-    quantity = item.find("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", _NS)
-    return LineItem(
-        designation=_name(item, "ram:SpecifiedTradeProduct/ram:Name") or "",
-        quantity=_decimal(quantity.text) if quantity is not None else None,
-        unit=quantity.get("unitCode") if quantity is not None else None,
-        unit_price=_amount(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount"),
-        total_ht=_amount(item, f"{_LINE_SUMMATION}/ram:LineTotalAmount"),
-        vat_rate=_amount(item, "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:RateApplicablePercent"),
-    )
+def _xml_source() -> FieldSource:
+    return FieldSource(source=EINVOICE_SOURCE, confidence=1.0)
 
 
-def _tax_total(root: ET.Element, currency: str | None) -> Decimal | None:
-    """TaxTotalAmount in the invoice currency; a second one may be given in the tax currency."""
-    totals = root.findall(f"{_SUMMATION}/ram:TaxTotalAmount", _NS)
-    for total in totals:
-        if currency is None or total.get("currencyID") in (None, currency):
-            return _decimal(total.text)
-    return None
+def _compact(value: str | None) -> str | None:
+    compact = re.sub(r"\s+", "", value or "").upper()
+    return compact or None
 
 
-def _text(element: ET.Element, path: str) -> str | None:
-    found = element.find(path, _NS)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
+def _negate_amounts(fields: InvoiceFields) -> None:
+    for name in _AMOUNT_FIELDS:
+        value = getattr(fields, name)
+        if value is not None:
+            setattr(fields, name, -value)
+    for line in fields.lines:
+        if line.total_ht is not None:
+            line.total_ht = -line.total_ht
+    for rate in fields.vat_breakdown:
+        rate.base = -rate.base if rate.base is not None else None
+        rate.amount = -rate.amount if rate.amount is not None else None
 
 
-def _name(element: ET.Element, path: str) -> str | None:
-    """A name with its line breaks and runs of spaces collapsed."""
-    text = _text(element, path)
-    return re.sub(r"\s+", " ", text) if text else None
+def compare_with_print(xml: InvoiceFields, printed: InvoiceFields) -> dict[str, dict[str, str]]:
+    """{field: {'xml': value, 'print': value}} for each PRINT_CHECK_FIELDS field on which the
+    printed page disagrees with the XML; {} when they agree. A field the page did not yield is
+    no disagreement. Ids are compared without spaces or case; amounts to the cent, and for a
+    credit note the page may print them positive (as the XML states them)."""
+    disagreements = {}
+    for name in PRINT_CHECK_FIELDS:
+        xml_value, print_value = getattr(xml, name), getattr(printed, name)
+        if xml_value is None or print_value is None:
+            continue
+        if not _agree(name, xml_value, print_value, credit_note=xml.subtype == "credit_note"):
+            disagreements[name] = {"xml": _as_text(xml_value), "print": _as_text(print_value)}
+    return disagreements
 
 
-def _amount(element: ET.Element, path: str) -> Decimal | None:
-    return _decimal(_text(element, path))
+def _agree(name: str, xml_value, print_value, *, credit_note: bool) -> bool:
+    if isinstance(xml_value, Decimal):
+        xml_cents, print_cents = xml_value.quantize(_CENT), Decimal(print_value).quantize(_CENT)
+        return print_cents == xml_cents or (credit_note and print_cents == -xml_cents)
+    if isinstance(xml_value, date):
+        return xml_value == print_value
+    if name == "provider_vat_id":
+        return _id_key(xml_value, keep="") == _id_key(print_value, keep="")
+    return _id_key(xml_value) == _id_key(print_value)
 
 
-def _decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        return None
+def _id_key(value: str, keep: str = "-/._") -> str:
+    """An id without whitespace, case and (for VAT ids, keep='') punctuation."""
+    return "".join(c for c in str(value).upper() if c.isalnum() or c in keep)
 
 
-def _date(element: ET.Element, path: str) -> date | None:
-    """A date in format 102 (YYYYMMDD), the only one EN 16931 allows."""
-    text = _text(element, path)
-    if not text or not re.fullmatch(r"\d{8}", text):
-        return None
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
+def _as_text(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
