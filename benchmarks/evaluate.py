@@ -1,0 +1,452 @@
+"""Is extraction right? One command measures it on seeded synthetic documents and on the
+real-world corpus in ../shared/corpus, and prints Markdown tables.
+
+    .venv/bin/python benchmarks/evaluate.py [--seeds dev|held-out] [--count 150] [--scanned-count 48]
+        [--lookalike-count 48] [--no-corpus] [--workers 2]
+
+Seeds: the dev range (0..999) is for development: look at its documents, debug with it, tune on it.
+The held-out range (from 100000) must never be used while tuning the extractor or the generator;
+run it only to report a number (docs/evaluation.md), so that the number means something.
+
+Synthetic documents are generated inside the worker processes (benchmarks/synthetic.py) and read
+with process_document exactly as the runner reads uploads (OCR languages as in the settings).
+Corpus documents are scored on their annotated fields only (see CORPUS_SKIPS for the documented
+exceptions); the e-invoices are read twice, with the embedded-XML reader off (the printed page)
+and on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.scoring import (
+    SCORED_FIELDS,
+    FieldTally,
+    LineScore,
+    compare_field,
+    normalise_name,
+    prediction_from_result,
+)
+from benchmarks.synthetic import make_document
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SEED_RANGES = {"dev": (0, 1000), "held-out": (100_000, None)}
+DEFAULT_COUNT, DEFAULT_SCANNED, DEFAULT_LOOKALIKES, DEFAULT_WORKERS = 150, 48, 48, 2
+DEFAULT_OCR_LANGUAGES = "fra+eng"
+"""As in invoice_processor.settings.Settings.ocr_languages."""
+
+CORPUS_SKIPS = {
+    # file: fields not scored, and why (from the row's notes in expected.jsonl)
+    "compare/Orlen.txt": ("*", "not a PDF (plain-text invoice)"),
+    "compare/oyo.pdf": ("fields", "payment receipt: scored for classification only (expected 'other')"),
+    "compare/FlipkartInvoice.pdf": (
+        "provider",
+        "issuer is the template's label, the printed seller is WS Retail Services",
+    ),
+    "compare/SammyMaystoneLinesTest.pdf": (
+        "provider lines",
+        "issuer is a template label; expected lines hold only fragments",
+    ),
+}
+_CORPUS_FIELD = {  # corpus key -> our field
+    "issuer": "provider",
+    "issuer_vat_id": "provider_vat_id",
+    "buyer": "customer",
+    "invoice_number": "invoice_number",
+    "date": "date",
+    "date_due": "due_date",
+    "currency": "currency",
+    "amount_untaxed": "total_without_vat",
+    "amount_tax": "total_vat",
+    "amount": "total_with_vat",
+    "amount_due": "amount_due",
+}
+
+
+# -- workers -------------------------------------------------------------------------------
+
+
+def _process(path: Path, use_xml: bool, ocr_languages: str) -> tuple[dict, float]:
+    from job_runner.pipeline import DocumentError, process_document
+
+    start = time.perf_counter()
+    try:
+        result = process_document(path, ocr_languages=ocr_languages, use_embedded_xml=use_xml)
+        prediction = prediction_from_result(result)
+    except DocumentError as e:
+        prediction = {"document_type": "error", "error": f"{type(e).__name__}: {e}", "fields": {}, "page_count": 0}
+    return prediction, time.perf_counter() - start
+
+
+def run_synthetic(seed: int, kind: str, ocr_languages: str) -> dict:
+    """Generate one document, read it, return its labels, the prediction and the seconds taken."""
+    pdf, labels = make_document(seed, kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}-{seed}.pdf"
+        path.write_bytes(pdf)
+        prediction, seconds = _process(path, True, ocr_languages)
+    return {"labels": labels, "prediction": prediction, "seconds": seconds}
+
+
+def run_corpus(path: str, use_xml: bool, ocr_languages: str) -> dict:
+    prediction, seconds = _process(Path(path), use_xml, ocr_languages)
+    return {"prediction": prediction, "seconds": seconds}
+
+
+# -- scoring -------------------------------------------------------------------------------
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def score_synthetic(results: list[dict]) -> str:
+    invoices = [r for r in results if r["labels"]["document_type"] == "invoice"]
+    slices = {
+        "born-digital": lambda r: not r["labels"]["scanned"],
+        "scanned": lambda r: r["labels"]["scanned"],
+        "EN": lambda r: r["labels"]["language"] == "en",
+        "FR": lambda r: r["labels"]["language"] == "fr",
+        "DE": lambda r: r["labels"]["language"] == "de",
+    }
+    tallies = {name: FieldTally() for name in ["all", *slices]}
+    by_layout: dict[tuple[str, bool], FieldTally] = defaultdict(FieldTally)
+    lines = {name: LineScore() for name in ("born-digital", "scanned", "multi-page", "credit notes")}
+    for r in invoices:
+        expected, predicted = r["labels"]["fields"], r["prediction"]["fields"]
+        expected = {**expected, "subtype": r["labels"]["subtype"]}
+        for name in SCORED_FIELDS:
+            alternatives = (expected.get("due_date_from_terms"),) if name == "due_date" else ()
+            outcome = compare_field(
+                name, expected.get(name), predicted.get(name), strict=True, alternatives=alternatives
+            )
+            tallies["all"].add(name, outcome)
+            by_layout[(r["labels"]["layout"], r["labels"]["scanned"])].add(name, outcome)
+            for slice_name, test in slices.items():
+                if test(r):
+                    tallies[slice_name].add(name, outcome)
+        exp_lines, pred_lines = expected["lines"], predicted.get("lines") or []
+        lines["scanned" if r["labels"]["scanned"] else "born-digital"].add(exp_lines, pred_lines)
+        if r["labels"]["pages"] > 1:
+            lines["multi-page"].add(exp_lines, pred_lines)
+        if r["labels"]["subtype"] == "credit_note":
+            lines["credit notes"].add(exp_lines, pred_lines)
+
+    n = {name: sum(1 for r in invoices if test(r)) for name, test in slices.items()}
+    out = [
+        "### Synthetic: field accuracy",
+        "",
+        (
+            "Accuracy counts a correct value and a correctly absent value (null label, null prediction) as right. "
+            "'found' = accuracy over documents whose label has a value."
+        ),
+        "",
+    ]
+    cols = ["all", *slices]
+    out.append(
+        "| field | "
+        + " | ".join(f"{c} (n={len(invoices) if c == 'all' else n[c]})" for c in cols)
+        + " | found, born-digital | found, scanned |"
+    )
+    out.append("|---" * (len(cols) + 3) + "|")
+    for name in SCORED_FIELDS:
+        row = [pct(tallies[c].accuracy(name)) for c in cols]
+        row += [pct(tallies["born-digital"].found_accuracy(name)), pct(tallies["scanned"].found_accuracy(name))]
+        out.append(f"| {name} | " + " | ".join(row) + " |")
+    out.append("| **all fields** | " + " | ".join(f"**{pct(tallies[c].overall())}**" for c in cols) + " | | |")
+    out += [
+        "",
+        "Outcome counts over all synthetic invoices:",
+        "",
+        "| field | correct | correct null | wrong | missed | false positive |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in SCORED_FIELDS:
+        c = tallies["all"].counts.get(name, {})
+        out.append(
+            f"| {name} | "
+            + " | ".join(
+                str(int(c.get(k, 0))) for k in ("correct", "correct_null", "wrong", "missed", "false_positive")
+            )
+            + " |"
+        )
+
+    out += [
+        "",
+        "### Synthetic: all-field accuracy by layout family",
+        "",
+        "| layout | born-digital | scanned |",
+        "|---|---|---|",
+    ]
+    for family in sorted({k[0] for k in by_layout}):
+        out.append(
+            f"| {family} | {pct(by_layout[(family, False)].overall()) if (family, False) in by_layout else '—'} | "
+            f"{pct(by_layout[(family, True)].overall()) if (family, True) in by_layout else '—'} |"
+        )
+
+    out += [
+        "",
+        "### Synthetic: line items",
+        "",
+        "| slice | expected | predicted | matched | precision | recall | F1 | qty right | unit price right | VAT rate right |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in lines.items():
+        attrs = [f"{s.attribute_correct[a]}/{s.matched}" for a in ("quantity", "unit_price", "vat_rate")]
+        out.append(
+            f"| {name} | {s.expected} | {s.predicted} | {s.matched} | {pct(s.precision)} | {pct(s.recall)} | {pct(s.f1)} | "
+            + " | ".join(attrs)
+            + " |"
+        )
+
+    out += [
+        "",
+        "### Synthetic: classification (invoice vs other)",
+        "",
+        "| documents | n | classified right | predicted types |",
+        "|---|---|---|---|",
+    ]
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in results:
+        lab = r["labels"]
+        key = (
+            f"{'scanned' if lab['scanned'] else 'born-digital'} {lab['subtype']}"
+            if lab["document_type"] == "invoice"
+            else f"look-alike: {lab['subtype']}"
+        )
+        groups[key].append(r)
+    total_right = 0
+    for key in sorted(groups):
+        rs = groups[key]
+        right = sum(r["prediction"]["document_type"] == r["labels"]["document_type"] for r in rs)
+        total_right += right
+        kinds = defaultdict(int)
+        for r in rs:
+            kinds[r["prediction"]["document_type"]] += 1
+        out.append(f"| {key} | {len(rs)} | {pct(right / len(rs))} | {dict(kinds)} |")
+    out.append(f"| **all** | {len(results)} | **{pct(total_right / len(results))}** | |")
+    return "\n".join(out)
+
+
+def _timing_row(name: str, runs: list[dict]) -> str:
+    per_page = [r["seconds"] / max(r["prediction"].get("page_count") or 1, 1) for r in runs]
+    if not per_page:
+        return f"| {name} | 0 | — | — |"
+    return f"| {name} | {len(per_page)} | {statistics.median(per_page):.2f} | {max(per_page):.2f} |"
+
+
+def load_corpus() -> list[dict]:
+    rows = []
+    for folder in ("invoice2data", "zugferd", "akretion-factur-x", "horstoeko-zugferd"):
+        for line in (CORPUS / folder / "expected.jsonl").read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                row["folder"], row["path"] = folder, str(CORPUS / folder / row["file"])
+                rows.append(row)
+    return rows
+
+
+def _corpus_expected(row: dict) -> dict:
+    fields = {ours: row.get(key) for key, ours in _CORPUS_FIELD.items()}
+    # The XML states a credit note's amounts as magnitudes; InvoiceFields carries them negative.
+    sign = -1 if row.get("type_code") == "381" else 1
+    for name in ("total_without_vat", "total_vat", "total_with_vat", "amount_due"):
+        if fields[name] is not None:
+            fields[name] = sign * fields[name]
+    if row.get("type_code") in ("380", "381"):
+        fields["subtype"] = "credit_note" if row["type_code"] == "381" else "invoice"
+    fields["lines"] = [
+        {
+            "designation": line.get("description") or "",
+            "total_ht": _signed(line.get("total_net", line.get("total")), sign),
+            "quantity": line.get("quantity"),
+            "unit_price": line.get("unit_price_net", line.get("unit_price")),
+            "vat_rate": line.get("tax_percent"),
+        }
+        for line in (row.get("lines") or [])
+    ]
+    return fields
+
+
+def _signed(value, sign: int):
+    return None if value is None else sign * value
+
+
+def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict]) -> str:
+    einvoice = [r for r in rows if r["folder"] != "invoice2data"]
+    # Stylesheet renderings repeat ~20 example invoices: each distinct invoice weighs 1 in all.
+    group = lambda r: (normalise_name(r.get("issuer") or ""), r.get("invoice_number"), r.get("amount"), r.get("date"))
+    sizes = defaultdict(int)
+    for r in einvoice:
+        sizes[group(r)] += 1
+    sets = {
+        "invoice2data": (
+            [r for r in rows if r["folder"] == "invoice2data" and CORPUS_SKIPS.get(r["file"], ("",))[0] != "*"],
+            False,
+        ),
+        "e-invoices, XML off": ([r for r in einvoice if not r.get("visual_xml_mismatch")], False),
+        "e-invoices, XML on": (einvoice, True),
+    }
+    tallies, lines, classes = {}, {}, {}
+    for name, (subset, use_xml) in sets.items():
+        tally, line_score, right, weight_sum = FieldTally(), LineScore(), 0.0, 0.0
+        for r in subset:
+            weight = 1.0 / sizes[group(r)] if r["folder"] != "invoice2data" else 1.0
+            pred = runs[(r["path"], use_xml)]["prediction"]
+            expected_type = "other" if CORPUS_SKIPS.get(r["file"], ("",))[0] == "fields" else "invoice"
+            right += weight * (pred["document_type"] == expected_type)
+            weight_sum += weight
+            if expected_type != "invoice":
+                continue
+            skip = CORPUS_SKIPS.get(r["file"], ("",))[0].split()
+            expected, predicted = _corpus_expected(r), pred["fields"]
+            checked = r.get("text_layer_check") or {}
+            for key, ours in _CORPUS_FIELD.items():
+                # With the XML reader off, a value that is not printed on the page cannot be read.
+                if ours in skip or (not use_xml and checked.get(key) is False):
+                    continue
+                alternatives = (r.get("issuer_legal_name"),) if ours == "provider" else ()
+                tally.add(
+                    ours,
+                    compare_field(ours, expected[ours], predicted.get(ours), strict=False, alternatives=alternatives),
+                    weight,
+                )
+            if "subtype" in expected:
+                tally.add(
+                    "subtype",
+                    compare_field("subtype", expected["subtype"], predicted.get("subtype"), strict=False),
+                    weight,
+                )
+            text_blind = not use_xml and checked and not any(checked.values())  # nothing of the XML is printed
+            if "lines" not in skip and expected["lines"] and not text_blind:
+                line_score.add(expected["lines"], predicted.get("lines") or [])
+        tallies[name], lines[name] = tally, line_score
+        classes[name] = (len(subset), right / weight_sum if weight_sum else None, weight_sum)
+
+    out = [
+        "### Corpus: field accuracy (annotated fields only)",
+        "",
+        (
+            "invoice2data: 11 PDFs (Orlen.txt is not a PDF), oyo.pdf for classification only. E-invoices: the "
+            "zugferd, akretion and horstoeko folders; each distinct invoice weighs 1 (its stylesheet renderings share "
+            "the weight); with XML off, visual_xml_mismatch rows are left out and fields whose text_layer_check is "
+            "false are not scored."
+        ),
+        "",
+        "| field | " + " | ".join(sets) + " |",
+        "|---" * (len(sets) + 1) + "|",
+    ]
+    for field_name in list(_CORPUS_FIELD.values()) + ["subtype"]:
+        cells = []
+        for name in sets:
+            c = tallies[name].counts.get(field_name)
+            cells.append(f"{pct(tallies[name].accuracy(field_name))} (n={sum(c.values()):.1f})" if c else "—")
+        out.append(f"| {field_name} | " + " | ".join(cells) + " |")
+    out.append("| **all fields** | " + " | ".join(f"**{pct(tallies[n].overall())}**" for n in sets) + " |")
+    out += [
+        "",
+        "| set | documents (weighted) | classification accuracy | line precision | line recall | line F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in sets:
+        n, acc, w = classes[name]
+        s = lines[name]
+        out.append(f"| {name} | {n} ({w:.1f}) | {pct(acc)} | {pct(s.precision)} | {pct(s.recall)} | {pct(s.f1)} |")
+    return "\n".join(out)
+
+
+# -- command -------------------------------------------------------------------------------
+
+
+def seed_list(range_name: str, count: int) -> list[int]:
+    start, end = SEED_RANGES[range_name]
+    if end is not None and start + count > end:
+        raise SystemExit(f"the {range_name} range holds {end - start} seeds; asked for {count}")
+    return list(range(start, start + count))
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", choices=sorted(SEED_RANGES), default="dev")
+    parser.add_argument("--count", type=int, default=DEFAULT_COUNT, help="born-digital invoices")
+    parser.add_argument("--scanned-count", type=int, default=DEFAULT_SCANNED)
+    parser.add_argument("--lookalike-count", type=int, default=DEFAULT_LOOKALIKES)
+    parser.add_argument("--no-corpus", action="store_true")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    parser.add_argument("--ocr-languages", default=DEFAULT_OCR_LANGUAGES)
+    args = parser.parse_args(argv)
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per worker
+
+    started = time.perf_counter()
+    jobs = [(s, "scanned") for s in seed_list(args.seeds, args.scanned_count)]
+    jobs += [(s, "invoice") for s in seed_list(args.seeds, args.count)]
+    jobs += [(s, "lookalike") for s in seed_list(args.seeds, args.lookalike_count)]
+    rows = [] if args.no_corpus else load_corpus()
+    corpus_jobs = [(r["path"], use_xml) for r in rows if r["path"].endswith(".pdf") for use_xml in (False, True)]
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        synthetic_futures = [pool.submit(run_synthetic, s, kind, args.ocr_languages) for s, kind in jobs]
+        corpus_futures = {job: pool.submit(run_corpus, *job, args.ocr_languages) for job in corpus_jobs}
+        results = [f.result() for f in synthetic_futures]
+        corpus_runs = {job: f.result() for job, f in corpus_futures.items()}
+    elapsed = time.perf_counter() - started
+
+    seeds = SEED_RANGES[args.seeds][0]
+    command = ".venv/bin/python benchmarks/evaluate.py " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
+    out = [
+        "## Extraction evaluation",
+        "",
+        f"- command: `{command.strip()}`",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; wall time {elapsed:.0f} s with {args.workers} workers",
+        (
+            f"- seeds: {args.seeds} range, born-digital {seeds}..{seeds + args.count - 1}, scanned {seeds}..{seeds + args.scanned_count - 1}, "
+            f"look-alikes {seeds}..{seeds + args.lookalike_count - 1} (each kind has its own generator stream)"
+        ),
+        f"- OCR languages: {args.ocr_languages}",
+        "",
+    ]
+    errors = [r for r in results if r["prediction"]["document_type"] == "error"]
+    if errors:
+        out += [
+            f"Documents the pipeline refused: {len(errors)} ("
+            + "; ".join(
+                f"{r['labels']['seed']}/{'scanned' if r['labels']['scanned'] else r['labels']['document_type']}: {r['prediction']['error']}"
+                for r in errors[:5]
+            )
+            + ")",
+            "",
+        ]
+    if results:
+        out += [score_synthetic(results), ""]
+    if rows:
+        out += [score_corpus(rows, corpus_runs), ""]
+    out += [
+        "### Extraction time per page (seconds, whole process_document call)",
+        "",
+        "| documents | n | median | max |",
+        "|---|---|---|---|",
+        _timing_row("synthetic born-digital (incl. look-alikes)", [r for r in results if not r["labels"]["scanned"]]),
+        _timing_row("synthetic scanned", [r for r in results if r["labels"]["scanned"]]),
+    ]
+    if rows:
+        out.append(_timing_row("corpus, XML off", [v for (p, x), v in corpus_runs.items() if not x]))
+    report = "\n".join(out)
+    print(report)
+    return report
+
+
+if __name__ == "__main__":
+    main()

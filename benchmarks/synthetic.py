@@ -1,0 +1,464 @@
+"""Seeded, labelled synthetic documents for measuring extraction: invoices, credit notes,
+scans of them, and look-alikes that are not invoices (quotes, orders, delivery notes, receipts,
+letters).
+
+    pdf_bytes, labels = make_document(seed, kind="invoice" | "scanned" | "lookalike")
+
+The same seed and kind always give the same labels and the same printed text (born-digital
+PDFs are byte-identical). Seeds 0..999 are the development range; seeds from 100000 up are
+held out and are only for reporting (see benchmarks/evaluate.py).
+
+Labels are a JSON-ready dict: document_type ('invoice'/'other'), subtype, language, locale,
+scanned, layout (family), pages, and `fields` (amounts as strings, dates ISO). Every value in
+`fields` is printed on the page; a null means the document does not show that field. The
+totals are computed with Decimal from the lines (per VAT rate, after any discount), so
+sum(lines) - discount = total_without_vat, net + VAT = total_with_vat, total - deposit = amount_due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from benchmarks.synthetic_locale import (
+    CENT,
+    DESIGNATIONS,
+    LOCALE_WEIGHTS,
+    LOCALES,
+    MONTHS,
+    SECOND_LINES,
+    Locale,
+    address,
+    company,
+    format_amount,
+    format_date,
+    format_money,
+    format_quantity,
+    format_rate,
+    iban_and_bic,
+    vat_id,
+    word,
+)
+
+KINDS = ("invoice", "scanned", "lookalike")
+LOOKALIKES = ("quote", "purchase_order", "order_confirmation", "delivery_note", "payment_receipt", "letter")
+FAMILIES = ("classic", "banner", "mono", "horizontal", "footer", "window")
+
+
+@dataclass
+class Layout:
+    """How the page is arranged; the family fixes the structure, the rest varies within it."""
+
+    family: str
+    font: str
+    """A reportlab built-in: Helvetica, Times-Roman or Courier."""
+    header_side: str
+    """Where the sender's block sits: 'left', 'right' or 'center'."""
+    meta_style: str
+    """'left': 'Date: 14/03/2025' on one line; 'above': label over value, in a row of cells."""
+    table_style: str
+    """'ruled', 'zebra' or 'plain'."""
+    totals_at: str
+    """'right', 'left' (block under the table) or 'row' (one horizontal band)."""
+    sender_in_footer: bool
+
+
+_FAMILY_SHAPES = {
+    # family: header_side, meta_style, table_style, totals_at, sender_in_footer
+    "classic": ("left", "left", "ruled", "right", False),
+    "banner": ("right", "above", "zebra", "right", False),
+    "mono": ("left", "left", "plain", "left", False),
+    "horizontal": ("left", "above", "ruled", "row", False),
+    "footer": ("center", "left", "zebra", "right", True),
+    "window": ("right", "left", "plain", "right", False),
+}
+
+
+@dataclass
+class Printed:
+    """What goes on the page, already worded and formatted; the renderer only places it."""
+
+    title: str
+    language: str
+    sender: list[str]
+    customer_heading: str
+    customer: list[str]
+    meta: list[tuple[str, str]]
+    columns: list[str] = field(default_factory=list)
+    """Column keys in printed order: designation, qty, price, vat, total."""
+    headers: dict[str, str] = field(default_factory=dict)
+    rows: list[dict[str, list[str]]] = field(default_factory=list)
+    """Cell texts per column; a designation can take two lines."""
+    running: list[str] = field(default_factory=list)
+    """The formatted running sum of line totals after each row (for carried-forward lines)."""
+    carried_label: str = ""
+    brought_label: str = ""
+    totals: list[tuple[str, str]] = field(default_factory=list)
+    """(label, amount); the last pair is printed bold."""
+    notes: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    """Paragraphs, for letters and receipts."""
+    footer: list[str] = field(default_factory=list)
+    page_word: str = "Page {n}"
+
+
+def make_document(seed: int, kind: str = "invoice") -> tuple[bytes, dict]:
+    """The PDF and its labels for seed; kind is 'invoice' (born-digital), 'scanned' or 'lookalike'."""
+    from benchmarks.synthetic_render import render_pdf, scan_pdf
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    rng = random.Random(f"{kind}:{seed}")
+    locale = LOCALES[rng.choices(list(LOCALE_WEIGHTS), weights=list(LOCALE_WEIGHTS.values()))[0]]
+    layout = _layout(rng)
+    if kind == "lookalike":
+        printed, labels = _lookalike(rng, locale, rng.choice(LOOKALIKES))
+    else:
+        printed, labels = _invoice(rng, locale)
+    pdf, pages = render_pdf(printed, layout)
+    labels.update(
+        language=locale.language, locale=locale.key, layout=layout.family, font=layout.font, pages=pages, seed=seed
+    )
+    labels["scanned"] = kind == "scanned"
+    if kind == "scanned":
+        pdf, labels["scan"] = scan_pdf(pdf, rng)
+    return pdf, labels
+
+
+def _layout(rng: random.Random) -> Layout:
+    family = rng.choice(FAMILIES)
+    header_side, meta_style, table_style, totals_at, in_footer = _FAMILY_SHAPES[family]
+    font = "Courier" if family == "mono" else rng.choice(["Helvetica", "Times-Roman", "Courier"])
+    return Layout(family, font, header_side, meta_style, table_style, totals_at, in_footer)
+
+
+# -- invoices and credit notes ---------------------------------------------------------------
+
+
+def _lines(rng: random.Random, locale: Locale, rates: list[Decimal], credit: bool) -> list[dict]:
+    count = rng.choice([1, 2, 2, 3, 3, 4, 5, 6, 8]) if rng.random() > 0.15 else rng.randint(28, 55)
+    lines = []
+    names = DESIGNATIONS[locale.language]
+    for _ in range(count):
+        designation = [rng.choice(names)]
+        if rng.random() < 0.2:
+            second = rng.choice(SECOND_LINES[locale.language]).format(
+                month=MONTHS[locale.language][rng.randrange(12)],
+                year=rng.randint(2023, 2025),
+                n=rng.randint(1000, 99999),
+            )
+            designation.append(second)
+        if rng.random() < 0.2:
+            quantity = Decimal(rng.randint(1, 16)) / 2
+        else:
+            quantity = Decimal(rng.choice([1, 1, 1, 2, 3, 4, 5, 10, 12, 20, 25]))
+        price = (Decimal(rng.randint(150, 250000 if quantity < 3 else 40000)) / 100).quantize(CENT)
+        if credit:
+            price = -price
+        total = (quantity * price).quantize(CENT, ROUND_HALF_UP)
+        lines.append(
+            {
+                "designation": designation,
+                "quantity": quantity,
+                "unit_price": price,
+                "total_ht": total,
+                "vat_rate": rng.choice(rates),
+            }
+        )
+    return lines
+
+
+def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
+    lang = locale.language
+    credit = rng.random() < 0.12
+    currency = rng.choice(locale.currencies)
+    use_symbol = rng.random() < 0.6
+    money = lambda v: format_money(v, currency, locale, use_symbol)
+    plain = rng.random() < 0.4  # amounts in the table without currency marks
+
+    rates = [rng.choice(locale.vat_rates)]
+    if not locale.sales_tax and rng.random() < 0.3:
+        rates = list(locale.vat_rates[:2])
+    lines = _lines(rng, locale, rates, credit)
+
+    provider = company(rng, locale)
+    customer = company(rng, locale, avoid=provider)
+    provider_vat, provider_vat_printed = vat_id(rng, locale)
+    customer_vat, customer_vat_printed = vat_id(rng, locale) if rng.random() < 0.5 else (None, None)
+    iban, iban_printed, bic = iban_and_bic(rng, locale) if rng.random() < 0.8 else (None, None, None)
+    if bic and rng.random() < 0.2:
+        bic = None
+
+    date = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(1200))
+    date_style = rng.choice(locale.date_styles)
+    fdate = lambda d: format_date(d, date_style, lang)
+    term_days = rng.choice([14, 30, 30, 45, 60])
+    due = date + dt.timedelta(days=term_days) if rng.random() < 0.7 else None
+    prefix = {"en": ["INV", "IN", ""], "fr": ["FA", "F", ""], "de": ["RE", "R", ""]}[lang]
+    credit_prefix = {"en": "CN", "fr": "AV", "de": "GS"}[lang]
+    sep = rng.choice(["-", "/", ""])
+    number = f"{credit_prefix if credit else rng.choice(prefix)}{sep}{date.year}{sep}{rng.randint(1, 9999):04d}".lstrip(
+        "-/"
+    )
+    if rng.random() < 0.2:
+        number = str(rng.randint(100000, 99999999))
+    po = f"{rng.choice(['PO', 'BC', 'B'])}-{rng.randint(10000, 999999)}" if rng.random() < 0.5 else None
+
+    # Totals per rate, after an optional discount; VAT rounded per rate.
+    discount_pct = Decimal(rng.choice([2, 3, 5, 10])) if rng.random() < 0.15 else None
+    breakdown = []
+    for rate in sorted(set(rates), reverse=True):
+        base = sum((line["total_ht"] for line in lines if line["vat_rate"] == rate), Decimal(0))
+        if base == 0 and len(rates) > 1:
+            continue
+        if discount_pct:
+            base -= (base * discount_pct / 100).quantize(CENT, ROUND_HALF_UP)
+        breakdown.append({"rate": rate, "base": base, "amount": (base * rate / 100).quantize(CENT, ROUND_HALF_UP)})
+    lines_sum = sum((line["total_ht"] for line in lines), Decimal(0))
+    net = sum((b["base"] for b in breakdown), Decimal(0))
+    vat = sum((b["amount"] for b in breakdown), Decimal(0))
+    gross = net + vat
+    deposit = (gross * Decimal("0.3")).quantize(CENT, ROUND_HALF_UP) if not credit and rng.random() < 0.1 else None
+    amount_due = gross - deposit if deposit else gross
+
+    # Meta block, with decoys.
+    meta = [(word(rng, "credit_number" if credit else "number", lang), number), (word(rng, "date", lang), fdate(date))]
+    if due:
+        meta.append((word(rng, "due", lang), fdate(due)))
+    if po:
+        meta.append((word(rng, "po", lang), po))
+    if rng.random() < 0.5:
+        meta.append((word(rng, "customer_no", lang), f"{rng.choice(['C', 'K', 'CL'])}{rng.randint(1000, 99999)}"))
+    if rng.random() < 0.3:
+        meta.append((word(rng, "delivery_no", lang), f"{rng.choice(['DN', 'BL', 'LS'])}-{rng.randint(10000, 99999)}"))
+    if credit:
+        meta.append(
+            (word(rng, "refers_to", lang), f"{rng.choice(prefix) or 'F'}-{date.year}-{rng.randint(1, 9999):04d}")
+        )
+    meta = meta[:2] + rng.sample(meta[2:], len(meta) - 2)
+
+    vat_label = word(rng, "vat_id", lang) if locale.key != "de-CH" else "MWST-Nr."
+    sender = [provider, *address(rng, locale)]
+    if provider_vat_printed:
+        sender.append(f"{vat_label} {provider_vat_printed}")
+    customer_block = [customer, *address(rng, locale)]
+    if customer_vat_printed:
+        customer_block.append(f"{vat_label} {customer_vat_printed}")
+
+    # Table.
+    columns = ["designation", "qty", "price", "total"]
+    if rng.random() < 0.4:
+        columns = ["qty", "designation", "price", "total"]
+    if len(rates) > 1 or rng.random() < 0.5:
+        columns.insert(columns.index("total"), "vat")
+    headers = {
+        key: word(rng, f"col_{name}", lang)
+        for key, name in [
+            ("designation", "designation"),
+            ("qty", "qty"),
+            ("price", "price"),
+            ("vat", "vat"),
+            ("total", "total"),
+        ]
+    }
+    cell_amount = (lambda v: format_amount(v, locale)) if plain else money
+    rows, running, acc = [], [], Decimal(0)
+    for line in lines:
+        rows.append(
+            {
+                "designation": line["designation"],
+                "qty": [format_quantity(line["quantity"], locale)],
+                "price": [cell_amount(line["unit_price"])],
+                "vat": [f"{format_rate(line['vat_rate'], locale)} %"],
+                "total": [cell_amount(line["total_ht"])],
+            }
+        )
+        acc += line["total_ht"]
+        running.append(money(acc))
+
+    # Totals block.
+    totals = []
+    net_label = word(rng, "net_us" if locale.sales_tax else "net", lang)
+    if discount_pct:
+        totals.append((word(rng, "subtotal", lang), money(lines_sum)))
+        totals.append((word(rng, "discount", lang).format(p=discount_pct), money(net - lines_sum)))
+    totals.append((net_label, money(net)))
+    vat_word = "tax_line_us" if locale.sales_tax else "vat_line"
+    for b in breakdown:
+        label = word(rng, vat_word, lang).format(r=format_rate(b["rate"], locale))
+        if len(breakdown) > 1:
+            label += " " + word(rng, "vat_base", lang).format(b=format_amount(b["base"], locale))
+        totals.append((label, money(b["amount"])))
+    total_label = word(rng, "total", lang)
+    totals.append((total_label, money(gross)))
+    if deposit:
+        totals.append((word(rng, "deposit", lang), money(-deposit)))
+        totals.append((word(rng, "amount_due", lang), money(amount_due)))
+
+    notes = []
+    if due or rng.random() < 0.5:
+        notes.append(word(rng, "terms", lang).format(n=term_days))
+    terms_printed = notes[0] if notes else None
+    if rng.random() < 0.2:
+        notes.append(f"{word(rng, 'previous_balance', lang)}: {money(Decimal(rng.randint(5000, 500000)) / 100)}")
+    notes.append(word(rng, "thanks", lang))
+    footer = [provider]
+    if iban_printed:
+        footer.append(f"IBAN {iban_printed}" + (f"   BIC {bic}" if bic else ""))
+    if provider_vat_printed:
+        footer.append(f"{vat_label} {provider_vat_printed}")
+
+    printed = Printed(
+        title=word(rng, "credit_title" if credit else "invoice_title", lang),
+        language=lang,
+        sender=sender,
+        customer_heading=word(rng, "bill_to", lang),
+        customer=customer_block,
+        meta=meta,
+        columns=columns,
+        headers=headers,
+        rows=rows,
+        running=running,
+        carried_label=word(rng, "carried", lang),
+        brought_label=word(rng, "brought", lang),
+        totals=totals,
+        notes=notes,
+        footer=footer,
+        page_word=word(rng, "page", lang),
+    )
+    s = lambda v: None if v is None else str(v)
+    fields = {
+        "provider": provider,
+        "provider_vat_id": provider_vat,
+        "customer": customer,
+        "customer_vat_id": customer_vat,
+        "invoice_number": number,
+        "purchase_order": po,
+        "date": date.isoformat(),
+        "due_date": due.isoformat() if due else None,
+        "due_date_from_terms": (date + dt.timedelta(days=term_days)).isoformat() if terms_printed and not due else None,
+        "payment_terms": terms_printed,
+        "currency": currency,
+        "total_without_vat": s(net),
+        "total_vat": s(vat),
+        "total_with_vat": s(gross),
+        "amount_due": s(amount_due),
+        "iban": iban,
+        "bic": bic,
+        "vat_breakdown": [{"rate": s(b["rate"]), "base": s(b["base"]), "amount": s(b["amount"])} for b in breakdown],
+        "lines": [
+            {
+                "designation": " ".join(line["designation"]),
+                "quantity": s(line["quantity"]),
+                "unit_price": s(line["unit_price"]),
+                "total_ht": s(line["total_ht"]),
+                "vat_rate": s(line["vat_rate"]),
+            }
+            for line in lines
+        ],
+    }
+    labels = {
+        "document_type": "invoice",
+        "subtype": "credit_note" if credit else "invoice",
+        "fields": fields,
+        "discount": bool(discount_pct),
+        "deposit": bool(deposit),
+    }
+    return printed, labels
+
+
+# -- look-alikes -----------------------------------------------------------------------------
+
+_LOOKALIKE_WORDS = {
+    "quote": {
+        "en": ("QUOTATION", "Quote No.", "Valid until"),
+        "fr": ("DEVIS", "Devis n°", "Valable jusqu'au"),
+        "de": ("ANGEBOT", "Angebotsnummer", "Gültig bis"),
+    },
+    "purchase_order": {
+        "en": ("PURCHASE ORDER", "PO number", "Delivery by"),
+        "fr": ("BON DE COMMANDE", "Commande n°", "Livraison souhaitée"),
+        "de": ("BESTELLUNG", "Bestellnummer", "Liefertermin"),
+    },
+    "order_confirmation": {
+        "en": ("ORDER CONFIRMATION", "Order No.", "Expected delivery"),
+        "fr": ("CONFIRMATION DE COMMANDE", "Commande n°", "Livraison prévue"),
+        "de": ("AUFTRAGSBESTÄTIGUNG", "Auftragsnummer", "Voraussichtliche Lieferung"),
+    },
+    "delivery_note": {
+        "en": ("DELIVERY NOTE", "Delivery No.", "Delivered on"),
+        "fr": ("BON DE LIVRAISON", "BL n°", "Livré le"),
+        "de": ("LIEFERSCHEIN", "Lieferschein-Nr.", "Lieferdatum"),
+    },
+    "payment_receipt": {
+        "en": ("PAYMENT RECEIPT", "Receipt No.", "Paid on"),
+        "fr": ("REÇU DE PAIEMENT", "Reçu n°", "Payé le"),
+        "de": ("ZAHLUNGSBESTÄTIGUNG", "Beleg-Nr.", "Bezahlt am"),
+    },
+    "letter": {"en": ("", "Our ref.", ""), "fr": ("", "Nos réf.", ""), "de": ("", "Unser Zeichen", "")},
+}
+_RECEIPT_BODY = {
+    "en": "We confirm receipt of your payment of {amount} by bank transfer, settling invoice {ref}. This receipt is not a tax invoice.",
+    "fr": "Nous accusons réception de votre règlement de {amount} par virement, en paiement de la facture {ref}. Ce reçu ne vaut pas facture.",
+    "de": "Wir bestätigen den Eingang Ihrer Zahlung von {amount} per Überweisung zum Ausgleich der Rechnung {ref}. Dieser Beleg ist keine Rechnung.",
+}
+_LETTER_BODY = {
+    "en": [
+        "Dear Sir or Madam,",
+        "Thank you for your visit last week. As discussed, we will send you a detailed offer for the renovation of your offices by the end of the month.",
+        "Our invoice {ref} of last month remains open; please disregard this reminder if you have already paid it.",
+        "Kind regards,",
+    ],
+    "fr": [
+        "Madame, Monsieur,",
+        "Nous vous remercions de votre visite de la semaine dernière. Comme convenu, nous vous ferons parvenir une proposition détaillée pour la rénovation de vos bureaux d'ici la fin du mois.",
+        "Notre facture {ref} du mois dernier reste ouverte ; merci de ne pas tenir compte de ce rappel si vous l'avez déjà réglée.",
+        "Veuillez agréer nos salutations distinguées.",
+    ],
+    "de": [
+        "Sehr geehrte Damen und Herren,",
+        "vielen Dank für Ihren Besuch in der vergangenen Woche. Wie besprochen senden wir Ihnen bis Ende des Monats ein ausführliches Angebot für die Renovierung Ihrer Büroräume.",
+        "Unsere Rechnung {ref} aus dem Vormonat ist noch offen; sollten Sie sie bereits beglichen haben, betrachten Sie dieses Schreiben als gegenstandslos.",
+        "Mit freundlichen Grüßen",
+    ],
+}
+
+
+def _lookalike(rng: random.Random, locale: Locale, kind: str) -> tuple[Printed, dict]:
+    """A document that looks like an invoice (parties, numbers, often a priced table) but is not one."""
+    printed, _ = _invoice(rng, locale)
+    lang = locale.language
+    title, number_label, date2_label = _LOOKALIKE_WORDS[kind][lang]
+    date_value = printed.meta[1][1]
+    ref = f"{rng.choice(['INV', 'FA', 'RE'])}-{rng.randint(2022, 2025)}-{rng.randint(1, 9999):04d}"
+    printed.title = title
+    date_label = {"en": "Date", "fr": "Date", "de": "Datum"}[lang]
+    printed.meta = [
+        (number_label, f"{rng.choice(['Q', 'D', 'A', 'PO', 'DN', 'R'])}-{rng.randint(1000, 99999)}"),
+        (date_label, date_value),
+    ]
+    if date2_label:
+        printed.meta.append((date2_label, date_value))
+    printed.notes = [n for n in printed.notes if n == printed.notes[-1]]
+    printed.footer = printed.footer[:1]
+    printed.totals = [
+        (label.replace("Invoice total", "Total").replace("Rechnungsbetrag", "Gesamtbetrag"), value)
+        for label, value in printed.totals
+    ]
+    if kind == "purchase_order":
+        printed.sender, printed.customer = printed.customer[:3], printed.sender[:3]
+        printed.customer_heading = {"en": "Supplier", "fr": "Fournisseur", "de": "Lieferant"}[lang]
+    if kind == "delivery_note":
+        printed.columns = [c for c in printed.columns if c in ("qty", "designation")]
+        printed.totals = []
+    if kind in ("payment_receipt", "letter"):
+        amount = printed.totals[-1][1]
+        printed.columns, printed.rows, printed.totals, printed.running = [], [], [], []
+        printed.body = (
+            [_RECEIPT_BODY[lang].format(amount=amount, ref=ref)]
+            if kind == "payment_receipt"
+            else [p.format(ref=ref) for p in _LETTER_BODY[lang]]
+        )
+    return printed, {"document_type": "other", "subtype": kind, "fields": {}}

@@ -1,0 +1,487 @@
+"""Locales and wording pools for the synthetic documents: how each country writes dates,
+amounts, VAT ids and bank details, and the several ways each label is worded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Locale:
+    """How one country prints an invoice."""
+
+    key: str
+    language: str
+    currencies: tuple[str, ...]
+    thousands: str
+    decimal: str
+    date_styles: tuple[str, ...]
+    """Names understood by format_date."""
+    vat_rates: tuple[Decimal, ...]
+    symbol_first: bool
+    """'£1,234.56' rather than '1 234,56 €'."""
+    sales_tax: bool = False
+    """US: sales tax, no VAT id, no IBAN."""
+
+
+LOCALES = {
+    "en-GB": Locale(
+        "en-GB", "en", ("GBP", "EUR"), ",", ".", ("dmy_slash", "long_dmy"), (Decimal(20), Decimal(5)), True
+    ),
+    "en-US": Locale(
+        "en-US", "en", ("USD",), ",", ".", ("mdy_slash", "long_mdy"), (Decimal("8.25"), Decimal("6.5")), True, True
+    ),
+    "fr-FR": Locale(
+        "fr-FR",
+        "fr",
+        ("EUR",),
+        " ",
+        ",",
+        ("dmy_slash", "long_dmy"),
+        (Decimal(20), Decimal(10), Decimal("5.5")),
+        False,
+    ),
+    "de-DE": Locale("de-DE", "de", ("EUR",), ".", ",", ("dmy_dot", "long_dmy_dot"), (Decimal(19), Decimal(7)), False),
+    "de-CH": Locale(
+        "de-CH", "de", ("CHF",), "'", ".", ("dmy_dot", "long_dmy_dot"), (Decimal("8.1"), Decimal("2.6")), True
+    ),
+}
+LOCALE_WEIGHTS = {"en-GB": 2, "en-US": 1, "fr-FR": 3, "de-DE": 3, "de-CH": 1}
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
+
+
+def format_date(value: dt.date, style: str, language: str) -> str:
+    month = MONTHS[language][value.month - 1]
+    return {
+        "dmy_slash": f"{value.day:02d}/{value.month:02d}/{value.year}",
+        "mdy_slash": f"{value.month:02d}/{value.day:02d}/{value.year}",
+        "dmy_dot": f"{value.day:02d}.{value.month:02d}.{value.year}",
+        "long_dmy": f"{value.day} {month} {value.year}",
+        "long_mdy": f"{month} {value.day}, {value.year}",
+        "long_dmy_dot": f"{value.day}. {month} {value.year}",
+    }[style]
+
+
+def format_amount(value: Decimal, locale: Locale) -> str:
+    """'1 234,56' / '1.234,56' / '1,234.56' / "1'234.56"; negative values get a leading '-'."""
+    sign = "-" if value < 0 else ""
+    whole, cents = f"{abs(value.quantize(CENT, ROUND_HALF_UP)):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{locale.thousands.join(groups)}{locale.decimal}{cents}"
+
+
+def format_money(value: Decimal, currency: str, locale: Locale, use_symbol: bool) -> str:
+    amount = format_amount(value, locale)
+    mark = SYMBOLS[currency] if use_symbol else currency
+    if locale.symbol_first and use_symbol and mark != "CHF":
+        return f"{mark}{amount}" if value >= 0 else f"-{mark}{amount[1:]}"
+    if locale.symbol_first:
+        return f"{mark} {amount}"
+    return f"{amount} {mark}"
+
+
+def format_rate(rate: Decimal, locale: Locale) -> str:
+    text = f"{rate.normalize():f}"
+    return text.replace(".", locale.decimal)
+
+
+def format_quantity(quantity: Decimal, locale: Locale) -> str:
+    text = f"{quantity.normalize():f}"
+    return text.replace(".", locale.decimal)
+
+
+# -- identifiers ---------------------------------------------------------------------------
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def vat_id(rng: random.Random, locale: Locale) -> tuple[str, str] | tuple[None, None]:
+    """(label value, printed form) of a VAT id for a company in this locale."""
+    if locale.sales_tax:
+        return None, None
+    if locale.key == "fr-FR":
+        siren = _digits(rng, 9)
+        key = (12 + 3 * (int(siren) % 97)) % 97
+        value = f"FR{key:02d}{siren}"
+        return value, rng.choice([value, f"FR {key:02d} {siren[:3]} {siren[3:6]} {siren[6:]}"])
+    if locale.key == "de-DE":
+        value = "DE" + _digits(rng, 9)
+        return value, rng.choice([value, f"DE {value[2:5]} {value[5:8]} {value[8:]}"])
+    if locale.key == "de-CH":
+        d = _digits(rng, 9)
+        value = f"CHE-{d[:3]}.{d[3:6]}.{d[6:]}"
+        return value, value
+    value = "GB" + _digits(rng, 9)
+    return value, rng.choice([value, f"GB {value[2:5]} {value[5:9]} {value[9:]}"])
+
+
+_IBAN_BBAN = {"fr-FR": ("FR", 23), "de-DE": ("DE", 18), "de-CH": ("CH", 17), "en-GB": ("GB", 18)}
+_BANKS = {
+    "fr-FR": ["BNPAFRPP", "SOGEFRPP", "CRLYFRPP", "AGRIFRPP", "CCBPFRPP"],
+    "de-DE": ["COBADEFF", "DEUTDEFF", "GENODEF1", "HYVEDEMM", "SSKMDEMM"],
+    "de-CH": ["UBSWCHZH", "CRESCHZZ", "ZKBKCHZZ", "POFICHBE"],
+    "en-GB": ["BARCGB22", "NWBKGB2L", "HBUKGB4B", "LOYDGB2L", "MIDLGB22"],
+}
+
+
+def iban_and_bic(rng: random.Random, locale: Locale) -> tuple[str, str, str] | tuple[None, None, None]:
+    """(IBAN compact, IBAN as printed in groups of four, BIC), with a valid IBAN check sum."""
+    if locale.key not in _IBAN_BBAN:
+        return None, None, None
+    country, length = _IBAN_BBAN[locale.key]
+    if country == "GB":
+        bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + _digits(rng, 14)
+    else:
+        bban = _digits(rng, length)
+    numeric = "".join(str(int(ch, 36)) for ch in bban + country + "00")
+    iban = f"{country}{98 - int(numeric) % 97:02d}{bban}"
+    bic = rng.choice(_BANKS[locale.key]) + rng.choice(["", "XXX"])
+    return iban, " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)), bic
+
+
+# -- wording pools -------------------------------------------------------------------------
+
+WORDS = {
+    "invoice_title": {
+        "en": ["INVOICE", "Invoice", "Tax Invoice"],
+        "fr": ["FACTURE", "Facture"],
+        "de": ["RECHNUNG", "Rechnung"],
+    },
+    "credit_title": {
+        "en": ["CREDIT NOTE", "Credit Note"],
+        "fr": ["AVOIR", "Facture d'avoir"],
+        "de": ["GUTSCHRIFT", "Gutschrift"],
+    },
+    "number": {
+        "en": ["Invoice No.", "Invoice number", "Invoice #", "Number"],
+        "fr": ["Facture n°", "N° de facture", "Numéro"],
+        "de": ["Rechnungsnummer", "Rechnungs-Nr.", "Nr."],
+    },
+    "credit_number": {
+        "en": ["Credit note No.", "Credit note #"],
+        "fr": ["Avoir n°", "N° d'avoir"],
+        "de": ["Gutschrift-Nr.", "Gutschriftsnummer"],
+    },
+    "refers_to": {"en": ["Refers to invoice"], "fr": ["Concerne la facture"], "de": ["Bezug: Rechnung"]},
+    "date": {
+        "en": ["Date", "Invoice date", "Issue date"],
+        "fr": ["Date", "Date de facture", "Date d'émission"],
+        "de": ["Datum", "Rechnungsdatum"],
+    },
+    "due": {
+        "en": ["Due date", "Payment due", "Due"],
+        "fr": ["Échéance", "Date d'échéance", "À régler avant le"],
+        "de": ["Fällig am", "Fälligkeitsdatum", "Zahlbar bis"],
+    },
+    "po": {
+        "en": ["PO number", "Your order", "Purchase order"],
+        "fr": ["Votre commande", "Bon de commande", "Réf. commande"],
+        "de": ["Ihre Bestellung", "Bestellnummer", "Bestell-Nr."],
+    },
+    "customer_no": {
+        "en": ["Customer No.", "Account No."],
+        "fr": ["N° client", "Code client"],
+        "de": ["Kundennummer", "Kunden-Nr."],
+    },
+    "delivery_no": {
+        "en": ["Delivery note", "Delivery No."],
+        "fr": ["Bon de livraison", "BL n°"],
+        "de": ["Lieferschein", "Lieferschein-Nr."],
+    },
+    "vat_id": {
+        "en": ["VAT No.", "VAT Reg. No.", "VAT number"],
+        "fr": ["N° TVA intracom.", "TVA intracommunautaire", "N° TVA"],
+        "de": ["USt-IdNr.", "USt-ID", "UID"],
+    },
+    "bill_to": {
+        "en": ["Bill to", "Invoice to", "Customer"],
+        "fr": ["Facturé à", "Client", "Destinataire"],
+        "de": ["Rechnungsempfänger", "Kunde", "An"],
+    },
+    "col_designation": {
+        "en": ["Description", "Item", "Designation"],
+        "fr": ["Désignation", "Description", "Libellé"],
+        "de": ["Bezeichnung", "Beschreibung", "Artikel"],
+    },
+    "col_qty": {"en": ["Qty", "Quantity"], "fr": ["Qté", "Quantité"], "de": ["Menge", "Anz."]},
+    "col_price": {
+        "en": ["Unit price", "Price", "Rate"],
+        "fr": ["Prix unitaire", "P.U. HT", "PU"],
+        "de": ["Einzelpreis", "E-Preis", "Preis"],
+    },
+    "col_vat": {"en": ["VAT", "VAT %", "Tax"], "fr": ["TVA", "TVA %"], "de": ["USt.", "MwSt %", "USt %"]},
+    "col_total": {
+        "en": ["Amount", "Total", "Line total"],
+        "fr": ["Montant HT", "Total HT", "Montant"],
+        "de": ["Gesamt", "Betrag", "Netto"],
+    },
+    "subtotal": {"en": ["Subtotal"], "fr": ["Sous-total"], "de": ["Zwischensumme"]},
+    "discount": {"en": ["Discount {p}%"], "fr": ["Remise {p} %"], "de": ["Rabatt {p} %"]},
+    "net": {
+        "en": ["Total excl. VAT", "Net total", "Total net"],
+        "fr": ["Total HT", "Montant HT", "Total hors taxes"],
+        "de": ["Nettobetrag", "Summe netto", "Gesamt netto"],
+    },
+    "net_us": {"en": ["Subtotal", "Net amount"]},
+    "vat_line": {
+        "en": ["VAT {r}%", "VAT @ {r}%"],
+        "fr": ["TVA {r} %", "TVA ({r} %)"],
+        "de": ["USt. {r} %", "MwSt. {r}%", "zzgl. {r} % USt."],
+    },
+    "tax_line_us": {"en": ["Sales tax {r}%", "Tax ({r}%)"]},
+    "vat_base": {"en": ["on {b}"], "fr": ["sur {b}"], "de": ["auf {b}"]},
+    "total": {
+        "en": ["Total", "Invoice total", "TOTAL"],
+        "fr": ["Total TTC", "Montant TTC"],
+        "de": ["Gesamtbetrag", "Rechnungsbetrag", "Bruttobetrag"],
+    },
+    "deposit": {"en": ["Less deposit paid"], "fr": ["Acompte versé"], "de": ["abzgl. Anzahlung"]},
+    "amount_due": {
+        "en": ["Amount due", "Balance due"],
+        "fr": ["Reste à payer", "Net à payer"],
+        "de": ["Zahlbetrag", "Offener Betrag"],
+    },
+    "previous_balance": {
+        "en": ["Previous balance (paid, thank you)"],
+        "fr": ["Solde antérieur (réglé, merci)"],
+        "de": ["Vorheriger Saldo (beglichen)"],
+    },
+    "carried": {
+        "en": ["Carried forward", "Balance carried forward"],
+        "fr": ["À reporter", "Report"],
+        "de": ["Übertrag"],
+    },
+    "brought": {"en": ["Brought forward"], "fr": ["Report"], "de": ["Übertrag"]},
+    "terms": {
+        "en": ["Payment terms: {n} days net", "Terms: Net {n}", "Please pay within {n} days"],
+        "fr": ["Paiement à {n} jours", "Conditions : à {n} jours net", "Règlement à {n} jours date de facture"],
+        "de": [
+            "Zahlbar innerhalb {n} Tagen netto",
+            "Zahlungsziel: {n} Tage",
+            "Zahlbar innerhalb von {n} Tagen ohne Abzug",
+        ],
+    },
+    "page": {"en": ["Page {n}"], "fr": ["Page {n}"], "de": ["Seite {n}"]},
+    "continued": {"en": ["(continued)"], "fr": ["(suite)"], "de": ["(Fortsetzung)"]},
+    "thanks": {
+        "en": ["Thank you for your business."],
+        "fr": ["Merci de votre confiance."],
+        "de": ["Vielen Dank für Ihren Auftrag."],
+    },
+}
+
+
+def word(rng: random.Random, key: str, language: str) -> str:
+    return rng.choice(WORDS[key][language])
+
+
+_COMPANY = {
+    "en": (
+        [
+            "Northwind",
+            "Bluewater",
+            "Redwood",
+            "Summit",
+            "Harbour",
+            "Kestrel",
+            "Ashford",
+            "Pinecrest",
+            "Silverline",
+            "Oakridge",
+        ],
+        ["Traders", "Logistics", "Consulting", "Supplies", "Systems", "Print Works", "Engineering", "Catering"],
+        ["Ltd", "Limited", "LLP", "PLC"],
+        ["Inc.", "LLC", "Corp."],
+    ),
+    "fr": (
+        ["Atelier", "Boulangerie", "Transports", "Cabinet", "Imprimerie", "Menuiserie", "Garage", "Bureau d'études"],
+        ["Dupont", "Martin", "Lefèvre", "Moreau", "Girard", "Rousseau", "Fontaine", "Chevalier"],
+        ["SARL", "SAS", "SA", "EURL"],
+    ),
+    "de": (
+        ["Müller", "Schmidt", "Becker", "Hoffmann", "Schäfer", "Wagner", "Krüger", "Zimmermann"],
+        ["Metallbau", "Druckerei", "Elektrotechnik", "Logistik", "Haustechnik", "Software", "Gartenbau"],
+        ["GmbH", "AG", "KG", "UG (haftungsbeschränkt)", "GmbH & Co. KG"],
+    ),
+}
+
+_ADDRESS = {
+    "en-GB": (
+        ["High Street", "Station Road", "Mill Lane", "Church Street", "Park Avenue"],
+        ["London EC1A 1BB", "Bristol BS1 4DB", "Leeds LS1 4AP", "Manchester M1 2WD"],
+    ),
+    "en-US": (
+        ["Main Street", "Oak Avenue", "Market Street", "Elm Drive", "5th Avenue"],
+        ["Springfield, IL 62701", "Austin, TX 78701", "Denver, CO 80202", "Portland, OR 97205"],
+    ),
+    "fr-FR": (
+        ["rue des Lilas", "avenue Jean Jaurès", "boulevard Voltaire", "rue de la Paix", "place du Marché"],
+        ["75011 Paris", "69002 Lyon", "33000 Bordeaux", "44000 Nantes", "31000 Toulouse"],
+    ),
+    "de-DE": (
+        ["Hauptstraße", "Bahnhofstraße", "Gartenweg", "Industriestraße", "Lindenallee"],
+        ["10115 Berlin", "80331 München", "50667 Köln", "20095 Hamburg", "70173 Stuttgart"],
+    ),
+    "de-CH": (
+        ["Bahnhofstrasse", "Seestrasse", "Dorfstrasse", "Industriestrasse"],
+        ["8001 Zürich", "3011 Bern", "4051 Basel", "6003 Luzern"],
+    ),
+}
+
+
+def company(rng: random.Random, locale: Locale, avoid: str = "") -> str:
+    while True:
+        if locale.language == "en":
+            first, second, uk, us = _COMPANY["en"]
+            name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(us if locale.sales_tax else uk)}"
+        elif locale.language == "fr":
+            first, second, forms = _COMPANY["fr"]
+            name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(forms)}"
+        else:
+            first, second, forms = _COMPANY["de"]
+            name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(forms)}"
+        if name != avoid:
+            return name
+
+
+def address(rng: random.Random, locale: Locale) -> tuple[str, str]:
+    streets, cities = _ADDRESS[locale.key]
+    number = rng.randint(1, 180)
+    street = f"{number} {rng.choice(streets)}" if locale.language in ("en", "fr") else f"{rng.choice(streets)} {number}"
+    return street, rng.choice(cities)
+
+
+DESIGNATIONS = {
+    "en": [
+        "Website redesign",
+        "Hosting (12 months)",
+        "Consulting hours",
+        "Office chairs",
+        "Printer toner cartridge",
+        "Annual maintenance contract",
+        "Delivery and installation",
+        "Software licence",
+        "Training session",
+        "Laptop stand",
+        "Network cabling",
+        "Catering for 20 guests",
+        "Translation services",
+        "Copy paper A4 (box)",
+        "Logo design",
+        "Server backup service",
+        "Cleaning service",
+        "Spare parts kit",
+        "Project management",
+        "Travel expenses",
+    ],
+    "fr": [
+        "Refonte du site web",
+        "Hébergement (12 mois)",
+        "Heures de conseil",
+        "Chaises de bureau",
+        "Cartouche de toner",
+        "Contrat de maintenance annuel",
+        "Livraison et installation",
+        "Licence logicielle",
+        "Session de formation",
+        "Support pour ordinateur",
+        "Câblage réseau",
+        "Traiteur pour 20 personnes",
+        "Prestations de traduction",
+        "Ramette papier A4",
+        "Création de logo",
+        "Sauvegarde serveur",
+        "Prestation de nettoyage",
+        "Kit de pièces détachées",
+        "Gestion de projet",
+        "Frais de déplacement",
+    ],
+    "de": [
+        "Neugestaltung der Website",
+        "Hosting (12 Monate)",
+        "Beratungsstunden",
+        "Bürostühle",
+        "Tonerkartusche",
+        "Jährlicher Wartungsvertrag",
+        "Lieferung und Montage",
+        "Softwarelizenz",
+        "Schulung",
+        "Laptopständer",
+        "Netzwerkverkabelung",
+        "Bewirtung für 20 Personen",
+        "Übersetzungsleistungen",
+        "Kopierpapier A4 (Karton)",
+        "Logogestaltung",
+        "Server-Datensicherung",
+        "Reinigungsleistung",
+        "Ersatzteilset",
+        "Projektleitung",
+        "Reisekosten",
+    ],
+}
+SECOND_LINES = {
+    "en": ["Period: {month} {year}", "Ref. ART-{n}", "incl. setup", "as per quote Q-{n}", "Serial no. SN{n}"],
+    "fr": [
+        "Période : {month} {year}",
+        "Réf. ART-{n}",
+        "mise en service comprise",
+        "selon devis D-{n}",
+        "N° de série SN{n}",
+    ],
+    "de": ["Zeitraum: {month} {year}", "Art.-Nr. {n}", "inkl. Einrichtung", "gemäß Angebot A-{n}", "Seriennr. SN{n}"],
+}

@@ -1,0 +1,291 @@
+"""Drawing a Printed document onto A4 pages with reportlab, per Layout, and turning a PDF
+into a 300 DPI scan (skew, blur, speckle noise, sometimes a quarter or half turn)."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageChops, ImageFilter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from benchmarks.synthetic import Layout, Printed
+
+SCAN_DPI = 300
+WIDTH, HEIGHT = A4
+MARGIN = 50
+BOTTOM = 90
+"""Rows stop above this line; the footer lives below it."""
+
+_BOLD = {"Helvetica": "Helvetica-Bold", "Times-Roman": "Times-Bold", "Courier": "Courier-Bold"}
+_COLUMN_WIDTH = {"designation": 0.46, "qty": 0.1, "price": 0.16, "vat": 0.1, "total": 0.18}
+
+
+def render_pdf(doc: Printed, layout: Layout) -> tuple[bytes, int]:
+    """The PDF bytes (deterministic: reportlab's invariant mode) and the page count."""
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    page = _Page(c, doc, layout)
+    y = page.header()
+    if doc.body:
+        y = page.body(y)
+    if doc.columns:
+        y = page.table(y)
+    y = page.totals(y)
+    page.notes(y)
+    page.finish()
+    c.save()
+    return buffer.getvalue(), page.number
+
+
+class _Page:
+    """The drawing state: canvas, current page number, fonts."""
+
+    def __init__(self, c: canvas.Canvas, doc: Printed, layout: Layout):
+        self.c, self.doc, self.layout = c, doc, layout
+        self.font, self.bold = layout.font, _BOLD[layout.font]
+        self.size = 9 if layout.font == "Courier" else 10
+        self.number = 1
+
+    # -- helpers ---------------------------------------------------------------------------
+    def text(
+        self, x: float, y: float, s: str, *, bold: bool = False, size: float | None = None, align: str = "left"
+    ) -> None:
+        self.c.setFont(self.bold if bold else self.font, size or self.size)
+        if align == "right":
+            self.c.drawRightString(x, y, s)
+        elif align == "center":
+            self.c.drawCentredString(x, y, s)
+        else:
+            self.c.drawString(x, y, s)
+
+    def new_page(self) -> float:
+        self.footer()
+        self.c.showPage()
+        self.number += 1
+        doc = self.doc
+        self.text(MARGIN, HEIGHT - 50, doc.sender[0], bold=True)
+        ident = f"{doc.title} {doc.meta[0][1]}".strip() if doc.title else doc.meta[0][1]
+        self.text(WIDTH - MARGIN, HEIGHT - 50, ident, align="right")
+        return HEIGHT - 90
+
+    def footer(self) -> None:
+        self.c.setFont(self.font, 7.5)
+        lines = self.doc.footer if (self.layout.sender_in_footer or len(self.doc.footer) > 1) else []
+        y = 58
+        for line in lines:
+            self.c.drawCentredString(WIDTH / 2, y, line)
+            y -= 10
+        self.text(WIDTH - MARGIN, 24, self.doc.page_word.format(n=self.number), size=7.5, align="right")
+
+    def finish(self) -> None:
+        self.footer()
+        self.c.showPage()
+
+    # -- blocks ----------------------------------------------------------------------------
+    def header(self) -> float:
+        doc, lay = self.doc, self.layout
+        top = HEIGHT - 55
+        sender = doc.sender[:1] if lay.sender_in_footer else doc.sender
+        sx, align = {"left": (MARGIN, "left"), "right": (WIDTH - MARGIN, "right"), "center": (WIDTH / 2, "center")}[
+            lay.header_side
+        ]
+        y = top
+        for i, line in enumerate(sender):
+            self.text(sx, y, line, bold=i == 0, size=14 if i == 0 else self.size, align=align)
+            y -= 18 if i == 0 else 12
+        sender_bottom = y
+        # Title opposite the sender (or under it when centred).
+        if doc.title:
+            if lay.header_side == "center":
+                title_y, tx, talign = sender_bottom - 12, WIDTH / 2, "center"
+                sender_bottom -= 30
+            else:
+                title_y, tx, talign = (
+                    top,
+                    (WIDTH - MARGIN if lay.header_side == "left" else MARGIN),
+                    ("right" if lay.header_side == "left" else "left"),
+                )
+            self.text(tx, title_y, doc.title, bold=True, size=20, align=talign)
+        # Customer: in the envelope window (left) or opposite the sender.
+        cy = min(sender_bottom, HEIGHT - 120) - 24
+        cx = MARGIN if lay.header_side != "left" or lay.family == "horizontal" else WIDTH / 2 + 30
+        if lay.family == "window":
+            cx, cy = MARGIN, HEIGHT - 170
+        self.text(cx, cy, doc.customer_heading, bold=True, size=self.size - 1)
+        yy = cy - 13
+        for line in doc.customer:
+            self.text(cx, yy, line)
+            yy -= 12
+        customer_bottom = yy
+        # Meta: a list of 'label: value' lines, or a row of label-over-value cells.
+        if lay.meta_style == "left":
+            mx = WIDTH / 2 + 30 if cx == MARGIN else MARGIN
+            if lay.family == "window":
+                mx, my = MARGIN, customer_bottom - 16
+            else:
+                my = cy
+            width = max(self.c.stringWidth(label + ":", self.font, self.size) for label, _ in doc.meta) + 8
+            for label, value in doc.meta:
+                self.text(mx, my, f"{label}:")
+                self.text(mx + width, my, value)
+                my -= 13
+            return min(my, customer_bottom) - 20
+        y = customer_bottom - 18
+        per_row = 4  # wider cells would overlap their neighbours
+        for start in range(0, len(doc.meta), per_row):
+            cell = (WIDTH - 2 * MARGIN) / per_row
+            for i, (label, value) in enumerate(doc.meta[start : start + per_row]):
+                x = MARGIN + i * cell
+                self.text(x + 3, y, label, size=self.size - 2, bold=True)
+                self.text(x + 3, y - 13, value)
+            if lay.table_style == "ruled":
+                self.c.rect(MARGIN, y - 19, WIDTH - 2 * MARGIN, 31, stroke=1, fill=0)
+            y -= 36
+        return y - 4
+
+    def body(self, y: float) -> float:
+        from reportlab.lib.utils import simpleSplit
+
+        for paragraph in self.doc.body:
+            for line in simpleSplit(paragraph, self.font, self.size + 1, WIDTH - 2 * MARGIN):
+                self.text(MARGIN, y, line, size=self.size + 1)
+                y -= 15
+            y -= 8
+        return y - 10
+
+    def _columns(self) -> list[tuple[str, float, float]]:
+        """(key, x of left edge, width) per column, scaled to the page."""
+        keys = self.doc.columns
+        scale = (WIDTH - 2 * MARGIN) / sum(_COLUMN_WIDTH[k] for k in keys)
+        x, out = MARGIN, []
+        for key in keys:
+            w = _COLUMN_WIDTH[key] * scale
+            out.append((key, x, w))
+            x += w
+        return out
+
+    def _cell(self, key: str, x: float, w: float, y: float, s: str, bold: bool = False) -> None:
+        if key == "designation":
+            self.text(x + 4, y, s, bold=bold)
+        else:
+            self.text(x + w - 4, y, s, bold=bold, align="right")
+
+    def _table_head(self, y: float) -> float:
+        cols, lay = self._columns(), self.layout
+        if lay.table_style == "zebra":
+            self.c.setFillGray(0.8)
+            self.c.rect(MARGIN, y - 5, WIDTH - 2 * MARGIN, 17, stroke=0, fill=1)
+            self.c.setFillGray(0)
+        for key, x, w in cols:
+            self._cell(key, x, w, y, self.doc.headers[key], bold=True)
+        if lay.table_style != "zebra":
+            self.c.line(MARGIN, y - 6, WIDTH - MARGIN, y - 6)
+        return y - 20
+
+    def table(self, y: float) -> float:
+        doc, lay = self.doc, self.layout
+        cols = self._columns()
+        show_sums = "total" in doc.columns
+        y = self._table_head(y)
+        for i, row in enumerate(doc.rows):
+            height = 13 * len(row["designation"]) + 4
+            if y - height < BOTTOM + 20:
+                if show_sums and i:
+                    self.text(MARGIN + 4, y - 4, doc.carried_label, bold=True)
+                    self.text(WIDTH - MARGIN - 4, y - 4, doc.running[i - 1], bold=True, align="right")
+                y = self._table_head(self.new_page())
+                if show_sums and i:
+                    self.text(MARGIN + 4, y, doc.brought_label, bold=True)
+                    self.text(WIDTH - MARGIN - 4, y, doc.running[i - 1], bold=True, align="right")
+                    y -= 16
+            if lay.table_style == "zebra" and i % 2:
+                self.c.setFillGray(0.92)
+                self.c.rect(MARGIN, y - height + 9, WIDTH - 2 * MARGIN, height, stroke=0, fill=1)
+                self.c.setFillGray(0)
+            for key, x, w in cols:
+                for j, s in enumerate(row[key]):
+                    self._cell(key, x, w, y - 13 * j, s)
+            if lay.table_style == "ruled":
+                self.c.line(MARGIN, y - height + 9, WIDTH - MARGIN, y - height + 9)
+            y -= height
+        if lay.table_style == "ruled":
+            top = y + 9
+            for _, x, _ in cols[1:]:
+                self.c.line(x, top, x, top + 6)
+        return y - 14
+
+    def totals(self, y: float) -> float:
+        doc, lay = self.doc, self.layout
+        if not doc.totals:
+            return y
+        need = 22 if lay.totals_at == "row" else 15 * len(doc.totals) + 10
+        if y - need < BOTTOM:
+            y = self.new_page()
+        if lay.totals_at == "row":
+            cell = (WIDTH - 2 * MARGIN) / len(doc.totals)
+            for i, (label, value) in enumerate(doc.totals):
+                x = MARGIN + i * cell
+                last = i == len(doc.totals) - 1
+                self.text(x + 2, y, label, size=self.size - 2, bold=last)
+                self.text(x + 2, y - 13, value, bold=last)
+            self.c.line(MARGIN, y + 12, WIDTH - MARGIN, y + 12)
+            return y - 34
+        if lay.totals_at == "left":
+            lx, vx = MARGIN, MARGIN + 260
+        else:
+            lx, vx = WIDTH / 2 + 10, WIDTH - MARGIN - 4
+        for i, (label, value) in enumerate(doc.totals):
+            last = i == len(doc.totals) - 1
+            if last and lay.table_style == "ruled":
+                self.c.line(lx, y + 11, WIDTH - MARGIN if lx > MARGIN else vx, y + 11)
+            self.text(lx, y, label, bold=last)
+            self.text(vx, y, value, bold=last, align="right")
+            y -= 15
+        return y - 10
+
+    def notes(self, y: float) -> None:
+        for note in self.doc.notes:
+            if y < BOTTOM:
+                y = self.new_page()
+            self.text(MARGIN, y, note, size=self.size - 1)
+            y -= 12
+
+
+# -- scanning --------------------------------------------------------------------------------
+
+
+def scan_pdf(pdf: bytes, rng: random.Random) -> tuple[bytes, dict]:
+    """An image-only PDF of pdf as a 300 DPI greyscale scan, and how it was degraded."""
+    skew = round(rng.uniform(-1.5, 1.5), 2)
+    blur = round(rng.uniform(0.3, 1.0), 2)
+    noise = round(rng.uniform(0.004, 0.012), 4)
+    turn = rng.choices([0, 90, 180], weights=[0.88, 0.06, 0.06])[0]
+    images = []
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for page in document:
+            image = page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            image = image.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=255)
+            image = image.filter(ImageFilter.GaussianBlur(blur))
+            image = _speckle(image, noise, rng)
+            if turn:
+                image = image.rotate(turn, expand=True)
+            images.append(image)
+    finally:
+        document.close()
+    out = io.BytesIO()
+    images[0].save(out, "PDF", resolution=SCAN_DPI, save_all=True, append_images=images[1:])
+    return out.getvalue(), {"skew_deg": skew, "blur_px": blur, "noise": noise, "rotation": turn}
+
+
+def _speckle(image: Image.Image, fraction: float, rng: random.Random) -> Image.Image:
+    """Scatter dark and light specks over a fraction of the pixels (seeded)."""
+    noise = Image.frombytes("L", image.size, rng.randbytes(image.size[0] * image.size[1]))
+    cut = max(1, round(256 * fraction / 2))  # bytes are uniform over 0..255
+    dark = noise.point(lambda v: 90 if v < cut else 255)
+    light = noise.point(lambda v: 255 if v > 255 - cut else 0)
+    return ImageChops.lighter(ImageChops.darker(image, dark), light)

@@ -1,0 +1,144 @@
+"""The evaluation harness: seeded synthetic documents, the scoring rules, and the one command."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pypdfium2 as pdfium
+import pytest
+
+from benchmarks import evaluate
+from benchmarks.scoring import FieldTally, LineScore, compare_field, designation_similarity, match_lines, normalise_name
+from benchmarks.synthetic import FAMILIES, make_document
+
+CENT = Decimal("0.01")
+
+
+def _text(pdf: bytes) -> str:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return "\f".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("seed", [0, 7, 999])
+def test_same_seed_gives_same_labels_and_same_pdf(seed):
+    pdf_a, labels_a = make_document(seed)
+    pdf_b, labels_b = make_document(seed)
+    assert labels_a == labels_b
+    assert pdf_a == pdf_b
+    assert _text(pdf_a) == _text(pdf_b)
+
+
+def test_different_seeds_give_different_documents():
+    assert make_document(1)[1]["fields"] != make_document(2)[1]["fields"]
+
+
+def test_labels_add_up_to_the_cent():
+    for seed in range(40):
+        labels = make_document(seed)[1]
+        fields = labels["fields"]
+        d = lambda v: Decimal(v)
+        for line in fields["lines"]:
+            assert (d(line["quantity"]) * d(line["unit_price"])).quantize(CENT, ROUND_HALF_UP) == d(line["total_ht"])
+        breakdown = fields["vat_breakdown"]
+        assert sum(d(b["base"]) for b in breakdown) == d(fields["total_without_vat"])
+        assert sum(d(b["amount"]) for b in breakdown) == d(fields["total_vat"])
+        for b in breakdown:
+            assert (d(b["base"]) * d(b["rate"]) / 100).quantize(CENT, ROUND_HALF_UP) == d(b["amount"])
+        if not labels["discount"]:
+            assert sum(d(line["total_ht"]) for line in fields["lines"]) == d(fields["total_without_vat"])
+        assert d(fields["total_without_vat"]) + d(fields["total_vat"]) == d(fields["total_with_vat"])
+        assert d(fields["amount_due"]) <= d(fields["total_with_vat"]) or d(fields["total_with_vat"]) < 0
+
+
+def test_credit_notes_have_negative_totals():
+    credit = [labels for labels in (make_document(s)[1] for s in range(60)) if labels["subtype"] == "credit_note"]
+    assert credit
+    assert all(Decimal(labels["fields"]["total_with_vat"]) < 0 for labels in credit)
+
+
+def test_printed_values_are_on_the_page():
+    pdf, labels = make_document(3)
+    text = _text(pdf)
+    assert labels["fields"]["provider"] in text
+    assert labels["fields"]["invoice_number"] in text
+
+
+def test_generator_covers_layouts_languages_and_lookalikes():
+    labels = [make_document(s)[1] for s in range(60)]
+    assert {lab["layout"] for lab in labels} == set(FAMILIES)
+    assert {lab["language"] for lab in labels} == {"en", "fr", "de"}
+    assert any(lab["pages"] > 1 for lab in labels)
+    others = [make_document(s, "lookalike")[1] for s in range(12)]
+    assert all(lab["document_type"] == "other" for lab in others)
+
+
+def test_names_ignore_case_spacing_and_legal_form():
+    assert normalise_name("Atelier  Dupont SARL") == normalise_name("ATELIER DUPONT")
+    assert compare_field("provider", "Müller Druckerei GmbH", "muller druckerei", strict=True) == "correct"
+    assert compare_field("provider", "Müller Druckerei GmbH", "Müller Druck GmbH", strict=True) == "wrong"
+
+
+def test_ids_ignore_spaces_dots_and_dashes():
+    assert compare_field("provider_vat_id", "FR32123456789", "FR 32 123.456-789", strict=True) == "correct"
+    assert compare_field("invoice_number", "INV/2024/7", "INV-2024-7", strict=True) == "wrong"
+
+
+def test_amounts_are_exact_to_the_cent():
+    assert compare_field("total_with_vat", "1234.50", Decimal("1234.5"), strict=True) == "correct"
+    assert compare_field("total_with_vat", "1234.50", "1234.51", strict=True) == "wrong"
+
+
+def test_null_outcomes_depend_on_label_completeness():
+    assert compare_field("iban", "FR7630006000011234567890189", None, strict=True) == "missed"
+    assert compare_field("iban", None, "FR76...", strict=True) == "false_positive"
+    assert compare_field("iban", None, None, strict=True) == "correct_null"
+    assert compare_field("iban", None, "FR76...", strict=False) is None
+
+
+def test_due_date_implied_by_printed_terms_is_accepted():
+    implied = ("2025-04-13",)
+    assert compare_field("due_date", None, "2025-04-13", strict=True, alternatives=implied) == "correct"
+    assert compare_field("due_date", None, "2025-04-14", strict=True, alternatives=implied) == "false_positive"
+    assert compare_field("due_date", None, None, strict=True, alternatives=implied) == "correct_null"
+
+
+def test_lines_match_on_total_and_similar_designation():
+    expected = [
+        {"designation": "Website redesign", "total_ht": "100.00"},
+        {"designation": "Hosting 12 months", "total_ht": "50.00"},
+    ]
+    predicted = [
+        {"designation": "Hosting (12 months) 1", "total_ht": "50.00"},
+        {"designation": "Logo", "total_ht": "100.00"},
+    ]
+    assert match_lines(expected, predicted) == [(1, 0)]
+    score = LineScore()
+    score.add(expected, predicted)
+    assert (score.precision, score.recall, score.f1) == (0.5, 0.5, 0.5)
+    assert designation_similarity("a b", "c d") == 0.0
+
+
+def test_tally_counts_correct_nulls_as_right():
+    tally = FieldTally()
+    for outcome in ("correct", "correct_null", "missed", "false_positive"):
+        tally.add("iban", outcome)
+    assert tally.accuracy("iban") == 0.5
+    assert tally.found_accuracy("iban") == 0.5
+
+
+def test_evaluate_command_runs_end_to_end_on_three_documents():
+    report = evaluate.main(
+        ["--count", "3", "--scanned-count", "0", "--lookalike-count", "0", "--no-corpus", "--workers", "1"]
+    )
+    assert "seeds: dev range, born-digital 0..2" in report
+    assert "### Synthetic: field accuracy" in report
+    assert "| **all** | 3 |" in report
+
+
+def test_held_out_seeds_are_outside_the_dev_range():
+    assert evaluate.seed_list("held-out", 3) == [100_000, 100_001, 100_002]
+    with pytest.raises(SystemExit):
+        evaluate.seed_list("dev", 1001)
