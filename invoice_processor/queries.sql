@@ -1,57 +1,102 @@
--- lock_claimable_batches --
--- Batches that have queued jobs, oldest first, locked for this transaction so that only one runner
--- at a time counts and claims a batch's jobs: this is what makes max_workers hold across runners.
--- A batch another runner is claiming from right now is skipped, not waited for.
-SELECT id, max_workers
-FROM batches b
-WHERE status <> 'completed'
-  AND EXISTS (SELECT 1 FROM jobs j WHERE j.batch_id = b.id AND j.state = 'queued')
-ORDER BY created_at
-LIMIT :batch_limit
-FOR UPDATE SKIP LOCKED;
-
--- count_running_jobs --
--- How many of a batch's jobs are running now, across all runners. Run after the batch row is
--- locked, in its own statement, so that it sees every claim committed before the lock was taken.
-SELECT count(*) FROM jobs WHERE batch_id = :batch_id AND state = 'running';
-
--- claim_batch_jobs --
--- Claims up to :limit queued jobs of one batch for a runner. Returns the claimed jobs in upload order.
-WITH claimed AS (
-    UPDATE jobs
-    SET state = 'running', attempts = attempts + 1, runner_id = :runner_id,
-        started_at = clock_timestamp(), finished_at = NULL, error = NULL
-    WHERE id IN (
-        SELECT id FROM jobs
-        WHERE batch_id = :batch_id AND state = 'queued'
-        ORDER BY position
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    RETURNING id, batch_id, filename, object_key, attempts, position
+-- claim_jobs --
+-- Claims up to :limit jobs for a runner, in one statement.
+--
+-- open_batches: batches with room under their max_workers and a job ready to run, oldest first,
+-- locked for this transaction. A batch another runner is claiming from (or finishing a job of) right
+-- now is skipped, not waited for. FOR UPDATE re-reads running_jobs from the newest committed row,
+-- so the room is exact even though the rest of the statement reads an older snapshot: this is what
+-- makes max_workers hold across runners.
+-- candidates: each open batch's next ready jobs, no more than its room, numbered per batch (turn).
+-- picked: the first :limit candidates by turn, then batch age: the first job of every open batch
+-- comes before the second job of any, so a one-file batch submitted behind a 10,000-file batch
+-- starts at the next free slot. Both are MATERIALIZED, so the LIMITs are applied once and the
+-- UPDATE locks exactly the picked rows (a LIMIT in an IN-subquery may be re-run by the planner and
+-- lock more rows than asked).
+WITH open_batches AS MATERIALIZED (
+    SELECT b.id, b.created_at, b.max_workers - b.running_jobs AS room
+    FROM batches b
+    WHERE b.status <> 'completed'
+      AND b.running_jobs < b.max_workers
+      AND EXISTS (
+          SELECT 1 FROM jobs j
+          WHERE j.batch_id = b.id AND j.state = 'queued' AND j.run_after <= clock_timestamp()
+      )
+    ORDER BY b.created_at
+    LIMIT :batch_limit
+    FOR UPDATE OF b SKIP LOCKED
+),
+candidates AS MATERIALIZED (
+    SELECT c.id, c.position, ob.created_at,
+           row_number() OVER (PARTITION BY ob.id ORDER BY c.position) AS turn
+    FROM open_batches ob
+    CROSS JOIN LATERAL (
+        SELECT j.id, j.position
+        FROM jobs j
+        WHERE j.batch_id = ob.id AND j.state = 'queued' AND j.run_after <= clock_timestamp()
+        ORDER BY j.position
+        LIMIT LEAST(ob.room, :limit)
+        FOR UPDATE OF j SKIP LOCKED
+    ) c
+),
+picked AS MATERIALIZED (
+    SELECT id, row_number() OVER (ORDER BY turn, created_at, position) AS claim_order
+    FROM candidates
+    ORDER BY turn, created_at, position
+    LIMIT :limit
+),
+claimed AS (
+    UPDATE jobs j
+    SET state = 'running', attempts = j.attempts + 1, runner_id = :runner_id,
+        started_at = clock_timestamp(), finished_at = NULL, error = NULL, error_kind = NULL,
+        heartbeat_at = clock_timestamp(),
+        lease_expires_at = clock_timestamp() + make_interval(secs => :lease_s)
+    FROM picked p
+    WHERE j.id = p.id
+    RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, p.claim_order
+),
+counted AS (
+    UPDATE batches b
+    SET running_jobs = b.running_jobs + n.claimed, status = 'running'
+    FROM (SELECT batch_id, count(*) AS claimed FROM claimed GROUP BY batch_id) n
+    WHERE b.id = n.batch_id
 )
-SELECT id, batch_id, filename, object_key, attempts FROM claimed ORDER BY position;
+SELECT id, batch_id, filename, object_key, attempts, max_attempts FROM claimed ORDER BY claim_order;
 
--- mark_batch_running --
--- The first claim of a batch's job moves the batch from queued to running.
-UPDATE batches SET status = 'running' WHERE id = :batch_id AND status = 'queued';
+-- renew_leases --
+-- The heartbeat: pushes the lease of the jobs this runner still holds (same attempt). Returns those;
+-- a job missing from the answer was lost (lease expired and taken over) or cancelled.
+UPDATE jobs j
+SET lease_expires_at = clock_timestamp() + make_interval(secs => :lease_s), heartbeat_at = clock_timestamp()
+FROM unnest(CAST(:job_ids AS uuid[]), CAST(:attempts AS int[])) AS held(id, attempt)
+WHERE j.id = held.id AND j.attempts = held.attempt AND j.runner_id = :runner_id AND j.state = 'running'
+RETURNING j.id;
 
 -- finish_job --
--- Writes a job's final state. Only the runner that holds the job can finish it; returns the
--- batch id, or nothing if the job is no longer this runner's (given back or finished already).
+-- Writes a job's final state. Fenced: only the runner that holds this attempt of the job can finish
+-- it. Returns the batch id, or nothing if the job is no longer this attempt's (lease lost, cancelled).
 UPDATE jobs
 SET state = :state, finished_at = clock_timestamp(), processing_time = :processing_time, error = :error,
-    document_type = :document_type, invoice_id = :invoice_id, document_id = :document_id,
-    timings = CAST(:timings AS jsonb)
-WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id
+    error_kind = :error_kind, document_type = :document_type, invoice_id = :invoice_id,
+    document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL
+WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
 RETURNING batch_id;
 
--- lock_batch --
--- Serialises the "was this the batch's last job?" check between runners finishing jobs at once.
-SELECT id FROM batches WHERE id = :batch_id FOR UPDATE;
+-- retry_job_later --
+-- A transient failure: back to the queue, not before :delay_s. Fenced like finish_job.
+UPDATE jobs
+SET state = 'queued', run_after = clock_timestamp() + make_interval(secs => :delay_s),
+    error = :error, error_kind = 'transient', processing_time = :processing_time, lease_expires_at = NULL
+WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
+RETURNING batch_id;
+
+-- release_slots --
+-- A batch has :count fewer running jobs. Takes the batch's row lock, which serialises the
+-- "was this the batch's last job?" check that follows.
+UPDATE batches SET running_jobs = GREATEST(running_jobs - :count, 0) WHERE id = :batch_id;
 
 -- complete_batch_if_done --
--- Marks the batch completed once none of its jobs is queued or running. Returns the batch id if it did.
+-- Marks the batch completed once none of its jobs is queued or running. Run in its own statement
+-- after release_slots, so that it sees every job finished before the lock was taken.
 UPDATE batches
 SET status = 'completed', finished_at = now()
 WHERE id = :batch_id AND status <> 'completed'
@@ -60,12 +105,73 @@ WHERE id = :batch_id AND status <> 'completed'
   )
 RETURNING id;
 
+-- reap_expired_leases --
+-- Jobs whose runner stopped renewing their lease (killed, crashed, cut off): back to the queue, or
+-- failed once they have been claimed max_attempts times (a file that kills its runner every time
+-- must not loop forever). Any runner runs this; SKIP LOCKED lets several do it at once.
+WITH expired AS MATERIALIZED (
+    SELECT id FROM jobs
+    WHERE state = 'running' AND lease_expires_at < clock_timestamp()
+    ORDER BY lease_expires_at
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE jobs j
+SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+    finished_at = CASE WHEN j.attempts >= j.max_attempts THEN clock_timestamp() END,
+    error = CASE
+        WHEN j.attempts >= j.max_attempts THEN format(
+            'The runner processing this file stopped (killed, crashed or cut off) on each of its %s attempts; '
+            'it was not tried again. If the file is very large or unusual, check that it opens, then upload it again.',
+            j.attempts)
+        ELSE format('Runner %s stopped renewing its lease while processing this file; it was queued again.', j.runner_id)
+    END,
+    error_kind = 'lost', lease_expires_at = NULL, run_after = clock_timestamp()
+FROM expired e
+WHERE j.id = e.id
+RETURNING j.id, j.batch_id, j.state, j.runner_id, j.attempts;
+
 -- give_back_jobs --
 -- A runner shutting down returns the jobs it could not finish in its grace period to the queue.
+-- runner_id stays: it names the runner that last claimed the job.
 UPDATE jobs
-SET state = 'queued', runner_id = NULL, started_at = NULL
+SET state = 'queued', started_at = NULL, lease_expires_at = NULL, run_after = clock_timestamp()
 WHERE runner_id = :runner_id AND state = 'running'
-RETURNING id;
+RETURNING id, batch_id;
+
+-- cancel_batch_jobs --
+-- Cancels a batch's queued and running jobs. Locks the jobs before the batch row (as finish_job does),
+-- so that it cannot deadlock with a runner finishing one of them. Returns each cancelled job with the
+-- state it had.
+WITH target AS MATERIALIZED (
+    SELECT id, state FROM jobs
+    WHERE batch_id = :batch_id AND state IN ('queued', 'running')
+    ORDER BY position
+    FOR UPDATE
+)
+UPDATE jobs j
+SET state = 'cancelled', finished_at = clock_timestamp(), lease_expires_at = NULL, error_kind = 'cancelled',
+    error = 'Cancelled on request before it finished; upload it again to process it.'
+FROM target t
+WHERE j.id = t.id
+RETURNING j.id, t.state AS previous_state;
+
+-- mark_batch_cancelled --
+UPDATE batches SET cancelled_at = COALESCE(cancelled_at, now()) WHERE id = :batch_id;
+
+-- expired_batches --
+-- Completed batches older than the retention period, oldest first.
+SELECT id FROM batches
+WHERE status = 'completed' AND finished_at < now() - make_interval(secs => :retention_s)
+ORDER BY finished_at
+LIMIT :limit;
+
+-- batch_object_keys --
+SELECT object_key FROM jobs WHERE batch_id = :batch_id;
+
+-- delete_batch --
+-- Its jobs go with it (ON DELETE CASCADE); invoices and other documents stay.
+DELETE FROM batches WHERE id = :batch_id;
 
 -- notify --
 -- Wakes listeners on a channel (delivered when the transaction commits).

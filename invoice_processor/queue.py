@@ -1,9 +1,16 @@
-"""The job queue on PostgreSQL: the only caller of queries.sql. The API enqueues, runners claim and finish."""
+"""The job queue on PostgreSQL: the only caller of queries.sql. The API enqueues and cancels; runners
+claim, renew their leases, finish, retry, reap the leases of dead runners and give jobs back.
+
+Every transition that moves a job into or out of 'running' also moves its batch's running_jobs count,
+in the same transaction; locks are taken jobs first, then the batch, except by the claim, which locks
+the batch first but never waits for a job row (SKIP LOCKED)."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +22,8 @@ from invoice_processor.queries import QUERIES
 JOBS_CHANNEL = "invoice_processor_jobs"
 # How many batches one claim looks at, oldest first.
 CLAIM_BATCH_LIMIT = 20
+# How many expired leases one reaper pass handles.
+REAP_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class ClaimedJob:
     filename: str
     object_key: str
     attempts: int
+    """This claim's attempt number: the fencing token that finish_job and retry_later check."""
+    max_attempts: int = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,8 @@ class JobOutcome:
     """'succeeded' or 'failed'."""
     processing_time: float
     error: str | None = None
+    error_kind: str | None = None
+    """For a failure: 'permanent' (the file itself), 'transient', 'crash' (a bug); see Job.error_kind."""
     document_type: str | None = None
     invoice_id: int | None = None
     document_id: int | None = None
@@ -46,8 +59,10 @@ class JobOutcome:
 
 
 class JobQueue:
-    def __init__(self, sessions: sessionmaker):
+    def __init__(self, sessions: sessionmaker, *, lease_s: float = 30.0, max_attempts: int = 3):
         self.sessions = sessions
+        self.lease_s = lease_s
+        self.max_attempts = max_attempts
 
     def enqueue_batch(
         self, batch_id: uuid.UUID, files: list[NewFile], *, max_workers: int, source: str
@@ -56,7 +71,12 @@ class JobQueue:
         Returns the batch with its jobs."""
         with self.sessions.begin() as session:
             batch = Batch(
-                id=batch_id, max_workers=max_workers, total_files=len(files), status="queued", source=source
+                id=batch_id,
+                max_workers=max_workers,
+                total_files=len(files),
+                status="queued",
+                source=source,
+                running_jobs=0,
             )
             batch.jobs = [
                 Job(
@@ -66,6 +86,7 @@ class JobQueue:
                     position=i,
                     state="queued",
                     attempts=0,
+                    max_attempts=self.max_attempts,
                 )
                 for i, f in enumerate(files)
             ]
@@ -75,43 +96,47 @@ class JobQueue:
         return batch
 
     def claim_jobs(self, runner_id: str, limit: int) -> list[ClaimedJob]:
-        """Claims up to `limit` queued jobs in one short transaction, never letting a batch run more
-        than its max_workers jobs at once across all runners. Returns [] if no job was ready."""
-        claimed: list[ClaimedJob] = []
+        """Claims up to `limit` ready jobs in one statement, fairly between batches, never letting a
+        batch run more than its max_workers jobs at once across all runners. Returns [] if none was ready."""
         if limit <= 0:
-            return claimed
+            return []
         with self.sessions.begin() as session:
-            batches = session.execute(
-                QUERIES["lock_claimable_batches"], {"batch_limit": CLAIM_BATCH_LIMIT}
+            rows = session.execute(
+                QUERIES["claim_jobs"],
+                {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
             ).all()
-            for batch_id, max_workers in batches:
-                running = session.execute(QUERIES["count_running_jobs"], {"batch_id": batch_id}).scalar_one()
-                room = min(limit - len(claimed), max_workers - running)
-                if room <= 0:
-                    continue
-                rows = session.execute(
-                    QUERIES["claim_batch_jobs"],
-                    {"batch_id": batch_id, "limit": room, "runner_id": runner_id},
-                ).all()
-                if rows:
-                    session.execute(QUERIES["mark_batch_running"], {"batch_id": batch_id})
-                claimed.extend(ClaimedJob(*row) for row in rows)
-                if len(claimed) >= limit:
-                    break
-        return claimed
+        return [ClaimedJob(*row) for row in rows]
 
-    def finish_job(self, session: Session, job_id: uuid.UUID, runner_id: str, outcome: JobOutcome) -> bool:
-        """Records a job's final state inside the caller's transaction (with its stored result), completes
-        the batch if this was its last job, and wakes runners for the freed slot. Returns False, and
-        writes nothing, if the job is no longer held by this runner."""
+    def renew_leases(self, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
+        """The heartbeat. Returns the ids of the jobs this runner still holds; the others were lost."""
+        if not jobs:
+            return set()
+        with self.sessions.begin() as session:
+            rows = session.execute(
+                QUERIES["renew_leases"],
+                {
+                    "job_ids": [job.id for job in jobs],
+                    "attempts": [job.attempts for job in jobs],
+                    "runner_id": runner_id,
+                    "lease_s": self.lease_s,
+                },
+            ).all()
+        return {row[0] for row in rows}
+
+    def finish_job(self, session: Session, job: ClaimedJob, runner_id: str, outcome: JobOutcome) -> bool:
+        """Records a job's final state inside the caller's transaction (the one that stores its result),
+        completes the batch if this was its last job, and wakes runners for the freed slot. Returns
+        False, and writes nothing, if this attempt of the job is no longer this runner's."""
         batch_id = session.execute(
             QUERIES["finish_job"],
             {
-                "job_id": job_id,
+                "job_id": job.id,
                 "runner_id": runner_id,
+                "attempt": job.attempts,
                 "state": outcome.state,
                 "processing_time": outcome.processing_time,
                 "error": outcome.error,
+                "error_kind": outcome.error_kind,
                 "document_type": outcome.document_type,
                 "invoice_id": outcome.invoice_id,
                 "document_id": outcome.document_id,
@@ -120,18 +145,66 @@ class JobQueue:
         ).scalar_one_or_none()
         if batch_id is None:
             return False
-        session.execute(QUERIES["lock_batch"], {"batch_id": batch_id})
-        session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch_id})
-        self._notify(session, str(batch_id))
+        self._release_slots(session, {batch_id: 1})
         return True
+
+    def retry_later(
+        self, job: ClaimedJob, runner_id: str, *, error: str, delay_s: float, processing_time: float
+    ) -> bool:
+        """Puts a job that failed for a transient reason back in the queue, not before delay_s.
+        Returns False if this attempt of the job is no longer this runner's."""
+        with self.sessions.begin() as session:
+            batch_id = session.execute(
+                QUERIES["retry_job_later"],
+                {
+                    "job_id": job.id,
+                    "runner_id": runner_id,
+                    "attempt": job.attempts,
+                    "error": error,
+                    "delay_s": delay_s,
+                    "processing_time": processing_time,
+                },
+            ).scalar_one_or_none()
+            if batch_id is None:
+                return False
+            self._release_slots(session, {batch_id: 1})
+        return True
+
+    def reap_expired_leases(self) -> list[tuple[uuid.UUID, str, str, int]]:
+        """Requeues (or, after max_attempts, fails) the jobs whose lease expired. Returns
+        (job_id, new_state, runner_id, attempts) for each."""
+        with self.sessions.begin() as session:
+            rows = session.execute(QUERIES["reap_expired_leases"], {"limit": REAP_LIMIT}).all()
+            if rows:
+                self._release_slots(session, Counter(row.batch_id for row in rows))
+        return [(row.id, row.state, row.runner_id, row.attempts) for row in rows]
 
     def give_back_jobs(self, runner_id: str) -> int:
         """Returns this runner's running jobs to the queue. Returns how many."""
         with self.sessions.begin() as session:
             rows = session.execute(QUERIES["give_back_jobs"], {"runner_id": runner_id}).all()
             if rows:
-                self._notify(session, "given-back")
+                self._release_slots(session, Counter(row.batch_id for row in rows))
         return len(rows)
+
+    def cancel_batch(self, batch_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        """Cancels the batch's queued and running jobs; runners stop the running ones at their next
+        stage. Returns {job_id: state it had} for each cancelled job."""
+        with self.sessions.begin() as session:
+            rows = session.execute(QUERIES["cancel_batch_jobs"], {"batch_id": batch_id}).all()
+            session.execute(QUERIES["mark_batch_cancelled"], {"batch_id": batch_id})
+            running = sum(row.previous_state == "running" for row in rows)
+            self._release_slots(session, {batch_id: running})
+            self._notify(session, f"cancel:{batch_id}")
+        return {row.id: row.previous_state for row in rows}
+
+    def _release_slots(self, session: Session, running_by_batch: Mapping[uuid.UUID, int]) -> None:
+        """Lowers each batch's running count, completes the batches that have nothing left to run and
+        wakes the runners. Batches are locked in id order, so two callers cannot deadlock."""
+        for batch_id in sorted(running_by_batch):
+            session.execute(QUERIES["release_slots"], {"batch_id": batch_id, "count": running_by_batch[batch_id]})
+            session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch_id})
+            self._notify(session, str(batch_id))
 
     @staticmethod
     def _notify(session: Session, payload: str) -> None:

@@ -28,6 +28,24 @@ class Settings(BaseSettings):
     poll_interval_s: float = Field(
         default=2.0, description="Runner polling fallback when no notification arrives."
     )
+    runner_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A claimed job's lease, renewed by the runner's heartbeat every third of it. A runner "
+        "that stops renewing (killed, cut off) loses its jobs to other runners after this long.",
+    )
+    runner_shutdown_grace_s: float = Field(
+        default=30.0, ge=0, description="On SIGTERM, how long running jobs may take before they are given back."
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, description="How many times a job is claimed before a transient failure or a crash fails it."
+    )
+    retention_days: float = Field(
+        default=0,
+        ge=0,
+        description="Delete completed batches' jobs and uploaded files after this many days (invoices and "
+        "documents stay). 0 keeps everything.",
+    )
 
     @property
     def uses_s3(self) -> bool:

@@ -2,7 +2,13 @@
 
 Runners are stateless: start as many as the load needs, on as many machines. They wake on
 LISTEN/NOTIFY within a fraction of a second, and poll every `poll_interval_s` in case a
-notification was missed."""
+notification was missed.
+
+Every claimed job carries a lease that a heartbeat thread renews every third of its length. A runner
+that dies stops renewing; any other runner's heartbeat then finds the expired lease and puts the job
+back in the queue (or fails it after max_attempts). Results are recorded only for the attempt the
+runner claimed, in the transaction that stores them, so a runner that lost its lease cannot
+overwrite the runner that took over."""
 
 from __future__ import annotations
 
@@ -13,21 +19,44 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import psycopg
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from invoice_processor.db import libpq_url
+from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
+from invoice_processor.transient import backoff_delay, is_database_unavailable, is_storage_unavailable, is_transient
 from job_runner.pipeline import process_document
-from job_runner.pipeline.result import DocumentError
+from job_runner.pipeline.result import DocumentError, DocumentResult
 from job_runner.results import store_result
 
 log = logging.getLogger("job_runner")
 
 SHUTDOWN_GRACE_S = 30.0
 LISTEN_RECONNECT_S = 2.0
+# How long one step keeps retrying an unreachable object store before the job is retried later.
+STORAGE_PATIENCE_S = 30.0
+# How long a finished job keeps retrying to record its result while the database is unreachable.
+# Past it the job's lease has expired and another runner will run it again.
+RECORD_PATIENCE_S = 120.0
+
+Work = Callable[[ClaimedJob, Callable[[], None]], DocumentResult]
+"""What a job does: (job, check) -> result. check() raises JobStopped once the job must stop."""
+
+
+class JobStopped(Exception):
+    """The job was cancelled, or this runner lost its lease: stop and record nothing."""
+
+
+@dataclass
+class _Running:
+    job: ClaimedJob
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def make_runner_id() -> str:
@@ -47,6 +76,8 @@ class Runner:
         poll_interval_s: float = 2.0,
         shutdown_grace_s: float = SHUTDOWN_GRACE_S,
         runner_id: str | None = None,
+        work: Work | None = None,
+        housekeeping: Callable[[], None] | None = None,
     ):
         self.queue = queue
         self.store = store
@@ -57,9 +88,14 @@ class Runner:
         self.poll_interval_s = poll_interval_s
         self.shutdown_grace_s = shutdown_grace_s
         self.runner_id = runner_id or make_runner_id()
+        self.work = work or self.read_document
+        self.housekeeping = housekeeping
+        self.heartbeat_s = min(queue.lease_s / 3, 10.0)
         self._stop = threading.Event()
+        self._stop_heartbeat = threading.Event()
         self._wake = threading.Event()
-        self._in_flight: set[Future] = set()
+        self._running: dict[uuid.UUID, _Running] = {}
+        self._in_flight = 0
         self._lock = threading.Lock()
 
     def stop(self) -> None:
@@ -70,10 +106,11 @@ class Runner:
     def run(self, *, burst: bool = False) -> None:
         """Claims and runs jobs until stop() is called; with burst=True, until the queue is empty."""
         log.info("runner %s started with %d threads", self.runner_id, self.threads)
-        listener = None
+        threads = [threading.Thread(target=self._heartbeat, name="runner-heartbeat", daemon=True)]
         if not burst:
-            listener = threading.Thread(target=self._listen, name="runner-listen", daemon=True)
-            listener.start()
+            threads.append(threading.Thread(target=self._listen, name="runner-listen", daemon=True))
+        for thread in threads:
+            thread.start()
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="runner-job")
         try:
             while not self._stop.is_set():
@@ -87,108 +124,229 @@ class Runner:
                     self._submit(pool, job)
         finally:
             self._shutdown(pool)
-            if listener is not None:
-                listener.join(LISTEN_RECONNECT_S)
+            self._stop.set()
+            self._stop_heartbeat.set()
+            for thread in threads:
+                thread.join(LISTEN_RECONNECT_S)
         log.info("runner %s stopped", self.runner_id)
 
     def _claim(self) -> list[ClaimedJob]:
         with self._lock:
-            free = self.threads - len(self._in_flight)
+            free = self.threads - self._in_flight
         if free <= 0:
             return []
         try:
             return self.queue.claim_jobs(self.runner_id, free)
-        except Exception:
-            log.exception("runner %s could not claim jobs; retrying", self.runner_id)
+        except Exception as e:
+            if is_database_unavailable(e):
+                log.warning("runner %s cannot reach the database (%s); retrying", self.runner_id, _first_line(e))
+            else:
+                log.exception("runner %s could not claim jobs; retrying", self.runner_id)
             self._stop.wait(self.poll_interval_s)
             return []
 
     def _submit(self, pool: ThreadPoolExecutor, job: ClaimedJob) -> None:
-        future = pool.submit(self.run_job, job)
+        running = _Running(job)
         with self._lock:
-            self._in_flight.add(future)
-        future.add_done_callback(self._job_done)
+            self._running[job.id] = running
+            self._in_flight += 1
+        future = pool.submit(self.run_job, job, running.stop)
+        future.add_done_callback(lambda f, job_id=job.id: self._job_done(job_id))
 
-    def _job_done(self, future: Future) -> None:
+    def _job_done(self, job_id: uuid.UUID) -> None:
         with self._lock:
-            self._in_flight.discard(future)
+            self._running.pop(job_id, None)
+            self._in_flight -= 1
         self._wake.set()
 
     def _shutdown(self, pool: ThreadPoolExecutor) -> None:
         deadline = time.monotonic() + self.shutdown_grace_s
         while True:
             with self._lock:
-                pending = len(self._in_flight)
+                pending = self._in_flight
             if not pending or time.monotonic() >= deadline:
                 break
             self._wake.wait(0.1)
             self._wake.clear()
         if pending:
-            given_back = self.queue.give_back_jobs(self.runner_id)
-            log.warning("runner %s gave back %d unfinished jobs", self.runner_id, given_back)
+            # Stop the stragglers at their next stage, then hand their jobs to other runners.
+            self._stop_jobs(lambda running: True)
+            try:
+                given_back = self.queue.give_back_jobs(self.runner_id)
+                log.warning("runner %s gave back %d unfinished jobs", self.runner_id, given_back)
+            except Exception as e:
+                log.warning("runner %s could not give its jobs back (%s); their leases will expire", self.runner_id, e)
         pool.shutdown(wait=False, cancel_futures=True)
 
+    def _stop_jobs(self, which: Callable[[_Running], bool]) -> list[ClaimedJob]:
+        with self._lock:
+            chosen = [running for running in self._running.values() if which(running) and not running.stop.is_set()]
+        for running in chosen:
+            running.stop.set()
+        return [running.job for running in chosen]
+
+    def _heartbeat(self) -> None:
+        """Renews the leases of this runner's jobs, stops the jobs it no longer holds, and requeues
+        the jobs of runners that died (their leases expired). Runs until the runner has stopped."""
+        while not self._stop_heartbeat.wait(self.heartbeat_s):
+            try:
+                with self._lock:
+                    jobs = [running.job for running in self._running.values()]
+                held = self.queue.renew_leases(self.runner_id, jobs)
+                for job in self._stop_jobs(lambda running: running.job.id not in held and running.job in jobs):
+                    log.warning("job %s is no longer this runner's (lease lost or cancelled); stopping it", job.id)
+                for job_id, state, runner_id, attempts in self.queue.reap_expired_leases():
+                    log.warning(
+                        "job %s: runner %s stopped renewing its lease (attempt %d); job is now %s",
+                        job_id, runner_id, attempts, state,
+                    )
+                if self.housekeeping is not None:
+                    self.housekeeping()
+            except Exception as e:
+                log.warning("runner %s heartbeat failed (%s); retrying", self.runner_id, _first_line(e))
+
     def _listen(self) -> None:
-        """Sets the wake event on every notification; reconnects if the connection drops."""
+        """Sets the wake event on every notification, stops the jobs of cancelled batches, and
+        reconnects if the connection drops."""
         while not self._stop.is_set():
             try:
                 with psycopg.connect(libpq_url(self.database_url), autocommit=True) as conn:
                     conn.execute(f"LISTEN {JOBS_CHANNEL}")
                     self._wake.set()  # anything queued while we were not listening
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                        for notice in conn.notifies(timeout=0.5, stop_after=1):
+                            if notice.payload.startswith("cancel:"):
+                                self._stop_cancelled(notice.payload.removeprefix("cancel:"))
                             self._wake.set()
             except Exception as e:  # the poll keeps the runner going meanwhile
-                log.warning("runner %s lost its LISTEN connection (%s); reconnecting", self.runner_id, e)
+                log.warning("runner %s lost its LISTEN connection (%s); reconnecting", self.runner_id, _first_line(e))
                 self._stop.wait(LISTEN_RECONNECT_S)
 
-    def run_job(self, job: ClaimedJob) -> JobOutcome:
-        """Runs one job and records its final state. Never raises: a failure is the job's outcome."""
-        log.info("job %s started: %s (attempt %d)", job.id, job.filename, job.attempts)
-        started = time.perf_counter()
-        result = None
-        error = None
-        try:
-            with self.store.local_copy(job.object_key) as path:
-                result = process_document(path, ocr_languages=self.ocr_languages, dpi=self.ocr_dpi)
-        except DocumentError as e:
-            error = str(e)
-        except ObjectNotFound:
-            error = "The uploaded file is missing from storage; upload it again."
-        except Exception as e:
-            log.error("job %s crashed:\n%s", job.id, traceback.format_exc())
-            error = f"Internal error while processing this file ({type(e).__name__}: {e}); it was logged."
-        try:
-            outcome = self._record(job, result, error, round(time.perf_counter() - started, 4))
-        except Exception as e:
-            log.exception("job %s: could not store its result", job.id)
-            outcome = self._record(
-                job, None, f"Could not store the result ({type(e).__name__}: {e}).", round(time.perf_counter() - started, 4)
-            )
-        if outcome.state == "succeeded":
-            log.info("job %s done: %s in %.2fs", job.id, outcome.document_type, outcome.processing_time)
-        else:
-            log.info("job %s failed in %.2fs: %s", job.id, outcome.processing_time, outcome.error)
-        return outcome
+    def _stop_cancelled(self, batch_id: str) -> None:
+        for job in self._stop_jobs(lambda running: str(running.job.batch_id) == batch_id):
+            log.info("job %s: batch %s was cancelled; stopping it", job.id, batch_id)
 
-    def _record(self, job: ClaimedJob, result, error: str | None, elapsed: float) -> JobOutcome:
-        """Stores the result and the job's final state in one transaction."""
+    def read_document(self, job: ClaimedJob, check: Callable[[], None]) -> DocumentResult:
+        """The real work: fetch the file (retrying an unreachable store for a while) and read it."""
+        for attempt in Retrying(
+            retry=retry_if_exception(is_storage_unavailable),
+            wait=wait_random_exponential(multiplier=0.5, max=8),
+            stop=stop_after_delay(STORAGE_PATIENCE_S),
+            reraise=True,
+        ):
+            with attempt:
+                check()
+                with self.store.local_copy(job.object_key) as path:
+                    return process_document(path, ocr_languages=self.ocr_languages, dpi=self.ocr_dpi, check=check)
+        raise AssertionError("unreachable")
+
+    def run_job(self, job: ClaimedJob, stop: threading.Event | None = None) -> JobOutcome | None:
+        """Runs one job and records how it ended. Never raises: a failure is the job's outcome.
+        Returns None when the job was stopped (cancelled, lease lost) or went back to the queue."""
+        stop = stop or threading.Event()
+
+        def check() -> None:
+            if stop.is_set():
+                raise JobStopped
+
+        with job_context(job.id, job.batch_id):
+            log.info("started: %s (attempt %d of %d)", job.filename, job.attempts, job.max_attempts)
+            started = time.perf_counter()
+            try:
+                result = self.work(job, check)
+            except JobStopped:
+                log.info("stopped before the end: cancelled, or its lease was lost")
+                return None
+            except DocumentError as e:
+                return self._record_failure(job, started, str(e), "permanent")
+            except ObjectNotFound:
+                return self._record_failure(job, started, "The uploaded file is missing from storage; upload it again.", "permanent")
+            except Exception as e:
+                if is_transient(e):
+                    return self._retry_or_fail(job, started, e)
+                log.error("crashed:\n%s", traceback.format_exc())
+                message = f"Internal error while processing this file ({type(e).__name__}: {e}); it was logged."
+                return self._record_failure(job, started, message, "crash")
+            return self._record_success(job, started, result)
+
+    def _record_success(self, job: ClaimedJob, started: float, result: DocumentResult) -> JobOutcome | None:
+        elapsed = round(time.perf_counter() - started, 4)
+        outcome = JobOutcome(
+            state="succeeded",
+            processing_time=elapsed,
+            document_type=result.document_type,
+            timings={**result.timings, "total": elapsed},
+        )
+        try:
+            return self._with_database(lambda: self._record(job, outcome, result))
+        except Exception as e:
+            if is_database_unavailable(e):
+                log.error("could not record the result: the database stayed unreachable; the job will run again")
+                return None
+            log.exception("could not store the result")
+            message = f"Could not store the result ({type(e).__name__}: {e}); it was logged."
+            return self._record_failure(job, started, message, "crash")
+
+    def _record_failure(self, job: ClaimedJob, started: float, error: str, kind: str) -> JobOutcome | None:
+        outcome = JobOutcome(
+            state="failed", processing_time=round(time.perf_counter() - started, 4), error=error, error_kind=kind
+        )
+        try:
+            return self._with_database(lambda: self._record(job, outcome, None))
+        except Exception:
+            log.exception("could not record the failure; the job will run again when its lease expires")
+            return None
+
+    def _retry_or_fail(self, job: ClaimedJob, started: float, error: Exception) -> JobOutcome | None:
+        where = "database" if is_database_unavailable(error) else "object store"
+        reason = f"The {where} was unreachable ({type(error).__name__}: {_first_line(error)})"
+        if job.attempts >= job.max_attempts:
+            message = f"{reason}, on each of {job.attempts} attempts. The file is kept: send the batch again later."
+            return self._record_failure(job, started, message, "transient")
+        delay = backoff_delay(job.attempts)
+        elapsed = round(time.perf_counter() - started, 4)
+        try:
+            kept = self._with_database(
+                lambda: self.queue.retry_later(
+                    job, self.runner_id, error=f"{reason}; retrying.", delay_s=delay, processing_time=elapsed
+                )
+            )
+        except Exception:
+            log.exception("could not queue the retry; the job will run again when its lease expires")
+            return None
+        if kept:
+            log.warning("%s; attempt %d of %d, retrying in %.0f s", reason, job.attempts, job.max_attempts, delay)
+        return None
+
+    def _with_database(self, operation: Callable):
+        """Runs a database operation, retrying while the database is unreachable (it may be restarting)."""
+        for attempt in Retrying(
+            retry=retry_if_exception(is_database_unavailable),
+            wait=wait_random_exponential(multiplier=0.5, max=5),
+            stop=stop_after_delay(RECORD_PATIENCE_S),
+            reraise=True,
+        ):
+            with attempt:
+                return operation()
+
+    def _record(self, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult | None) -> JobOutcome | None:
+        """Stores the result and the job's final state in one transaction: a job never ends without
+        its result, nor gets two. Returns None if the job was no longer this runner's to finish."""
         with self.queue.sessions() as session:
             if result is not None:
                 invoice_id, document_id = store_result(session, job, result)
-                outcome = JobOutcome(
-                    state="succeeded",
-                    processing_time=elapsed,
-                    document_type=result.document_type,
-                    invoice_id=invoice_id,
-                    document_id=document_id,
-                    timings={**result.timings, "total": round(elapsed, 4)},
-                )
-            else:
-                outcome = JobOutcome(state="failed", processing_time=elapsed, error=error)
-            if self.queue.finish_job(session, job.id, self.runner_id, outcome):
-                session.commit()
-            else:
+                outcome = replace(outcome, invoice_id=invoice_id, document_id=document_id)
+            if not self.queue.finish_job(session, job, self.runner_id, outcome):
                 session.rollback()
-                log.warning("job %s was no longer held by runner %s; result dropped", job.id, self.runner_id)
+                log.warning("no longer held by runner %s (lease lost or cancelled); result dropped", self.runner_id)
+                return None
+            session.commit()
+        if outcome.state == "succeeded":
+            log.info("done: %s in %.2fs", outcome.document_type, outcome.processing_time)
+        else:
+            log.info("failed in %.2fs: %s", outcome.processing_time, outcome.error)
         return outcome
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -18,7 +18,7 @@ def _enqueue(queue, n, max_workers):
 
 def _finish(queue, job, runner_id, state="succeeded"):
     with queue.sessions() as session:
-        assert queue.finish_job(session, job.id, runner_id, JobOutcome(state=state, processing_time=0.1))
+        assert queue.finish_job(session, job, runner_id, JobOutcome(state=state, processing_time=0.1))
         session.commit()
 
 
@@ -75,7 +75,7 @@ def test_only_the_holding_runner_can_finish_a_job(queue):
     _enqueue(queue, 1, max_workers=1)
     (job,) = queue.claim_jobs("r1", 1)
     with queue.sessions() as session:
-        assert not queue.finish_job(session, job.id, "someone-else", JobOutcome("succeeded", 0.1))
+        assert not queue.finish_job(session, job, "someone-else", JobOutcome("succeeded", 0.1))
 
 
 def test_given_back_jobs_are_claimable_again(queue):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,6 +56,7 @@ def process_document(
     dpi: int = 300,
     use_embedded_xml: bool = True,
     ocr_timeout_s: float = OCR_PAGE_TIMEOUT_S,
+    check: Callable[[], None] | None = None,
 ) -> DocumentResult:
     """Read the PDF at path and return its text, type and, for an invoice, its fields.
 
@@ -64,16 +65,22 @@ def process_document(
     printed page disagrees), else from the text (source='text').
     Raises NotAPdf, CorruptPdf, EncryptedPdf, EmptyPdf (no pages, or no text even after
     OCR) or OcrFailed; their messages are meant for the person who sent the file.
+    check, if given, is called between stages (and OCR pages) and may raise to stop the work:
+    the runner uses it to stop a job that was cancelled or whose lease was lost.
     """
+    check = check or _go_on
     timings: dict[str, float] = {}
     with _timed(timings, "read"):
         pdf = PdfFile.open(Path(path))
     with pdf:
         with _timed(timings, "read"):
             pages = pdf.read_text_layer()
+        check()
         with _timed(timings, "ocr"):
             scanned = [page.index for page in pages if page.printable_char_count() < MIN_TEXT_CHARS]
-            ocr = ocr_pages(pdf, scanned, languages=ocr_languages, dpi=dpi, timeout_s=ocr_timeout_s)
+            ocr = ocr_pages(
+                pdf, scanned, languages=ocr_languages, dpi=dpi, timeout_s=ocr_timeout_s, check=check
+            )
             pages = [ocr.pages.get(page.index, page) for page in pages]
         with _timed(timings, "xml"):
             embedded = read_embedded_invoice(pdf.xml_attachments()) if use_embedded_xml else EmbeddedInvoice(None, None)
@@ -84,6 +91,7 @@ def process_document(
             "This PDF has no readable text: its pages are blank or the scan is unreadable. Send a clearer copy."
         )
 
+    check()
     with _timed(timings, "classify"):
         document_type = classify_document(text, einvoice)
     with _timed(timings, "extract"):
@@ -131,6 +139,10 @@ def _sender(pages) -> str | None:
     """For a document that is not an invoice: the company it comes from, if one is named."""
     lines = [line for page in pages for line in page.lines]
     return find_provider(lines, label_lines(lines, FIELD_LABELS), customer=None)
+
+
+def _go_on() -> None:
+    pass
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -73,8 +74,10 @@ def ocr_pages(
     languages: str,
     dpi: int,
     timeout_s: float = OCR_PAGE_TIMEOUT_S,
+    check: Callable[[], None] | None = None,
 ) -> OcrResult:
     """Render each page at dpi and read it with Tesseract, up to OCR_MAX_WORKERS at once.
+    check, if given, is called before each page is rendered and may raise to stop the work.
 
     Rendering happens on the calling thread (PDFium is not thread-safe) and at most one page
     is rendered ahead of the workers, so memory stays bounded on long scans.
@@ -90,6 +93,8 @@ def ocr_pages(
     futures: dict[int, Future[PageRead | None]] = {}
     try:
         for index in indexes:
+            if check is not None:
+                check()
             running = [f for f in futures.values() if not f.done()]
             if len(running) > workers:
                 wait(running, return_when=FIRST_COMPLETED)
