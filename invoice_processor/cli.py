@@ -1,4 +1,4 @@
-"""The `invoice-processor` command: serve, api, runner, migrate, submit."""
+"""The `invoice-processor` command: serve, api, runner, migrate, purge, submit."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from invoice_processor.logs import configure_logging
@@ -43,11 +45,14 @@ def _exit_on_sigterm() -> None:
 
 def _make_runner(settings: Settings, url: str, sessions, store):
     from invoice_processor.queue import JobQueue
+    from job_runner.retention import PeriodicPurge
     from job_runner.runner import Runner
 
+    queue = JobQueue(sessions, lease_s=settings.runner_lease_s, max_attempts=settings.job_max_attempts)
     return Runner(
-        JobQueue(sessions, lease_s=settings.runner_lease_s, max_attempts=settings.job_max_attempts),
+        queue,
         store,
+        housekeeping=PeriodicPurge(queue, store, settings.retention_days) if settings.retention_days else None,
         database_url=url,
         threads=settings.runner_threads,
         ocr_languages=settings.ocr_languages,
@@ -116,6 +121,15 @@ def cmd_api(args: argparse.Namespace) -> None:
 
 
 def cmd_runner(args: argparse.Namespace) -> None:
+    if args.worker or args.burst:
+        _run_worker(args)
+    else:
+        worker = [sys.executable, "-m", "invoice_processor.cli", "runner", "--worker"]
+        sys.exit(_supervise_worker(worker + (["--threads", str(args.threads)] if args.threads else [])))
+
+
+def _run_worker(args: argparse.Namespace) -> None:
+    """The runner itself, in this process."""
     from invoice_processor.db import make_engine, make_sessionmaker
     from invoice_processor.storage import make_store
 
@@ -131,6 +145,9 @@ def cmd_runner(args: argparse.Namespace) -> None:
         while thread.is_alive():
             thread.join(0.5)
     except KeyboardInterrupt:
+        # One stop request is enough; a second signal must not cut the grace period short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         log.info("runner %s stopping", runner.runner_id)
         runner.stop()
         thread.join()
@@ -138,10 +155,75 @@ def cmd_runner(args: argparse.Namespace) -> None:
         engine.dispose()
 
 
+# A worker that dies sooner than this after its start counts as a crash loop: wait longer before the next.
+STABLE_RUN_S = 60.0
+RESTART_DELAYS_S = (1, 2, 5, 10, 30)
+
+
+def _supervise_worker(command: list[str]) -> int:
+    """Runs the runner in a child process and starts a new one whenever it dies (killed, out of
+    memory, a crash inside a native library). SIGTERM and Ctrl-C are passed on to the child, which
+    finishes or gives back its jobs; the supervisor then exits with the child's status."""
+    stopping = False
+    child: subprocess.Popen | None = None
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    quick_deaths = 0
+    while True:
+        started = time.monotonic()
+        child = subprocess.Popen(command)
+        log.info("runner process %d started", child.pid)
+        code = _wait(child)
+        if stopping or code == 0:
+            return code
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        quick_deaths = quick_deaths + 1 if time.monotonic() - started < STABLE_RUN_S else 0
+        delay = RESTART_DELAYS_S[min(quick_deaths, len(RESTART_DELAYS_S) - 1)]
+        log.error("runner process %d died (%s); starting a new one in %d s", child.pid, how, delay)
+        deadline = time.monotonic() + delay
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if stopping:
+            return 0
+
+
+def _wait(child: subprocess.Popen) -> int:
+    while True:
+        try:
+            return child.wait()
+        except InterruptedError:  # a signal arrived; the handler has dealt with it
+            continue
+
+
 def cmd_migrate(args: argparse.Namespace) -> None:
     from invoice_processor import migrations
 
     migrations.upgrade(_require_database_url(_settings(args)))
+
+
+def cmd_purge(args: argparse.Namespace) -> None:
+    from invoice_processor.db import make_engine, make_sessionmaker
+    from invoice_processor.queue import JobQueue
+    from invoice_processor.storage import make_store
+    from job_runner.retention import purge_expired_batches
+
+    settings = _settings(args)
+    days = args.older_than_days if args.older_than_days is not None else settings.retention_days
+    if not days:
+        sys.exit("Give --older-than-days N, or set RETENTION_DAYS.")
+    engine = make_engine(_require_database_url(settings))
+    try:
+        purged = purge_expired_batches(JobQueue(make_sessionmaker(engine)), make_store(settings), days)
+    finally:
+        engine.dispose()
+    print(f"purged {purged} batches completed more than {days:g} days ago")
 
 
 def cmd_submit(args: argparse.Namespace) -> None:
@@ -170,11 +252,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     runner = commands.add_parser("runner", help="a job runner (needs DATABASE_URL)")
     runner.add_argument("--threads", type=int, help="runner threads (default: RUNNER_THREADS or 2)")
-    runner.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    runner.add_argument("--burst", action="store_true", help="stop when the queue is empty (no supervisor)")
+    runner.add_argument(
+        "--worker", action="store_true", help="run the runner in this process, without the supervisor that restarts it"
+    )
     runner.set_defaults(func=cmd_runner)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema (needs DATABASE_URL)")
     migrate.set_defaults(func=cmd_migrate)
+
+    purge = commands.add_parser(
+        "purge", help="delete the jobs and uploaded files of old completed batches (invoices stay)"
+    )
+    purge.add_argument("--older-than-days", type=float, help="default: RETENTION_DAYS")
+    purge.set_defaults(func=cmd_purge)
 
     submit = commands.add_parser("submit", help="send PDFs, folders or ZIPs to a running API")
     submit.add_argument("paths", nargs="+", type=Path)

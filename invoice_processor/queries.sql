@@ -9,9 +9,10 @@
 -- candidates: each open batch's next ready jobs, no more than its room, numbered per batch (turn).
 -- picked: the first :limit candidates by turn, then batch age: the first job of every open batch
 -- comes before the second job of any, so a one-file batch submitted behind a 10,000-file batch
--- starts at the next free slot. Both are MATERIALIZED, so the LIMITs are applied once and the
--- UPDATE locks exactly the picked rows (a LIMIT in an IN-subquery may be re-run by the planner and
--- lock more rows than asked).
+-- starts at the next free slot.
+-- locked: only the picked rows are locked, skipping any that a cancellation holds right now.
+-- Each step is MATERIALIZED, so each LIMIT is applied once and the statement locks at most :limit
+-- jobs (a LIMIT inside an IN-subquery may be re-run by the planner and lock more rows than asked).
 WITH open_batches AS MATERIALIZED (
     SELECT b.id, b.created_at, b.max_workers - b.running_jobs AS room
     FROM batches b
@@ -35,7 +36,6 @@ candidates AS MATERIALIZED (
         WHERE j.batch_id = ob.id AND j.state = 'queued' AND j.run_after <= clock_timestamp()
         ORDER BY j.position
         LIMIT LEAST(ob.room, :limit)
-        FOR UPDATE OF j SKIP LOCKED
     ) c
 ),
 picked AS MATERIALIZED (
@@ -44,13 +44,20 @@ picked AS MATERIALIZED (
     ORDER BY turn, created_at, position
     LIMIT :limit
 ),
+locked AS MATERIALIZED (
+    SELECT j.id, p.claim_order
+    FROM picked p
+    JOIN jobs j ON j.id = p.id
+    WHERE j.state = 'queued'
+    FOR UPDATE OF j SKIP LOCKED
+),
 claimed AS (
     UPDATE jobs j
     SET state = 'running', attempts = j.attempts + 1, runner_id = :runner_id,
         started_at = clock_timestamp(), finished_at = NULL, error = NULL, error_kind = NULL,
         heartbeat_at = clock_timestamp(),
         lease_expires_at = clock_timestamp() + make_interval(secs => :lease_s)
-    FROM picked p
+    FROM locked p
     WHERE j.id = p.id
     RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, p.claim_order
 ),

@@ -105,6 +105,9 @@ class JobQueue:
                 QUERIES["claim_jobs"],
                 {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
             ).all()
+            if len(rows) == limit:
+                # There may be more: runners that skipped the batches this claim had locked should look again.
+                self._notify(session, "more")
         return [ClaimedJob(*row) for row in rows]
 
     def renew_leases(self, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
@@ -197,6 +200,22 @@ class JobQueue:
             self._release_slots(session, {batch_id: running})
             self._notify(session, f"cancel:{batch_id}")
         return {row.id: row.previous_state for row in rows}
+
+    def expired_batches(self, retention_s: float, limit: int = 100) -> list[uuid.UUID]:
+        """Completed batches that finished more than retention_s ago, oldest first."""
+        with self.sessions() as session:
+            return list(
+                session.execute(QUERIES["expired_batches"], {"retention_s": retention_s, "limit": limit}).scalars()
+            )
+
+    def batch_object_keys(self, batch_id: uuid.UUID) -> list[str]:
+        with self.sessions() as session:
+            return list(session.execute(QUERIES["batch_object_keys"], {"batch_id": batch_id}).scalars())
+
+    def delete_batch(self, batch_id: uuid.UUID) -> None:
+        """Deletes a batch and its jobs; its invoices and other documents stay."""
+        with self.sessions.begin() as session:
+            session.execute(QUERIES["delete_batch"], {"batch_id": batch_id})
 
     def _release_slots(self, session: Session, running_by_batch: Mapping[uuid.UUID, int]) -> None:
         """Lowers each batch's running count, completes the batches that have nothing left to run and

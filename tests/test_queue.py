@@ -1,11 +1,13 @@
-"""The job queue on a real PostgreSQL: claims, the max_workers cap, batch completion."""
+"""The job queue on a real PostgreSQL: claims, the max_workers cap, batch completion, leases and
+fencing, retries, fairness between batches, cancellation, and the claim's plan on a large table."""
 
 import threading
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text, update
 
 from invoice_processor.db import Batch, Job
+from invoice_processor.queries import QUERIES
 from invoice_processor.queue import JobOutcome, NewFile
 
 
@@ -87,3 +89,147 @@ def test_given_back_jobs_are_claimable_again(queue):
     with queue.sessions() as session:
         states = session.scalars(select(Job.state).where(Job.batch_id == batch_id)).all()
     assert states == ["running", "running"]
+
+
+def _expire_leases(queue, batch_id):
+    """Makes the batch's running jobs look as if their runner died a while ago."""
+    with queue.sessions.begin() as session:
+        session.execute(
+            update(Job)
+            .where(Job.batch_id == batch_id, Job.state == "running")
+            .values(lease_expires_at=func.now() - text("interval '1 second'"))
+        )
+
+
+def _jobs(queue, batch_id):
+    with queue.sessions() as session:
+        return session.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.position)).all()
+
+
+def _batch(queue, batch_id):
+    with queue.sessions() as session:
+        return session.get(Batch, batch_id)
+
+
+def test_claim_sets_a_lease_that_the_heartbeat_renews(queue):
+    batch_id = _enqueue(queue, 2, max_workers=2)
+    claimed = queue.claim_jobs("r1", 2)
+    first_leases = {job.id: job.lease_expires_at for job in _jobs(queue, batch_id)}
+    assert all(first_leases.values())
+    assert queue.renew_leases("r1", claimed) == {job.id for job in claimed}
+    assert all(job.lease_expires_at > first_leases[job.id] for job in _jobs(queue, batch_id))
+    # Another runner's heartbeat holds nothing.
+    assert queue.renew_leases("r2", claimed) == set()
+
+
+def test_expired_lease_returns_the_job_to_the_queue_for_another_runner(queue):
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    (lost,) = queue.claim_jobs("dead", 1)
+    assert queue.reap_expired_leases() == []  # lease still valid
+    _expire_leases(queue, batch_id)
+    assert [(state, runner) for _, state, runner, _ in queue.reap_expired_leases()] == [("queued", "dead")]
+    assert _batch(queue, batch_id).running_jobs == 0
+    (again,) = queue.claim_jobs("alive", 1)
+    assert (again.id, again.attempts) == (lost.id, 2)
+
+
+def test_runner_that_lost_its_lease_cannot_finish_the_job(queue):
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    (stale,) = queue.claim_jobs("paused", 1)
+    _expire_leases(queue, batch_id)
+    queue.reap_expired_leases()
+    (fresh,) = queue.claim_jobs("paused", 1)  # even the same runner, on a later attempt
+    assert queue.renew_leases("paused", [stale]) == set()
+    with queue.sessions() as session:
+        assert not queue.finish_job(session, stale, "paused", JobOutcome("succeeded", 0.1))
+    _finish(queue, fresh, "paused")
+    (job,) = _jobs(queue, batch_id)
+    assert (job.state, job.attempts) == ("succeeded", 2)
+    assert _batch(queue, batch_id).status == "completed"
+
+
+def test_job_whose_runner_dies_every_time_fails_after_max_attempts(queue):
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    for attempt in range(1, 4):
+        (job,) = queue.claim_jobs(f"r{attempt}", 1)
+        assert job.attempts == attempt
+        _expire_leases(queue, batch_id)
+        queue.reap_expired_leases()
+    (job,) = _jobs(queue, batch_id)
+    assert (job.state, job.error_kind, job.attempts) == ("failed", "lost", 3)
+    assert "on each of its 3 attempts" in job.error
+    assert queue.claim_jobs("r4", 1) == []
+    batch = _batch(queue, batch_id)
+    assert (batch.status, batch.running_jobs) == ("completed", 0)
+
+
+def test_transient_failure_waits_before_the_next_attempt(queue):
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    (job,) = queue.claim_jobs("r1", 1)
+    assert queue.retry_later(job, "r1", error="store down; retrying.", delay_s=3600, processing_time=0.1)
+    (row,) = _jobs(queue, batch_id)
+    assert (row.state, row.error_kind) == ("queued", "transient")
+    assert queue.claim_jobs("r1", 1) == []  # not before run_after
+    with queue.sessions.begin() as session:
+        session.execute(update(Job).where(Job.id == job.id).values(run_after=func.now()))
+    (again,) = queue.claim_jobs("r1", 1)
+    assert again.attempts == 2
+    assert not queue.retry_later(job, "r1", error="late", delay_s=1, processing_time=0.1)  # stale attempt
+
+
+def test_small_batch_behind_a_big_one_gets_the_next_free_slot(queue):
+    big = _enqueue(queue, 50, max_workers=64)
+    small = _enqueue(queue, 1, max_workers=4)
+    first = queue.claim_jobs("r1", 4)
+    # Oldest batch first, but one job per batch per turn: the small batch's only job is in this claim.
+    assert [job.batch_id for job in first].count(small) == 1
+    assert [job.batch_id for job in first].count(big) == 3
+
+
+def test_cancel_stops_queued_and_running_jobs_and_completes_the_batch(queue):
+    batch_id = _enqueue(queue, 3, max_workers=1)
+    (running,) = queue.claim_jobs("r1", 1)
+    previous = queue.cancel_batch(batch_id)
+    assert sorted(previous.values()) == ["queued", "queued", "running"]
+    assert {job.state for job in _jobs(queue, batch_id)} == {"cancelled"}
+    batch = _batch(queue, batch_id)
+    assert (batch.status, batch.running_jobs, batch.cancelled_at is not None) == ("completed", 0, True)
+    assert queue.renew_leases("r1", [running]) == set()  # the runner learns it must stop
+    with queue.sessions() as session:
+        assert not queue.finish_job(session, running, "r1", JobOutcome("succeeded", 0.1))
+
+
+def test_claim_on_a_large_job_table_uses_indexes_and_locks_only_what_it_claims(queue, sessions):
+    """100,000 jobs over 200 batches: the claim statement must not scan the jobs table."""
+    with sessions.begin() as session:
+        session.execute(
+            text(
+                "INSERT INTO batches (id, max_workers, total_files, status, source, running_jobs) "
+                "SELECT md5(b::text)::uuid, 4, 500, CASE WHEN b < 190 THEN 'completed' ELSE 'queued' END, "
+                "'upload', 0 FROM generate_series(1, 200) b"
+            )
+        )
+        session.execute(
+            text(
+                "INSERT INTO jobs (id, batch_id, position, filename, object_key, state, attempts, max_attempts) "
+                "SELECT gen_random_uuid(), md5((1 + (n / 500))::text)::uuid, n % 500, 'f.pdf', 'k', "
+                "CASE WHEN n / 500 < 189 THEN 'succeeded' ELSE 'queued' END, 0, 3 "
+                "FROM generate_series(0, 99999) n"
+            )
+        )
+        session.execute(text("ANALYZE jobs"))
+        session.execute(text("ANALYZE batches"))
+    statement = QUERIES["claim_jobs"].text
+    params = {"batch_limit": 20, "limit": 8, "runner_id": "r1", "lease_s": 30}
+    with sessions() as session:
+        plan = "\n".join(
+            row[0] for row in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {statement}"), params)
+        )
+        session.rollback()
+    assert "Seq Scan on jobs" not in plan, plan
+    assert "jobs_claimable" in plan, plan
+    claimed = queue.claim_jobs("r1", 8)
+    assert len(claimed) == 8
+    with sessions() as session:
+        running = session.scalar(select(func.count()).select_from(Job).where(Job.state == "running"))
+    assert running == 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -104,3 +106,51 @@ def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, databas
         if any(f <= job.started_at for f in finishes)
     )
     assert waits and waits[len(waits) // 2] < 2.5, waits
+
+
+def _wait_for_log(path: Path, pattern: str, count: int = 1, timeout_s: float = 30) -> list[str]:
+    """Waits until the log has `count` lines matching the regular expression; returns the matches."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        matches = re.findall(pattern, path.read_text())
+        if len(matches) >= count or time.monotonic() > deadline:
+            assert len(matches) >= count, f"{pattern!r} not {count}x in:\n{path.read_text()}"
+            return matches
+        time.sleep(0.1)
+
+
+def test_runner_process_that_dies_is_started_again_and_goes_on(tmp_path, database_url, sessions, folder_store):
+    """`invoice-processor runner` supervises its worker: kill -9 the worker, a new one takes the jobs."""
+    pdf_factory.make_text_invoice(tmp_path / "invoice.pdf")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(folder_store.root.parent),
+        "RUNNER_LEASE_S": "2",
+    }
+    env.pop("S3_BUCKET", None)
+    log_path = tmp_path / "runner.log"
+    with log_path.open("wb") as log:
+        supervisor = subprocess.Popen([CLI, "runner"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            (first,) = _wait_for_log(log_path, r"runner process (\d+) started")
+            _wait_for_log(log_path, r"runner \S+ started with")
+            os.kill(int(first), signal.SIGKILL)
+            second = _wait_for_log(log_path, r"runner process (\d+) started", count=2)[1]
+            assert second != first
+            assert "died (signal SIGKILL)" in log_path.read_text()
+
+            with TestClient(create_app(sessions, folder_store)) as api:
+                response = api.post(
+                    "/api/v1/invoices/batch-upload",
+                    files=[("files", ("invoice.pdf", (tmp_path / "invoice.pdf").read_bytes(), "application/pdf"))],
+                )
+            assert response.status_code == 200, response.text
+            assert response.json()["successful"] == 1
+        finally:
+            supervisor.send_signal(signal.SIGTERM)
+            code = supervisor.wait(60)
+    assert code == 0, log_path.read_text()
+    # The worker went with its supervisor.
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(second), 0)
