@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -82,6 +83,10 @@ def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, databas
             log.close()
     output = "\n".join((tmp_path / f"runner-{i}.log").read_text() for i in range(2))
     assert codes == [0, 0], output
+    # Every line about a job names the job and its batch.
+    job_lines = [line for line in output.splitlines() if re.search(r": (started|done): ", line)]
+    assert len(job_lines) == 2 * FILES, output
+    assert all(re.search(rf"job_id=[0-9a-f-]{{36}} batch_id={batch_id}:", line) for line in job_lines), output
 
     with sessions() as session:
         batch = session.get(Batch, batch_id)
@@ -154,3 +159,31 @@ def test_runner_process_that_dies_is_started_again_and_goes_on(tmp_path, databas
     # The worker went with its supervisor.
     with pytest.raises(ProcessLookupError):
         os.kill(int(second), 0)
+
+
+def test_sigterm_lets_running_jobs_finish_then_gives_back_the_rest(tmp_path, queue, database_url, folder_store):
+    """A runner stopping with jobs that outlast its grace period stops them and returns them to the queue."""
+    from invoice_processor.queue import NewFile
+    from job_runner.runner import Runner
+
+    def slow(job, check):
+        while True:
+            check()
+            time.sleep(0.05)
+
+    batch_id = uuid.uuid4()
+    queue.enqueue_batch(batch_id, [NewFile(f"f{i}.pdf", f"k{i}", 1) for i in range(3)], max_workers=3, source="upload")
+    runner = Runner(queue, folder_store, database_url=database_url, threads=2, shutdown_grace_s=0.5, work=slow)
+    thread = threading.Thread(target=runner.run)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while runner._in_flight < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.stop()
+    thread.join(10)
+    assert not thread.is_alive()
+    with queue.sessions() as session:
+        jobs = session.scalars(select(Job).where(Job.batch_id == batch_id)).all()
+        batch = session.get(Batch, batch_id)
+    assert sorted((job.state, job.attempts) for job in jobs) == [("queued", 0), ("queued", 1), ("queued", 1)]
+    assert batch.running_jobs == 0
