@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from ingest_api.routes import records, uploads
+from ingest_api.routes import batches, metrics, records, uploads
+from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
 from invoice_processor.queue import JobQueue
 from invoice_processor.storage import ObjectStore
 
@@ -25,15 +26,18 @@ def create_app(sessions: sessionmaker, store: ObjectStore) -> FastAPI:
     app.state.sessions = sessions
     app.state.queue = JobQueue(sessions)
     app.state.store = store
-    app.include_router(uploads.router, prefix=API_PREFIX)
-    app.include_router(records.router, prefix=API_PREFIX)
+    for router in (uploads.router, batches.router, records.router):
+        app.include_router(router, prefix=API_PREFIX, responses=OUTAGE_RESPONSES)
+    app.include_router(metrics.router, responses=OUTAGE_RESPONSES)
+    add_outage_handlers(app)
 
     @app.get("/health", tags=["health"])
     async def health(request: Request):
         """200 when the database and the object store answer, 503 otherwise."""
         checks = await asyncio.to_thread(_check_dependencies, request.app)
         healthy = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503)
+        body = {"status": "ok" if healthy else "unavailable", **checks}
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import uuid
 import zipfile
-from typing import BinaryIO
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
 
 from invoice_processor.queue import NewFile
 from invoice_processor.storage import ObjectStore, safe_key
+
+log = logging.getLogger("ingest_api")
 
 PDF_MAGIC = b"%PDF-"
 # The PDF header may follow a little leading junk; readers accept it within the first KiB.
@@ -50,14 +54,36 @@ def check_pdf_uploads(files: list[tuple[str, BinaryIO]]) -> None:
             raise UploadRejected(f"{name} is not a PDF file; only PDF files can be uploaded.")
 
 
+def discard_objects(store: ObjectStore, keys: list[str]) -> None:
+    """Deletes the objects of an upload that was not accepted. Best effort: during a storage outage
+    some may stay behind, which is better than answering with the delete's error instead of the cause."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception as e:
+            log.warning("could not delete %s of a rejected upload (%s); it stays in storage", key, e)
+
+
+@contextmanager
+def _discarded_on_failure(store: ObjectStore) -> Iterator[list[NewFile]]:
+    """Yields the list the caller fills with stored files; deletes them if the block raises."""
+    stored: list[NewFile] = []
+    try:
+        yield stored
+    except BaseException:
+        discard_objects(store, [f.object_key for f in stored])
+        raise
+
+
 def store_pdfs(store: ObjectStore, batch_id: uuid.UUID, files: list[tuple[str, BinaryIO]]) -> list[NewFile]:
-    """Streams each file to storage. Returns what to enqueue, in upload order."""
-    stored = []
-    for index, (name, stream) in enumerate(files):
-        stream.seek(0)
-        key = object_key(batch_id, index, name)
-        size = store.put(key, stream)
-        stored.append(NewFile(filename=name, object_key=key, size_bytes=size))
+    """Streams each file to storage. Returns what to enqueue, in upload order. If one cannot be
+    stored, the ones already stored are deleted and the error is raised."""
+    with _discarded_on_failure(store) as stored:
+        for index, (name, stream) in enumerate(files):
+            stream.seek(0)
+            key = object_key(batch_id, index, name)
+            size = store.put(key, stream)
+            stored.append(NewFile(filename=name, object_key=key, size_bytes=size))
     return stored
 
 
@@ -74,14 +100,14 @@ def _is_pdf_member(info: zipfile.ZipInfo) -> bool:
 
 def store_zip(store: ObjectStore, batch_id: uuid.UUID, archive: BinaryIO) -> list[NewFile]:
     """Streams every PDF of a ZIP (any folder depth) to storage, entry by entry. Other entries are
-    skipped. Raises UploadRejected for a damaged archive or one without PDFs."""
+    skipped. Raises UploadRejected for a damaged archive or one without PDFs; on any error, the
+    entries already stored are deleted."""
     archive.seek(0)
     try:
-        with zipfile.ZipFile(archive) as zf:
+        with zipfile.ZipFile(archive) as zf, _discarded_on_failure(store) as stored:
             members = [info for info in zf.infolist() if _is_pdf_member(info)]
             if not members:
                 raise UploadRejected("No PDF files found in ZIP archive")
-            stored = []
             for index, info in enumerate(members):
                 name = clean_member_name(info.filename)
                 key = object_key(batch_id, index, name)

@@ -122,7 +122,12 @@ class S3Store:
         region: str = "us-east-1",
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
+        connect_timeout_s: float = 60.0,
+        read_timeout_s: float = 60.0,
+        max_attempts: int = 5,
     ):
+        """connect_timeout_s, read_timeout_s and max_attempts (the first try included) bound how long
+        one call waits for a store that does not answer."""
         self.bucket = bucket
         self.client = boto3.client(
             "s3",
@@ -131,7 +136,9 @@ class S3Store:
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
             config=BotoConfig(
-                retries={"max_attempts": 5, "mode": "standard"},
+                retries={"max_attempts": max_attempts, "mode": "standard"},
+                connect_timeout=connect_timeout_s,
+                read_timeout=read_timeout_s,
                 # MinIO and most self-hosted stores want path-style addressing.
                 s3={"addressing_style": "path"} if endpoint_url else None,
                 max_pool_connections=32,

@@ -1,47 +1,21 @@
-"""Reading back batches, jobs, invoices and other documents."""
+"""Reading back invoices and other documents."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from ingest_api.batches import batch_response
 from ingest_api.deps import SessionDep
-from ingest_api.schemas import (
-    BatchProcessingResponse,
-    InvoicePublic,
-    InvoicesPublic,
-    JobPublic,
-    OtherDocumentPublic,
-    OtherDocumentsPublic,
-)
+from ingest_api.schemas import InvoicePublic, InvoicesPublic, OtherDocumentPublic, OtherDocumentsPublic
 from invoice_processor.db import Invoice, Job, OtherDocument
 
 router = APIRouter()
 
 Skip = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-
-
-@router.get("/batches/{batch_id}", response_model=BatchProcessingResponse, tags=["batches"], name="get_batch")
-def get_batch(batch_id: uuid.UUID, session: SessionDep):
-    """A batch with its status and the results so far."""
-    body = batch_response(session, batch_id)
-    if body is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Batch not found")
-    return body
-
-
-@router.get("/jobs/{job_id}", response_model=JobPublic, tags=["batches"])
-def get_job(job_id: uuid.UUID, session: SessionDep):
-    job = session.get(Job, job_id)
-    if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Job not found")
-    return job
 
 
 @router.get("/invoices", response_model=InvoicesPublic, tags=["invoices"])

@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 from ingest_api.batches import batch_response, wait_for_batch
 from ingest_api.deps import QueueDep, StoreDep
 from ingest_api.schemas import BatchProcessingResponse
-from ingest_api.uploads import UploadRejected, check_pdf_uploads, store_pdfs, store_zip
-from invoice_processor.queue import NewFile
+from ingest_api.uploads import UploadRejected, check_pdf_uploads, discard_objects, store_pdfs, store_zip
+from invoice_processor.queue import JobQueue, NewFile
+from invoice_processor.storage import ObjectStore
 
 router = APIRouter(prefix="/invoices", tags=["uploads"])
 
@@ -26,16 +27,36 @@ Wait = Annotated[
 
 
 async def _enqueue_and_answer(
-    request: Request, queue, batch_id: uuid.UUID, files: list[NewFile], max_workers: int, source: str, wait: bool
+    request: Request,
+    queue: JobQueue,
+    store: ObjectStore,
+    batch_id: uuid.UUID,
+    files: list[NewFile],
+    max_workers: int,
+    source: str,
+    wait: bool,
 ) -> Response:
-    await asyncio.to_thread(queue.enqueue_batch, batch_id, files, max_workers=max_workers, source=source)
+    try:
+        await asyncio.to_thread(queue.enqueue_batch, batch_id, files, max_workers=max_workers, source=source)
+    except Exception:
+        # No batch refers to the stored files: do not leave them behind.
+        await asyncio.to_thread(discard_objects, store, [f.object_key for f in files])
+        raise
     location = request.url_for("get_batch", batch_id=str(batch_id)).path
-    if wait:
-        await wait_for_batch(queue.sessions, batch_id, request.is_disconnected)
-    with queue.sessions() as session:
-        body = batch_response(session, batch_id)
-    code = status.HTTP_200_OK if wait else status.HTTP_202_ACCEPTED
-    return JSONResponse(body.model_dump(mode="json"), status_code=code, headers={"Location": location})
+    if not wait:
+        body = await asyncio.to_thread(_read_batch, queue.sessions, batch_id)
+        return JSONResponse(
+            body.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+    body = await wait_for_batch(queue.sessions, batch_id, request.is_disconnected)
+    if body is None:  # the client went away: nobody reads this answer
+        return Response(status_code=status.HTTP_202_ACCEPTED, headers={"Location": location})
+    return JSONResponse(body.model_dump(mode="json"), headers={"Location": location})
+
+
+def _read_batch(sessions, batch_id: uuid.UUID) -> BatchProcessingResponse:
+    with sessions() as session:
+        return batch_response(session, batch_id)
 
 
 async def _upload_pdfs(request, queue, store, uploads: list[UploadFile], max_workers: int, wait: bool, source: str):
@@ -46,7 +67,7 @@ async def _upload_pdfs(request, queue, store, uploads: list[UploadFile], max_wor
     except UploadRejected as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(e)) from e
     stored = await asyncio.to_thread(store_pdfs, store, batch_id, files)
-    return await _enqueue_and_answer(request, queue, batch_id, stored, max_workers, source, wait)
+    return await _enqueue_and_answer(request, queue, store, batch_id, stored, max_workers, source, wait)
 
 
 @router.post(
@@ -102,4 +123,4 @@ async def batch_upload_zip(
         stored = await asyncio.to_thread(store_zip, store, batch_id, file.file)
     except UploadRejected as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(e)) from e
-    return await _enqueue_and_answer(request, queue, batch_id, stored, max_workers, "zip", wait)
+    return await _enqueue_and_answer(request, queue, store, batch_id, stored, max_workers, "zip", wait)
