@@ -17,14 +17,15 @@ from invoice_processor.storage import ObjectStore
 API_PREFIX = "/api/v1"
 
 
-def create_app(sessions: sessionmaker, store: ObjectStore) -> FastAPI:
+def create_app(sessions: sessionmaker, store: ObjectStore, *, max_attempts: int = 3) -> FastAPI:
+    """The API over a database and an object store; new jobs may be claimed max_attempts times."""
     app = FastAPI(
         title="Invoice Processor",
         description="Turns invoice PDFs into validated data. Upload PDFs or ZIPs; runners process them.",
         version="0.1.0",
     )
     app.state.sessions = sessions
-    app.state.queue = JobQueue(sessions)
+    app.state.queue = JobQueue(sessions, max_attempts=max_attempts)
     app.state.store = store
     for router in (uploads.router, batches.router, records.router):
         app.include_router(router, prefix=API_PREFIX, responses=OUTAGE_RESPONSES)

@@ -91,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         runner = _make_runner(settings, url, sessions, store)
         runner_thread = threading.Thread(target=runner.run, name="runner", daemon=True)
         runner_thread.start()
-        app = create_app(sessions, store)
+        app = create_app(sessions, store, max_attempts=settings.job_max_attempts)
         log.info("serving on http://%s:%d (data in %s)", args.host, args.port, data_dir)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     except KeyboardInterrupt:
@@ -116,7 +116,7 @@ def cmd_api(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     engine = make_engine(_require_database_url(settings))
-    app = create_app(make_sessionmaker(engine), make_store(settings))
+    app = create_app(make_sessionmaker(engine), make_store(settings), max_attempts=settings.job_max_attempts)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

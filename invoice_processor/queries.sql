@@ -88,6 +88,12 @@ SET state = :state, finished_at = clock_timestamp(), processing_time = :processi
 WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
 RETURNING batch_id;
 
+-- commit_without_waiting --
+-- This transaction's COMMIT returns before its WAL reaches the disk. For a job's final state and result
+-- only: if the server crashes in the next fraction of a second, both are lost together, the job is
+-- still 'running' under a lease nobody renews, and it runs again: still exactly one result.
+SET LOCAL synchronous_commit = off;
+
 -- retry_job_later --
 -- A transient failure: back to the queue, not before :delay_s. Fenced like finish_job.
 UPDATE jobs
@@ -98,17 +104,22 @@ RETURNING batch_id;
 
 -- release_slots --
 -- A batch has :count fewer running jobs. Takes the batch's row lock, which serialises the
--- "was this the batch's last job?" check that follows.
-UPDATE batches SET running_jobs = GREATEST(running_jobs - :count, 0) WHERE id = :batch_id;
+-- "was this the batch's last job?" check that follows. Returns whether the batch was at its
+-- max_workers before: only then can a runner have been turned away from it for want of a slot.
+UPDATE batches SET running_jobs = GREATEST(running_jobs - :count, 0) WHERE id = :batch_id
+RETURNING running_jobs + :count >= max_workers AS was_full;
 
 -- complete_batch_if_done --
 -- Marks the batch completed once none of its jobs is queued or running. Run in its own statement
--- after release_slots, so that it sees every job finished before the lock was taken.
+-- after release_slots, so that it sees every job finished before the lock was taken. Running jobs
+-- are counted by running_jobs (exact under the batch's lock, which release_slots holds); queued ones
+-- are looked up in the jobs_claimable index. Both are O(1): a scan of the batch's jobs by state
+-- would read every finished job, on every finish.
 UPDATE batches
 SET status = 'completed', finished_at = now()
-WHERE id = :batch_id AND status <> 'completed'
+WHERE id = :batch_id AND status <> 'completed' AND running_jobs = 0
   AND NOT EXISTS (
-      SELECT 1 FROM jobs WHERE batch_id = :batch_id AND state IN ('queued', 'running')
+      SELECT 1 FROM jobs WHERE batch_id = :batch_id AND state = 'queued'
   )
 RETURNING id;
 

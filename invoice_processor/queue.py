@@ -128,8 +128,12 @@ class JobQueue:
 
     def finish_job(self, session: Session, job: ClaimedJob, runner_id: str, outcome: JobOutcome) -> bool:
         """Records a job's final state inside the caller's transaction (the one that stores its result),
-        completes the batch if this was its last job, and wakes runners for the freed slot. Returns
+        completes the batch if this was its last job, and wakes runners for the freed slot if the batch
+        was at its max_workers. Returns
         False, and writes nothing, if this attempt of the job is no longer this runner's."""
+        # The batch's row lock, taken below, is held until COMMIT: not waiting for the disk there
+        # shortens it for every runner finishing or claiming in the batch.
+        session.execute(QUERIES["commit_without_waiting"])
         batch_id = session.execute(
             QUERIES["finish_job"],
             {
@@ -148,7 +152,9 @@ class JobQueue:
         ).scalar_one_or_none()
         if batch_id is None:
             return False
-        self._release_slots(session, {batch_id: 1})
+        # Waking every runner on every finish costs each of them a claim, mostly empty (with 8 runners,
+        # 24 transactions per job instead of 9): wake them only for a slot they may have been waiting for.
+        self._release_slots(session, {batch_id: 1}, wake_only_if_full=True)
         return True
 
     def retry_later(
@@ -217,13 +223,19 @@ class JobQueue:
         with self.sessions.begin() as session:
             session.execute(QUERIES["delete_batch"], {"batch_id": batch_id})
 
-    def _release_slots(self, session: Session, running_by_batch: Mapping[uuid.UUID, int]) -> None:
+    def _release_slots(
+        self, session: Session, running_by_batch: Mapping[uuid.UUID, int], *, wake_only_if_full: bool = False
+    ) -> None:
         """Lowers each batch's running count, completes the batches that have nothing left to run and
-        wakes the runners. Batches are locked in id order, so two callers cannot deadlock."""
+        wakes the runners (with wake_only_if_full, only for a batch that was at its max_workers).
+        Batches are locked in id order, so two callers cannot deadlock."""
         for batch_id in sorted(running_by_batch):
-            session.execute(QUERIES["release_slots"], {"batch_id": batch_id, "count": running_by_batch[batch_id]})
+            was_full = session.execute(
+                QUERIES["release_slots"], {"batch_id": batch_id, "count": running_by_batch[batch_id]}
+            ).scalar()
             session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch_id})
-            self._notify(session, str(batch_id))
+            if was_full or not wake_only_if_full:
+                self._notify(session, str(batch_id))
 
     @staticmethod
     def _notify(session: Session, payload: str) -> None:

@@ -22,6 +22,8 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
@@ -44,6 +46,8 @@ STORAGE_PATIENCE_S = 30.0
 # How long a finished job keeps retrying to record its result while the database is unreachable.
 # Past it the job's lease has expired and another runner will run it again.
 RECORD_PATIENCE_S = 120.0
+
+T = TypeVar("T")
 
 Work = Callable[[ClaimedJob, Callable[[], None]], DocumentResult]
 """What a job does: (job, check) -> result. check() raises JobStopped once the job must stop."""
@@ -115,8 +119,13 @@ class Runner:
         try:
             while not self._stop.is_set():
                 self._wake.clear()
+                # Read before the claim: a job finishing meanwhile may hold its batch's row lock while
+                # the claim runs, and the claim skips a locked batch; an empty claim ends a burst only
+                # if none of this runner's jobs could have been finishing during it.
+                with self._lock:
+                    idle = not self._in_flight
                 claimed = self._claim()
-                if burst and not claimed and not self._in_flight:
+                if burst and not claimed and idle:
                     break
                 if not claimed:
                     self._wake.wait(self.poll_interval_s)
@@ -228,17 +237,12 @@ class Runner:
 
     def read_document(self, job: ClaimedJob, check: Callable[[], None]) -> DocumentResult:
         """The real work: fetch the file (retrying an unreachable store for a while) and read it."""
-        for attempt in Retrying(
-            retry=retry_if_exception(is_storage_unavailable),
-            wait=wait_random_exponential(multiplier=0.5, max=8),
-            stop=stop_after_delay(STORAGE_PATIENCE_S),
-            reraise=True,
-        ):
-            with attempt:
-                check()
-                with self.store.local_copy(job.object_key) as path:
-                    return process_document(path, ocr_languages=self.ocr_languages, dpi=self.ocr_dpi, check=check)
-        raise AssertionError("unreachable")
+        return with_local_copy(
+            self.store,
+            job,
+            check,
+            lambda path: process_document(path, ocr_languages=self.ocr_languages, dpi=self.ocr_dpi, check=check),
+        )
 
     def run_job(self, job: ClaimedJob, stop: threading.Event | None = None) -> JobOutcome | None:
         """Runs one job and records how it ended. Never raises: a failure is the job's outcome.
@@ -346,6 +350,22 @@ class Runner:
         else:
             log.info("failed in %.2fs: %s", outcome.processing_time, outcome.error)
         return outcome
+
+
+def with_local_copy(store: ObjectStore, job: ClaimedJob, check: Callable[[], None], use: Callable[[Path], T]) -> T:
+    """Fetches the job's file and returns use(path). An unreachable store is retried with backoff for
+    STORAGE_PATIENCE_S; past that the error goes up, and the runner retries the job later."""
+    for attempt in Retrying(
+        retry=retry_if_exception(is_storage_unavailable),
+        wait=wait_random_exponential(multiplier=0.5, max=8),
+        stop=stop_after_delay(STORAGE_PATIENCE_S),
+        reraise=True,
+    ):
+        with attempt:
+            check()
+            with store.local_copy(job.object_key) as path:
+                return use(path)
+    raise AssertionError("unreachable")
 
 
 def _first_line(error: BaseException) -> str:
