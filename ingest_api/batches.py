@@ -12,10 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest_api.schemas import BatchProcessingResponse, FileResult, JobSummary
-from ingest_api.unavailable import first_line
 from invoice_processor.db import Batch, Job
 from invoice_processor.queue import JobQueue
-from invoice_processor.transient import is_database_unavailable
+from invoice_processor.transient import first_line, is_database_unavailable
 
 log = logging.getLogger("ingest_api")
 

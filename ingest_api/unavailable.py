@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from invoice_processor.transient import is_database_unavailable, is_storage_unavailable
+from invoice_processor.transient import first_line, is_database_unavailable, is_storage_unavailable
 
 log = logging.getLogger("ingest_api")
 
@@ -58,7 +58,3 @@ def add_outage_handlers(app: FastAPI) -> None:
     for exception_class in _OUTAGE_CANDIDATES:
         app.add_exception_handler(exception_class, _answer_outage)
 
-
-def first_line(error: BaseException) -> str:
-    """The first line of an error's message (SQLAlchemy's run on with the statement and a link)."""
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -45,3 +45,8 @@ def backoff_delay(attempt: int, *, base_s: float = 5.0, cap_s: float = 300.0) ->
     (half fixed, half random), so that jobs failed by one outage do not all return at once."""
     ceiling = min(cap_s, base_s * 2 ** max(attempt - 1, 0))
     return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (SQLAlchemy's run on with the statement and a link)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

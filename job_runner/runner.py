@@ -32,7 +32,13 @@ from invoice_processor.db import libpq_url
 from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
-from invoice_processor.transient import backoff_delay, is_database_unavailable, is_storage_unavailable, is_transient
+from invoice_processor.transient import (
+    backoff_delay,
+    first_line,
+    is_database_unavailable,
+    is_storage_unavailable,
+    is_transient,
+)
 from job_runner.pipeline import process_document
 from job_runner.pipeline.result import DocumentError, DocumentResult
 from job_runner.results import store_result
@@ -148,7 +154,7 @@ class Runner:
             return self.queue.claim_jobs(self.runner_id, free)
         except Exception as e:
             if is_database_unavailable(e):
-                log.warning("runner %s cannot reach the database (%s); retrying", self.runner_id, _first_line(e))
+                log.warning("runner %s cannot reach the database (%s); retrying", self.runner_id, first_line(e))
             else:
                 log.exception("runner %s could not claim jobs; retrying", self.runner_id)
             self._stop.wait(self.poll_interval_s)
@@ -212,7 +218,7 @@ class Runner:
                 if self.housekeeping is not None:
                     self.housekeeping()
             except Exception as e:
-                log.warning("runner %s heartbeat failed (%s); retrying", self.runner_id, _first_line(e))
+                log.warning("runner %s heartbeat failed (%s); retrying", self.runner_id, first_line(e))
 
     def _listen(self) -> None:
         """Sets the wake event on every notification, stops the jobs of cancelled batches, and
@@ -228,7 +234,7 @@ class Runner:
                                 self._stop_cancelled(notice.payload.removeprefix("cancel:"))
                             self._wake.set()
             except Exception as e:  # the poll keeps the runner going meanwhile
-                log.warning("runner %s lost its LISTEN connection (%s); reconnecting", self.runner_id, _first_line(e))
+                log.warning("runner %s lost its LISTEN connection (%s); reconnecting", self.runner_id, first_line(e))
                 self._stop.wait(LISTEN_RECONNECT_S)
 
     def _stop_cancelled(self, batch_id: str) -> None:
@@ -303,7 +309,7 @@ class Runner:
 
     def _retry_or_fail(self, job: ClaimedJob, started: float, error: Exception) -> JobOutcome | None:
         where = "database" if is_database_unavailable(error) else "object store"
-        reason = f"The {where} was unreachable ({type(error).__name__}: {_first_line(error)})"
+        reason = f"The {where} was unreachable ({type(error).__name__}: {first_line(error)})"
         if job.attempts >= job.max_attempts:
             message = f"{reason}, on each of {job.attempts} attempts. The file is kept: send the batch again later."
             return self._record_failure(job, started, message, "transient")
@@ -324,12 +330,7 @@ class Runner:
 
     def _with_database(self, operation: Callable):
         """Runs a database operation, retrying while the database is unreachable (it may be restarting)."""
-        for attempt in Retrying(
-            retry=retry_if_exception(is_database_unavailable),
-            wait=wait_random_exponential(multiplier=0.5, max=5),
-            stop=stop_after_delay(RECORD_PATIENCE_S),
-            reraise=True,
-        ):
+        for attempt in retrying_while(is_database_unavailable, RECORD_PATIENCE_S, max_wait_s=5):
             with attempt:
                 return operation()
 
@@ -352,21 +353,24 @@ class Runner:
         return outcome
 
 
+def retrying_while(is_retryable: Callable[[BaseException], bool], patience_s: float, *, max_wait_s: float) -> Retrying:
+    """Retries while is_retryable(error), with exponential backoff and jitter, for up to patience_s;
+    then the last error goes up."""
+    return Retrying(
+        retry=retry_if_exception(is_retryable),
+        wait=wait_random_exponential(multiplier=0.5, max=max_wait_s),
+        stop=stop_after_delay(patience_s),
+        reraise=True,
+    )
+
+
 def with_local_copy(store: ObjectStore, job: ClaimedJob, check: Callable[[], None], use: Callable[[Path], T]) -> T:
     """Fetches the job's file and returns use(path). An unreachable store is retried with backoff for
     STORAGE_PATIENCE_S; past that the error goes up, and the runner retries the job later."""
-    for attempt in Retrying(
-        retry=retry_if_exception(is_storage_unavailable),
-        wait=wait_random_exponential(multiplier=0.5, max=8),
-        stop=stop_after_delay(STORAGE_PATIENCE_S),
-        reraise=True,
-    ):
+    for attempt in retrying_while(is_storage_unavailable, STORAGE_PATIENCE_S, max_wait_s=8):
         with attempt:
             check()
             with store.local_copy(job.object_key) as path:
                 return use(path)
     raise AssertionError("unreachable")
 
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
