@@ -17,6 +17,7 @@ from ingest_api.app import create_app
 from invoice_processor.db import Batch, Invoice, OtherDocument
 from job_runner.pipeline.result import DocumentResult
 from job_runner.runner import JobStopped
+from tests.polling import wait_until
 
 CANCELLED = "Cancelled on request before it finished; upload it again to process it."
 # Uploads need a PDF header; the work below never opens the file.
@@ -65,14 +66,6 @@ def _pdfs(*names: str):
     return [("files", (name, io.BytesIO(PDF), "application/pdf")) for name in names]
 
 
-def _wait_until(condition, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
 
 def test_cancel_stops_the_running_job_and_cancels_the_queued_ones(client, work, sessions):
     upload = client.post(
@@ -100,7 +93,7 @@ def test_cancel_stops_the_running_job_and_cancels_the_queued_ones(client, work, 
         ("c.pdf", False, CANCELLED),
     ]
     # The running job stops at its next check, and its result is never stored.
-    assert _wait_until(lambda: work.stopped == [running_job])
+    assert wait_until(lambda: work.stopped == [running_job])
     assert work.started == [running_job]
     work.release.set()
     with sessions() as session:

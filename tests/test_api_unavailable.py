@@ -24,6 +24,7 @@ from invoice_processor.db import Batch, make_engine, make_sessionmaker
 from invoice_processor.storage import S3Store
 from job_runner.pipeline.result import DocumentResult
 from tests.conftest import free_port
+from tests.polling import wait_until
 
 DATABASE_DOWN = {"detail": "The database is not reachable right now; retry in a few seconds."}
 STORAGE_DOWN = {
@@ -197,7 +198,7 @@ def test_waiting_upload_rides_out_a_short_database_outage(database_url, sessions
             )
             waiting.start()
             with sessions() as session:
-                assert _wait_until(lambda: session.scalar(select(func.count()).select_from(Batch)) == 1)
+                assert wait_until(lambda: session.scalar(select(func.count()).select_from(Batch)) == 1)
 
             proxy.cut()
             time.sleep(1.5)  # the waiting upload polls a database that refuses it
@@ -226,11 +227,3 @@ def test_waiting_stops_when_the_client_leaves_during_an_outage(unreachable_sessi
     assert body is None
     assert time.monotonic() - started < 5
 
-
-def _wait_until(condition, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
