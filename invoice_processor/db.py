@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -32,10 +33,46 @@ class Base(DeclarativeBase):
     pass
 
 
+# Rows written before tenants existed, and every request when API keys are off, belong to this tenant.
+DEFAULT_TENANT_ID = uuid.UUID("00000000-0000-0000-0000-000000000001")
+DEFAULT_TENANT_NAME = "default"
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    prefix: Mapped[str] = mapped_column(Text)
+    key_sha256: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    request: Mapped[str] = mapped_column(Text)
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Batch(Base):
     __tablename__ = "batches"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     max_workers: Mapped[int] = mapped_column(Integer)
@@ -58,6 +95,7 @@ class Job(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     filename: Mapped[str] = mapped_column(Text)
     object_key: Mapped[str] = mapped_column(Text)
@@ -87,6 +125,15 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     # 'permanent', 'transient', 'lost', 'crash' or 'cancelled': why the last attempt ended badly.
     error_kind: Mapped[str | None] = mapped_column(String(16))
+    # The SHA-256 of the file (hex), computed by the runner: the same file sent again is recognised.
+    sha256: Mapped[str | None] = mapped_column(Text)
+    # The request asked to store this file's result even if the same file was read before.
+    allow_duplicates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The same file was read before: its earlier invoice or document, which this job's result points to.
+    duplicate_of_invoice_id: Mapped[int | None] = mapped_column(Integer)
+    duplicate_of_document_id: Mapped[int | None] = mapped_column(Integer)
+    # Another file with the same provider and invoice number was read before.
+    possible_duplicate_of_invoice_id: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[Batch] = relationship(back_populates="jobs")
 
@@ -95,6 +142,7 @@ class Invoice(Base):
     __tablename__ = "invoices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     provider: Mapped[str | None] = mapped_column(Text)
     provider_vat_id: Mapped[str | None] = mapped_column(Text)
     customer: Mapped[str | None] = mapped_column(Text)
@@ -123,6 +171,8 @@ class Invoice(Base):
     page_count: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    sha256: Mapped[str | None] = mapped_column(Text)
+    possible_duplicate_of: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -154,12 +204,14 @@ class OtherDocument(Base):
     __tablename__ = "other_documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     provider: Mapped[str | None] = mapped_column(Text)
     raw_text: Mapped[str | None] = mapped_column(Text)
     original_filename: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    sha256: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

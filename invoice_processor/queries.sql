@@ -59,7 +59,8 @@ claimed AS (
         lease_expires_at = clock_timestamp() + make_interval(secs => :lease_s)
     FROM locked p
     WHERE j.id = p.id
-    RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, p.claim_order
+    RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, j.tenant_id,
+              j.allow_duplicates, p.claim_order
 ),
 counted AS (
     UPDATE batches b
@@ -67,7 +68,8 @@ counted AS (
     FROM (SELECT batch_id, count(*) AS claimed FROM claimed GROUP BY batch_id) n
     WHERE b.id = n.batch_id
 )
-SELECT id, batch_id, filename, object_key, attempts, max_attempts FROM claimed ORDER BY claim_order;
+SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates
+FROM claimed ORDER BY claim_order;
 
 -- renew_leases --
 -- The heartbeat: pushes the lease of the jobs this runner still holds (same attempt). Returns those;

@@ -13,9 +13,10 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlalchemy.orm import Session, sessionmaker
 
-from invoice_processor.db import Batch, Job
+from invoice_processor.db import DEFAULT_TENANT_ID, Batch, Job
 from invoice_processor.queries import QUERIES
 
 # Runners LISTEN here; a notification means "there may be work": new jobs, or a freed slot.
@@ -35,13 +36,19 @@ class ClaimedJob:
     attempts: int
     """This claim's attempt number: the fencing token that finish_job and retry_later check."""
     max_attempts: int = 3
+    tenant_id: uuid.UUID = DEFAULT_TENANT_ID
+    allow_duplicates: bool = False
 
 
 @dataclass(frozen=True)
 class NewFile:
     filename: str
-    object_key: str
+    object_key: str | None
+    """None for a file refused at ingest, which was not stored."""
     size_bytes: int
+    error: str | None = None
+    """Set when the file was refused at ingest (too big, not a file, ...): its job is created failed,
+    with this sentence, and never runs."""
 
 
 @dataclass(frozen=True)
@@ -65,33 +72,57 @@ class JobQueue:
         self.max_attempts = max_attempts
 
     def enqueue_batch(
-        self, batch_id: uuid.UUID, files: list[NewFile], *, max_workers: int, source: str
+        self,
+        batch_id: uuid.UUID,
+        files: list[NewFile],
+        *,
+        max_workers: int,
+        source: str,
+        tenant_id: uuid.UUID = DEFAULT_TENANT_ID,
+        allow_duplicates: bool = False,
+        session: Session | None = None,
     ) -> Batch:
-        """Inserts a batch and one queued job per file in one transaction, then wakes the runners.
+        """Inserts a batch and one job per file, then wakes the runners. Files refused at ingest get a
+        failed job with their reason; a batch with nothing to run is completed at once. Runs in the
+        caller's transaction if a session is given (committed by the caller), else in its own.
         Returns the batch with its jobs."""
-        with self.sessions.begin() as session:
-            batch = Batch(
-                id=batch_id,
-                max_workers=max_workers,
-                total_files=len(files),
-                status="queued",
-                source=source,
-                running_jobs=0,
-            )
-            batch.jobs = [
-                Job(
-                    filename=f.filename,
-                    object_key=f.object_key,
-                    size_bytes=f.size_bytes,
-                    position=i,
-                    state="queued",
-                    attempts=0,
-                    max_attempts=self.max_attempts,
+        if session is None:
+            with self.sessions.begin() as own:
+                return self.enqueue_batch(
+                    batch_id, files, max_workers=max_workers, source=source, tenant_id=tenant_id,
+                    allow_duplicates=allow_duplicates, session=own,
                 )
-                for i, f in enumerate(files)
-            ]
-            session.add(batch)
-            session.flush()
+        runnable = sum(f.error is None for f in files)
+        batch = Batch(
+            id=batch_id,
+            tenant_id=tenant_id,
+            max_workers=max_workers,
+            total_files=len(files),
+            status="queued" if runnable else "completed",
+            finished_at=None if runnable else func.now(),
+            source=source,
+            running_jobs=0,
+        )
+        batch.jobs = [
+            Job(
+                tenant_id=tenant_id,
+                filename=f.filename,
+                object_key=f.object_key or "",
+                size_bytes=f.size_bytes,
+                position=i,
+                state="queued" if f.error is None else "failed",
+                error=f.error,
+                error_kind=None if f.error is None else "permanent",
+                finished_at=None if f.error is None else func.now(),
+                attempts=0,
+                max_attempts=self.max_attempts,
+                allow_duplicates=allow_duplicates,
+            )
+            for i, f in enumerate(files)
+        ]
+        session.add(batch)
+        session.flush()
+        if runnable:
             self._notify(session, str(batch_id))
         return batch
 

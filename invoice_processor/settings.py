@@ -47,6 +47,40 @@ class Settings(BaseSettings):
         "documents stay). 0 keeps everything.",
     )
 
+    # Limits on what people send. Each refusal names the setting to raise.
+    max_request_bytes: int = Field(
+        default=2 * 1024**3, gt=0, description="Largest upload request body (413 above it)."
+    )
+    max_pdf_bytes: int = Field(
+        default=100 * 1024**2, gt=0, description="Largest PDF; a bigger file fails alone, with this limit named."
+    )
+    max_zip_entries: int = Field(default=10_000, gt=0, description="Most entries in an uploaded ZIP (413 above it).")
+    max_zip_uncompressed_bytes: int = Field(
+        default=4 * 1024**3, gt=0, description="Most bytes a ZIP may unpack to, all entries together (413 above it)."
+    )
+    max_zip_ratio: float = Field(
+        default=100.0,
+        gt=1,
+        description="Highest compression ratio of a ZIP entry; above it the entry is treated as a ZIP bomb and fails.",
+    )
+    max_pdf_pages: int = Field(default=1000, gt=0, description="Most pages in one PDF; a longer one fails.")
+    max_page_pixels: int = Field(
+        default=150_000_000,
+        gt=0,
+        description="Most pixels of one page rendered for OCR (A0 at 300 DPI is 140 million); a bigger page fails.",
+    )
+    document_timeout_s: float = Field(
+        default=900.0, gt=0, description="Longest time one file may take in a runner before it fails."
+    )
+    presign_expires_s: int = Field(
+        default=900, ge=1, le=7 * 24 * 3600, description="How long presigned upload URLs stay valid."
+    )
+    require_api_keys: bool | None = Field(
+        default=None,
+        description="true: every API request needs a key; false: keys are optional (requests without one act "
+        "as tenant 'default'). Unset: required unless the API listens on a loopback address only.",
+    )
+
     @property
     def uses_s3(self) -> bool:
         return bool(self.s3_bucket)

@@ -25,6 +25,7 @@ def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> t
     if result.document_type == "invoice" and result.invoice is not None:
         fields = result.invoice
         invoice = Invoice(
+            tenant_id=job.tenant_id,
             provider=_clean(fields.provider),
             provider_vat_id=fields.provider_vat_id,
             customer=_clean(fields.customer),
@@ -74,6 +75,7 @@ def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> t
         session.flush()
         return invoice.id, None
     document = OtherDocument(
+        tenant_id=job.tenant_id,
         provider=_clean(result.provider),
         raw_text=_clean(result.text),
         original_filename=job.filename,

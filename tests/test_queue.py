@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import func, select, text, update
 
-from invoice_processor.db import Batch, Job
+from invoice_processor.db import DEFAULT_TENANT_ID, Batch, Job
 from invoice_processor.queries import QUERIES
 from invoice_processor.queue import JobOutcome, NewFile
 
@@ -204,18 +204,21 @@ def test_claim_on_a_large_job_table_uses_indexes_and_locks_only_what_it_claims(q
     with sessions.begin() as session:
         session.execute(
             text(
-                "INSERT INTO batches (id, max_workers, total_files, status, source, running_jobs) "
-                "SELECT md5(b::text)::uuid, 4, 500, CASE WHEN b < 190 THEN 'completed' ELSE 'queued' END, "
+                "INSERT INTO batches (id, tenant_id, max_workers, total_files, status, source, running_jobs) "
+                "SELECT md5(b::text)::uuid, :tenant, 4, 500, CASE WHEN b < 190 THEN 'completed' ELSE 'queued' END, "
                 "'upload', 0 FROM generate_series(1, 200) b"
-            )
+            ),
+            {"tenant": DEFAULT_TENANT_ID},
         )
         session.execute(
             text(
-                "INSERT INTO jobs (id, batch_id, position, filename, object_key, state, attempts, max_attempts) "
-                "SELECT gen_random_uuid(), md5((1 + (n / 500))::text)::uuid, n % 500, 'f.pdf', 'k', "
+                "INSERT INTO jobs (id, batch_id, tenant_id, position, filename, object_key, state, attempts, "
+                "max_attempts) "
+                "SELECT gen_random_uuid(), md5((1 + (n / 500))::text)::uuid, :tenant, n % 500, 'f.pdf', 'k', "
                 "CASE WHEN n / 500 < 189 THEN 'succeeded' ELSE 'queued' END, 0, 3 "
                 "FROM generate_series(0, 99999) n"
-            )
+            ),
+            {"tenant": DEFAULT_TENANT_ID},
         )
         session.execute(text("ANALYZE jobs"))
         session.execute(text("ANALYZE batches"))

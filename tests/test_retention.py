@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from invoice_processor.db import Batch, Job, OtherDocument
+from invoice_processor.db import DEFAULT_TENANT_ID, Batch, Job, OtherDocument
 from invoice_processor.queue import JobOutcome, NewFile
 from invoice_processor.storage import ObjectNotFound
 from job_runner.retention import purge_expired_batches
@@ -28,7 +28,7 @@ def _batch_with_files(queue, store, n, *, finish: bool) -> uuid.UUID:
     if finish:
         for job in queue.claim_jobs("r1", n):
             with queue.sessions() as session:
-                session.add(OtherDocument(raw_text="x", original_filename=job.filename, batch_id=batch_id, job_id=job.id))
+                session.add(OtherDocument(tenant_id=DEFAULT_TENANT_ID, raw_text="x", original_filename=job.filename, batch_id=batch_id, job_id=job.id))
                 assert queue.finish_job(session, job, "r1", JobOutcome("succeeded", 0.1, document_type="other"))
                 session.commit()
     return batch_id
