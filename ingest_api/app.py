@@ -12,20 +12,31 @@ from sqlalchemy.orm import sessionmaker
 from ingest_api.routes import batches, metrics, records, uploads
 from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
 from invoice_processor.queue import JobQueue
+from invoice_processor.settings import Settings
 from invoice_processor.storage import ObjectStore
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(sessions: sessionmaker, store: ObjectStore, *, max_attempts: int = 3) -> FastAPI:
-    """The API over a database and an object store; new jobs may be claimed max_attempts times."""
+def create_app(
+    sessions: sessionmaker,
+    store: ObjectStore,
+    *,
+    settings: Settings | None = None,
+    require_api_keys: bool = False,
+) -> FastAPI:
+    """The API over a database and an object store, with the limits and job settings of `settings`
+    (defaults if None). With require_api_keys, every request under /api/v1 needs a key."""
+    settings = settings or Settings()
     app = FastAPI(
         title="Invoice Processor",
         description="Turns invoice PDFs into validated data. Upload PDFs or ZIPs; runners process them.",
         version="0.1.0",
     )
     app.state.sessions = sessions
-    app.state.queue = JobQueue(sessions, max_attempts=max_attempts)
+    app.state.settings = settings
+    app.state.require_api_keys = require_api_keys
+    app.state.queue = JobQueue(sessions, max_attempts=settings.job_max_attempts)
     app.state.store = store
     for router in (uploads.router, batches.router, records.router):
         app.include_router(router, prefix=API_PREFIX, responses=OUTAGE_RESPONSES)

@@ -31,10 +31,20 @@ def looks_like_pdf(stream: BinaryIO) -> bool:
     return PDF_MAGIC in head
 
 
-def object_key(batch_id: uuid.UUID, index: int, filename: str) -> str:
-    """uploads/<batch>/<index>-<base name>: never outside the batch's prefix, whatever the name says."""
+def tenant_prefix(tenant: str) -> str:
+    """Where a tenant's objects live: tenants/<name>/ (uploads/, direct/ and incoming/ below it)."""
+    return safe_key("tenants", tenant)
+
+
+def batch_prefix(tenant: str, batch_id: uuid.UUID) -> str:
+    """tenants/<tenant>/uploads/<batch>: the files of a batch sent through the API."""
+    return safe_key(tenant_prefix(tenant), "uploads", str(batch_id))
+
+
+def object_key(prefix: str, index: int, filename: str) -> str:
+    """<prefix>/<index>-<base name>: never outside the batch's prefix, whatever the name says."""
     base = posixpath.basename(filename.replace("\\", "/")) or "document.pdf"
-    return safe_key("uploads", str(batch_id), f"{index:05d}-{base}")
+    return safe_key(prefix, f"{index:05d}-{base}")
 
 
 def clean_member_name(name: str) -> str:
@@ -75,13 +85,13 @@ def _discarded_on_failure(store: ObjectStore) -> Iterator[list[NewFile]]:
         raise
 
 
-def store_pdfs(store: ObjectStore, batch_id: uuid.UUID, files: list[tuple[str, BinaryIO]]) -> list[NewFile]:
+def store_pdfs(store: ObjectStore, prefix: str, files: list[tuple[str, BinaryIO]]) -> list[NewFile]:
     """Streams each file to storage. Returns what to enqueue, in upload order. If one cannot be
     stored, the ones already stored are deleted and the error is raised."""
     with _discarded_on_failure(store) as stored:
         for index, (name, stream) in enumerate(files):
             stream.seek(0)
-            key = object_key(batch_id, index, name)
+            key = object_key(prefix, index, name)
             size = store.put(key, stream)
             stored.append(NewFile(filename=name, object_key=key, size_bytes=size))
     return stored
@@ -98,7 +108,7 @@ def _is_pdf_member(info: zipfile.ZipInfo) -> bool:
     return base.lower().endswith(".pdf")
 
 
-def store_zip(store: ObjectStore, batch_id: uuid.UUID, archive: BinaryIO) -> list[NewFile]:
+def store_zip(store: ObjectStore, prefix: str, archive: BinaryIO) -> list[NewFile]:
     """Streams every PDF of a ZIP (any folder depth) to storage, entry by entry. Other entries are
     skipped. Raises UploadRejected for a damaged archive or one without PDFs; on any error, the
     entries already stored are deleted."""
@@ -110,7 +120,7 @@ def store_zip(store: ObjectStore, batch_id: uuid.UUID, archive: BinaryIO) -> lis
                 raise UploadRejected("No PDF files found in ZIP archive")
             for index, info in enumerate(members):
                 name = clean_member_name(info.filename)
-                key = object_key(batch_id, index, name)
+                key = object_key(prefix, index, name)
                 with zf.open(info) as entry:
                     size = store.put(key, entry)
                 stored.append(NewFile(filename=name, object_key=key, size_bytes=size))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import signal
@@ -41,6 +42,34 @@ def _exit_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _api_keys_required(settings: Settings, host: str) -> bool:
+    """Keys are required unless REQUIRE_API_KEYS=false, or the API listens on a loopback address only
+    (one local user). Says at start which it is."""
+    required = settings.require_api_keys
+    if required is None:
+        required = not _is_loopback(host)
+        why = f"listening on {host}" + ("" if required else ", a loopback address")
+    else:
+        why = f"REQUIRE_API_KEYS={'true' if required else 'false'}"
+    if required:
+        log.info("API keys required (%s): create one with `invoice-processor create-api-key --tenant NAME`", why)
+    elif _is_loopback(host):
+        log.info("API keys not required (%s): requests without a key act as tenant 'default'", why)
+    else:
+        log.warning(
+            "API keys NOT required although listening on %s (%s): anyone who can reach this port acts as "
+            "tenant 'default'", host, why,
+        )
+    return required
 
 
 def _make_runner(settings: Settings, url: str, sessions, store):
@@ -91,7 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         runner = _make_runner(settings, url, sessions, store)
         runner_thread = threading.Thread(target=runner.run, name="runner", daemon=True)
         runner_thread.start()
-        app = create_app(sessions, store, max_attempts=settings.job_max_attempts)
+        app = create_app(sessions, store, settings=settings, require_api_keys=_api_keys_required(settings, args.host))
         log.info("serving on http://%s:%d (data in %s)", args.host, args.port, data_dir)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     except KeyboardInterrupt:
@@ -116,7 +145,12 @@ def cmd_api(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     engine = make_engine(_require_database_url(settings))
-    app = create_app(make_sessionmaker(engine), make_store(settings), max_attempts=settings.job_max_attempts)
+    app = create_app(
+        make_sessionmaker(engine),
+        make_store(settings),
+        settings=settings,
+        require_api_keys=_api_keys_required(settings, args.host),
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

@@ -141,7 +141,7 @@ def test_zip_with_nested_folders_and_parent_path_entry(api, pdfs, sessions, stor
     assert body["successful"] == 4
     with sessions() as session:
         keys = session.scalars(select(Job.object_key).where(Job.batch_id == body["batch_id"])).all()
-    assert all(key.startswith(f"uploads/{body['batch_id']}/") and ".." not in key for key in keys)
+    assert all(key.startswith(f"tenants/default/uploads/{body['batch_id']}/") and ".." not in key for key in keys)
 
 
 def test_zip_without_pdfs_is_rejected(api):

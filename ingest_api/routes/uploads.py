@@ -9,10 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from ingest_api.auth import Caller, CallerDep
 from ingest_api.batches import batch_response, wait_for_batch
 from ingest_api.deps import QueueDep, StoreDep
 from ingest_api.schemas import BatchProcessingResponse
-from ingest_api.uploads import UploadRejected, check_pdf_uploads, discard_objects, store_pdfs, store_zip
+from ingest_api.uploads import (
+    UploadRejected,
+    batch_prefix,
+    check_pdf_uploads,
+    discard_objects,
+    store_pdfs,
+    store_zip,
+)
 from invoice_processor.queue import JobQueue, NewFile
 from invoice_processor.storage import ObjectStore
 
@@ -28,6 +36,7 @@ Wait = Annotated[
 
 async def _enqueue_and_answer(
     request: Request,
+    caller: Caller,
     queue: JobQueue,
     store: ObjectStore,
     batch_id: uuid.UUID,
@@ -37,10 +46,12 @@ async def _enqueue_and_answer(
     wait: bool,
 ) -> Response:
     try:
-        await asyncio.to_thread(queue.enqueue_batch, batch_id, files, max_workers=max_workers, source=source)
+        await asyncio.to_thread(
+            queue.enqueue_batch, batch_id, files, max_workers=max_workers, source=source, tenant_id=caller.tenant_id
+        )
     except Exception:
         # No batch refers to the stored files: do not leave them behind.
-        await asyncio.to_thread(discard_objects, store, [f.object_key for f in files])
+        await asyncio.to_thread(discard_objects, store, [f.object_key for f in files if f.object_key])
         raise
     location = request.url_for("get_batch", batch_id=str(batch_id)).path
     if not wait:
@@ -59,15 +70,17 @@ def _read_batch(sessions, batch_id: uuid.UUID) -> BatchProcessingResponse:
         return batch_response(session, batch_id)
 
 
-async def _upload_pdfs(request, queue, store, uploads: list[UploadFile], max_workers: int, wait: bool, source: str):
+async def _upload_pdfs(
+    request, caller, queue, store, uploads: list[UploadFile], max_workers: int, wait: bool, source: str
+):
     files = [(upload.filename or f"file-{i + 1}.pdf", upload.file) for i, upload in enumerate(uploads)]
     batch_id = uuid.uuid4()
     try:
         await asyncio.to_thread(check_pdf_uploads, files)
     except UploadRejected as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(e)) from e
-    stored = await asyncio.to_thread(store_pdfs, store, batch_id, files)
-    return await _enqueue_and_answer(request, queue, store, batch_id, stored, max_workers, source, wait)
+    stored = await asyncio.to_thread(store_pdfs, store, batch_prefix(caller.tenant_name, batch_id), files)
+    return await _enqueue_and_answer(request, caller, queue, store, batch_id, stored, max_workers, source, wait)
 
 
 @router.post(
@@ -77,6 +90,7 @@ async def _upload_pdfs(request, queue, store, uploads: list[UploadFile], max_wor
 )
 async def batch_upload(
     request: Request,
+    caller: CallerDep,
     queue: QueueDep,
     store: StoreDep,
     files: Annotated[list[UploadFile], File(description="The PDFs, as repeated `files` fields.")],
@@ -84,7 +98,7 @@ async def batch_upload(
     wait: Wait = True,
 ):
     """Process several PDFs as one batch."""
-    return await _upload_pdfs(request, queue, store, files, max_workers, wait, "upload")
+    return await _upload_pdfs(request, caller, queue, store, files, max_workers, wait, "upload")
 
 
 @router.post(
@@ -94,6 +108,7 @@ async def batch_upload(
 )
 async def upload(
     request: Request,
+    caller: CallerDep,
     queue: QueueDep,
     store: StoreDep,
     file: Annotated[UploadFile, File(description="One PDF.")],
@@ -101,7 +116,7 @@ async def upload(
     wait: Wait = True,
 ):
     """Process one PDF (a batch of one)."""
-    return await _upload_pdfs(request, queue, store, [file], max_workers, wait, "upload")
+    return await _upload_pdfs(request, caller, queue, store, [file], max_workers, wait, "upload")
 
 
 @router.post(
@@ -111,6 +126,7 @@ async def upload(
 )
 async def batch_upload_zip(
     request: Request,
+    caller: CallerDep,
     queue: QueueDep,
     store: StoreDep,
     file: Annotated[UploadFile, File(description="A ZIP archive; PDFs in any folder are processed.")],
@@ -120,7 +136,7 @@ async def batch_upload_zip(
     """Process every PDF of a ZIP archive as one batch; other entries are skipped."""
     batch_id = uuid.uuid4()
     try:
-        stored = await asyncio.to_thread(store_zip, store, batch_id, file.file)
+        stored = await asyncio.to_thread(store_zip, store, batch_prefix(caller.tenant_name, batch_id), file.file)
     except UploadRejected as e:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(e)) from e
-    return await _enqueue_and_answer(request, queue, store, batch_id, stored, max_workers, "zip", wait)
+    return await _enqueue_and_answer(request, caller, queue, store, batch_id, stored, max_workers, "zip", wait)
