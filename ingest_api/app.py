@@ -9,13 +9,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from ingest_api.routes import batches, metrics, records, uploads
+from ingest_api.auth import UNAUTHORIZED_RESPONSES
+from ingest_api.limits import RequestSizeLimit
+from ingest_api.routes import batches, direct, metrics, records, uploads
 from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
 from invoice_processor.queue import JobQueue
 from invoice_processor.settings import Settings
 from invoice_processor.storage import ObjectStore
 
 API_PREFIX = "/api/v1"
+COMMON_RESPONSES = {
+    400: {"description": "The request cannot be read (its detail says why)"},
+    **UNAUTHORIZED_RESPONSES,
+}
 
 
 def create_app(
@@ -38,10 +44,11 @@ def create_app(
     app.state.require_api_keys = require_api_keys
     app.state.queue = JobQueue(sessions, max_attempts=settings.job_max_attempts)
     app.state.store = store
-    for router in (uploads.router, batches.router, records.router):
-        app.include_router(router, prefix=API_PREFIX, responses=OUTAGE_RESPONSES)
+    for router in (uploads.router, direct.router, batches.router, records.router):
+        app.include_router(router, prefix=API_PREFIX, responses={**COMMON_RESPONSES, **OUTAGE_RESPONSES})
     app.include_router(metrics.router, responses=OUTAGE_RESPONSES)
     add_outage_handlers(app)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
 
     @app.get("/health", tags=["health"])
     async def health(request: Request):

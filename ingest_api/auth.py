@@ -37,6 +37,7 @@ class Caller:
 
 
 DEFAULT_CALLER = Caller(DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME)
+UNAUTHORIZED_RESPONSES = {401: {"description": "The API key is missing (where keys are required) or not valid"}}
 
 
 def key_digest(key: str) -> str:

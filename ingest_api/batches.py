@@ -1,4 +1,5 @@
-"""Reads a batch back from the job table as a BatchProcessingResponse, waits for it to finish, cancels it."""
+"""Creates a batch (once per Idempotency-Key), reads it back from the job table as a
+BatchProcessingResponse, waits for it to finish, cancels it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
+from fastapi import Request, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest_api import idempotency
+from ingest_api.auth import Caller
 from ingest_api.schemas import BatchProcessingResponse, FileResult, JobSummary
+from ingest_api.uploads import discard_objects
 from invoice_processor.db import Batch, Job
-from invoice_processor.queue import JobQueue
+from invoice_processor.queue import JobQueue, NewFile
+from invoice_processor.storage import ObjectStore
 from invoice_processor.transient import first_line, is_database_unavailable
 
 log = logging.getLogger("ingest_api")
@@ -24,10 +32,12 @@ WAIT_POLL_S = 0.2
 OUTAGE_POLL_S = 1.0
 
 
-def batch_response(session: Session, batch_id: uuid.UUID) -> BatchProcessingResponse | None:
-    """The batch as clients see it, or None if there is no such batch."""
+def batch_response(
+    session: Session, batch_id: uuid.UUID, tenant_id: uuid.UUID | None = None
+) -> BatchProcessingResponse | None:
+    """The batch as clients see it, or None if there is no such batch (or it is another tenant's)."""
     batch = session.get(Batch, batch_id)
-    if batch is None:
+    if batch is None or (tenant_id is not None and batch.tenant_id != tenant_id):
         return None
     jobs = session.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.position)).all()
     finished = [job for job in jobs if job.state in FINAL_STATES]
@@ -49,6 +59,9 @@ def batch_response(session: Session, batch_id: uuid.UUID) -> BatchProcessingResp
                 document_id=job.document_id,
                 error=job.error if job.state != "succeeded" else None,
                 processing_time=job.processing_time,
+                duplicate_of_invoice_id=job.duplicate_of_invoice_id,
+                duplicate_of_document_id=job.duplicate_of_document_id,
+                possible_duplicate_of_invoice_id=job.possible_duplicate_of_invoice_id,
             )
             for job in finished
         ],
@@ -56,16 +69,18 @@ def batch_response(session: Session, batch_id: uuid.UUID) -> BatchProcessingResp
     )
 
 
-def cancel_batch(queue: JobQueue, session: Session, batch_id: uuid.UUID) -> BatchProcessingResponse | None:
+def cancel_batch(
+    queue: JobQueue, session: Session, batch_id: uuid.UUID, tenant_id: uuid.UUID
+) -> BatchProcessingResponse | None:
     """Cancels the batch's unfinished files (queued ones at once, running ones at their next stage)
-    and returns the batch as clients see it; None if there is no such batch. A completed batch is
-    only read: cancelling it changes nothing."""
-    status = session.scalar(select(Batch.status).where(Batch.id == batch_id))
+    and returns the batch as clients see it; None if the tenant has no such batch. A completed batch
+    is only read: cancelling it changes nothing."""
+    status = session.scalar(select(Batch.status).where(Batch.id == batch_id, Batch.tenant_id == tenant_id))
     if status is None:
         return None
     if status != "completed":
         queue.cancel_batch(batch_id)
-    return batch_response(session, batch_id)
+    return batch_response(session, batch_id, tenant_id)
 
 
 def _poll(sessions: sessionmaker, batch_id: uuid.UUID) -> tuple[bool, BatchProcessingResponse | None]:
@@ -103,3 +118,103 @@ async def wait_for_batch(
         if await is_disconnected():
             return None
         await asyncio.sleep(OUTAGE_POLL_S if outage else WAIT_POLL_S)
+
+
+async def create_and_answer(
+    request: Request,
+    caller: Caller,
+    queue: JobQueue,
+    store: ObjectStore,
+    store_files: Callable[[uuid.UUID], list[NewFile]],
+    *,
+    max_workers: int,
+    source: str,
+    wait: bool,
+    allow_duplicates: bool = False,
+    idempotency_key: str | None = None,
+) -> Response:
+    """Creates a batch of the files that store_files(batch_id) stores (it runs in a worker thread;
+    its exceptions go up) and answers it: 202 at once, or 200 when done if wait. With an
+    Idempotency-Key seen before, nothing is stored and the first batch is answered instead."""
+    key = idempotency.checked_key(idempotency_key)
+    name = idempotency.request_name(request)
+    if key is not None:
+        existing = await asyncio.to_thread(_find_idempotent_batch, queue.sessions, caller, key, name)
+        if existing is not None:
+            return await answer_batch(request, queue.sessions, caller, existing, wait, replayed=True)
+    batch_id = uuid.uuid4()
+    files = await asyncio.to_thread(store_files, batch_id)
+    stored = [f.object_key for f in files if f.object_key]
+    try:
+        created = await asyncio.to_thread(
+            _create_batch, queue, caller, batch_id, files, max_workers, source, allow_duplicates, key, name
+        )
+    except Exception:
+        # No batch refers to the stored files: do not leave them behind.
+        await asyncio.to_thread(discard_objects, store, stored)
+        raise
+    if created != batch_id:  # a concurrent request with the same Idempotency-Key won
+        await asyncio.to_thread(discard_objects, store, stored)
+    return await answer_batch(request, queue.sessions, caller, created, wait, replayed=created != batch_id)
+
+
+def _find_idempotent_batch(sessions: sessionmaker, caller: Caller, key: str, name: str) -> uuid.UUID | None:
+    with sessions() as session:
+        return idempotency.find_batch(session, caller.tenant_id, key, name)
+
+
+def _create_batch(
+    queue: JobQueue,
+    caller: Caller,
+    batch_id: uuid.UUID,
+    files: list[NewFile],
+    max_workers: int,
+    source: str,
+    allow_duplicates: bool,
+    key: str | None,
+    name: str,
+) -> uuid.UUID:
+    """Inserts the batch, and its Idempotency-Key in the same transaction. Returns the batch's id, or
+    the id of the batch that a concurrent request with the same key created first."""
+    try:
+        with queue.sessions.begin() as session:
+            queue.enqueue_batch(
+                batch_id,
+                files,
+                max_workers=max_workers,
+                source=source,
+                tenant_id=caller.tenant_id,
+                allow_duplicates=allow_duplicates,
+                session=session,
+            )
+            if key is not None:
+                idempotency.remember(session, caller.tenant_id, key, name, batch_id)
+    except IntegrityError:
+        if key is None:
+            raise
+        existing = _find_idempotent_batch(queue.sessions, caller, key, name)
+        if existing is None:
+            raise
+        return existing
+    return batch_id
+
+
+async def answer_batch(
+    request: Request, sessions: sessionmaker, caller: Caller, batch_id: uuid.UUID, wait: bool, *, replayed: bool = False
+) -> Response:
+    """The batch as clients see it: 202 at once, or 200 once it is completed if wait."""
+    headers = {"Location": request.url_for("get_batch", batch_id=str(batch_id)).path}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if not wait:
+        body = await asyncio.to_thread(_read_batch, sessions, batch_id, caller.tenant_id)
+        return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED, headers=headers)
+    body = await wait_for_batch(sessions, batch_id, request.is_disconnected)
+    if body is None:  # the client went away: nobody reads this answer
+        return Response(status_code=status.HTTP_202_ACCEPTED, headers=headers)
+    return JSONResponse(body.model_dump(mode="json"), headers=headers)
+
+
+def _read_batch(sessions: sessionmaker, batch_id: uuid.UUID, tenant_id: uuid.UUID) -> BatchProcessingResponse:
+    with sessions() as session:
+        return batch_response(session, batch_id, tenant_id)

@@ -1,10 +1,12 @@
-"""Request dependencies: the app's shared sessionmaker, queue and object store."""
+"""Request dependencies: the app's shared sessionmaker, queue and object store, and the options of
+every batch-creating request."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Iterator
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
 from invoice_processor.queue import JobQueue
@@ -27,3 +29,50 @@ def get_store(request: Request) -> ObjectStore:
 SessionDep = Annotated[Session, Depends(get_session)]
 QueueDep = Annotated[JobQueue, Depends(get_queue)]
 StoreDep = Annotated[ObjectStore, Depends(get_store)]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What every batch-creating request may say besides its files."""
+
+    max_workers: int
+    wait: bool
+    allow_duplicates: bool
+    idempotency_key: str | None
+
+    def as_kwargs(self) -> dict:
+        return {
+            "max_workers": self.max_workers,
+            "wait": self.wait,
+            "allow_duplicates": self.allow_duplicates,
+            "idempotency_key": self.idempotency_key,
+        }
+
+
+def batch_options(
+    max_workers: Annotated[
+        int,
+        Query(ge=1, le=64, description="How many of this batch's files are processed at once, across all runners."),
+    ] = 4,
+    wait: Annotated[
+        bool, Query(description="true: answer when every file is done (200); false: answer 202 at once.")
+    ] = True,
+    allow_duplicates: Annotated[
+        bool,
+        Query(
+            description="false: a file already read before (same SHA-256) points to its earlier result; "
+            "true: it is read and stored again."
+        ),
+    ] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Retrying a request with the same key returns the batch the first one created.",
+        ),
+    ] = None,
+) -> BatchOptions:
+    return BatchOptions(max_workers, wait, allow_duplicates, idempotency_key)
+
+
+BatchOptionsDep = Annotated[BatchOptions, Depends(batch_options)]

@@ -23,6 +23,12 @@ class FileResult(BaseModel):
     document_id: int | None = None
     error: str | None = None
     processing_time: float | None = None
+    duplicate_of_invoice_id: int | None = None
+    """The same file (same SHA-256) was read before: this is its invoice, and no second one was stored."""
+    duplicate_of_document_id: int | None = None
+    """The same for a document that is not an invoice."""
+    possible_duplicate_of_invoice_id: int | None = None
+    """Another file with the same provider and invoice number was read before: this is its invoice."""
 
 
 class JobSummary(BaseModel):
@@ -63,6 +69,10 @@ class JobPublic(BaseModel):
     invoice_id: int | None
     document_id: int | None
     timings: dict | None
+    sha256: str | None = None
+    duplicate_of_invoice_id: int | None = None
+    duplicate_of_document_id: int | None = None
+    possible_duplicate_of_invoice_id: int | None = None
 
 
 class InvoiceLinePublic(BaseModel):
@@ -117,6 +127,9 @@ class InvoicePublic(BaseModel):
     page_count: int | None
     batch_id: uuid.UUID | None
     job_id: uuid.UUID | None
+    sha256: str | None = None
+    possible_duplicate_of: int | None = None
+    """An earlier invoice with the same provider and invoice number, read from another file."""
     created_at: datetime
     updated_at: datetime
 

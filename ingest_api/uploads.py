@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import lzma
 import posixpath
+import stat
 import uuid
 import zipfile
+import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
+from ingest_api.limits import UploadLimits, human_bytes
 from invoice_processor.queue import NewFile
 from invoice_processor.storage import ObjectStore, safe_key
 
@@ -22,6 +27,14 @@ PDF_HEADER_WINDOW = 1024
 class UploadRejected(Exception):
     """The request cannot be accepted; the message tells the client why (answered as 400)."""
 
+    status_code = 400
+
+
+class UploadTooLarge(UploadRejected):
+    """The upload is over one of the limits on a whole request (answered as 413)."""
+
+    status_code = 413
+
 
 def looks_like_pdf(stream: BinaryIO) -> bool:
     """True if the stream has a PDF header; leaves the stream at its start."""
@@ -29,6 +42,36 @@ def looks_like_pdf(stream: BinaryIO) -> bool:
     head = stream.read(PDF_HEADER_WINDOW)
     stream.seek(0)
     return PDF_MAGIC in head
+
+
+MAX_NAME_CHARS = 255
+# Characters that change how a name is displayed without being seen: right-to-left marks and
+# overrides (which can make "invoice\u202efdp.exe" read "invoiceexe.pdf"), isolates, zero-width ones.
+_INVISIBLE = dict.fromkeys(
+    [0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def display_name(name: str) -> str:
+    """A file name as it is stored and shown: control characters (NUL included: PostgreSQL text cannot
+    hold it) and invisible direction marks removed, at most MAX_NAME_CHARS characters, keeping the
+    extension. Folders in the name are kept; use object_key for storage."""
+    cleaned = "".join(c for c in name.translate(_INVISIBLE) if c.isprintable()).strip()
+    if len(cleaned) > MAX_NAME_CHARS:
+        stem, dot, extension = cleaned.rpartition(".")
+        if dot and len(extension) <= 10:
+            cleaned = stem[: MAX_NAME_CHARS - len(extension) - 1] + "." + extension
+        else:
+            cleaned = cleaned[:MAX_NAME_CHARS]
+    return cleaned or "document.pdf"
+
+
+def too_big_error(size_bytes: int, limit_bytes: int) -> str:
+    """The failed file's sentence for a PDF over MAX_PDF_BYTES."""
+    return (
+        f"This file is {human_bytes(size_bytes)}, above the {human_bytes(limit_bytes)} allowed for one PDF "
+        "(MAX_PDF_BYTES). Split it, or ask the operator to raise MAX_PDF_BYTES."
+    )
 
 
 def tenant_prefix(tenant: str) -> str:
@@ -41,10 +84,26 @@ def batch_prefix(tenant: str, batch_id: uuid.UUID) -> str:
     return safe_key(tenant_prefix(tenant), "uploads", str(batch_id))
 
 
+# Room for the base name in an object key, in UTF-8 bytes: a folder store's file name holds 255 bytes
+# (the index goes before it), an S3 key 1,024 in all, with the prefix.
+MAX_KEY_NAME_BYTES = 128
+
+
 def object_key(prefix: str, index: int, filename: str) -> str:
-    """<prefix>/<index>-<base name>: never outside the batch's prefix, whatever the name says."""
-    base = posixpath.basename(filename.replace("\\", "/")) or "document.pdf"
-    return safe_key(prefix, f"{index:05d}-{base}")
+    """<prefix>/<index>-<base name>: never outside the batch's prefix, whatever the name says, with
+    the base name cleaned by display_name and cut to MAX_KEY_NAME_BYTES, keeping its extension."""
+    base = display_name(posixpath.basename(filename.replace("\\", "/")))
+    return safe_key(prefix, f"{index:05d}-{_cut_to_bytes(base, MAX_KEY_NAME_BYTES)}")
+
+
+def _cut_to_bytes(name: str, limit: int) -> str:
+    """name in at most `limit` UTF-8 bytes, keeping a short extension, never splitting a character."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    tail = f".{extension}" if dot and len(extension) <= 10 else ""
+    head = (stem if tail else name).encode()[: limit - len(tail.encode())]
+    return head.decode("utf-8", "ignore") + tail
 
 
 def clean_member_name(name: str) -> str:
@@ -56,10 +115,17 @@ def clean_member_name(name: str) -> str:
     return "/".join(parts)
 
 
+def uploaded_name(name: str) -> str:
+    """A sent file's name (a multipart file or a ZIP entry) as it is stored and shown: display_name,
+    then clean_member_name, so that neither hidden characters nor '..' parts are left."""
+    return clean_member_name(display_name(name)) or "document.pdf"
+
+
 def check_pdf_uploads(files: list[tuple[str, BinaryIO]]) -> None:
     """Rejects the request if a file is plainly not a PDF: no PDF header and no .pdf name.
     A file named .pdf that turns out broken is accepted and fails alone, with its reason."""
     for name, stream in files:
+        name = uploaded_name(name)
         if not looks_like_pdf(stream) and not name.lower().endswith(".pdf"):
             raise UploadRejected(f"{name} is not a PDF file; only PDF files can be uploaded.")
 
@@ -81,15 +147,24 @@ def _discarded_on_failure(store: ObjectStore) -> Iterator[list[NewFile]]:
     try:
         yield stored
     except BaseException:
-        discard_objects(store, [f.object_key for f in stored])
+        discard_objects(store, [f.object_key for f in stored if f.object_key])
         raise
 
 
-def store_pdfs(store: ObjectStore, prefix: str, files: list[tuple[str, BinaryIO]]) -> list[NewFile]:
-    """Streams each file to storage. Returns what to enqueue, in upload order. If one cannot be
-    stored, the ones already stored are deleted and the error is raised."""
+def store_pdfs(
+    store: ObjectStore, prefix: str, files: list[tuple[str, BinaryIO]], *, limits: UploadLimits
+) -> list[NewFile]:
+    """Streams each file to storage. Returns what to enqueue, in upload order, with names cleaned by
+    uploaded_name; a file over MAX_PDF_BYTES is not stored and fails alone. If one cannot be stored,
+    the ones already stored are deleted and the error is raised."""
     with _discarded_on_failure(store) as stored:
         for index, (name, stream) in enumerate(files):
+            name = uploaded_name(name)
+            size = stream.seek(0, io.SEEK_END)
+            if size > limits.max_pdf_bytes:
+                error = too_big_error(size, limits.max_pdf_bytes)
+                stored.append(NewFile(filename=name, object_key=None, size_bytes=size, error=error))
+                continue
             stream.seek(0)
             key = object_key(prefix, index, name)
             size = store.put(key, stream)
@@ -97,36 +172,207 @@ def store_pdfs(store: ObjectStore, prefix: str, files: list[tuple[str, BinaryIO]
     return stored
 
 
-def _is_pdf_member(info: zipfile.ZipInfo) -> bool:
-    if info.is_dir():
+# Flag bits of a ZIP entry (APPNOTE 4.4.4).
+_ENCRYPTED = 0x1
+_UTF8_NAME = 0x800
+# Central directory bytes allowed per entry of MAX_ZIP_ENTRIES (46 fixed, then the name, extra fields
+# and comment; real entries take 100 to 300). zipfile reads the whole directory into memory and makes
+# an object of each entry before they can be counted, about 600 bytes for each of as many as 20,000
+# per MiB of directory: its size is checked first, so that a lying entry count cannot cost gigabytes.
+CENTRAL_DIRECTORY_BYTES_PER_ENTRY = 512
+
+ZIP_PASSWORD_PROTECTED = "The ZIP archive is password-protected; send it again without a password."
+ZIP_NAMES_DAMAGED = (
+    "The ZIP archive's file names are damaged (one is marked as UTF-8 but is not); "
+    "re-create the archive and send it again."
+)
+ENTRY_IS_LINK = (
+    "This entry of the ZIP archive is a symbolic link, not a file, and was not followed; "
+    "put the PDF itself in the archive and send it again."
+)
+ENTRY_IS_NOT_A_FILE = (
+    "This entry of the ZIP archive is not a regular file (a device, a pipe or a socket); "
+    "put the PDF itself in the archive and send it again."
+)
+ENTRY_IS_ZIP = (
+    "This is a ZIP archive inside the ZIP archive, and archives inside archives are not opened; "
+    "unzip it and send its PDFs."
+)
+ENTRY_ENCRYPTED = (
+    "This file is password-protected inside the ZIP archive; "
+    "put it in the archive without a password and send it again."
+)
+
+
+class _DamagedEntry(Exception):
+    """Unpacking a ZIP entry failed (bad CRC, truncated or corrupt data, a header that lies about the
+    size): told apart from the object store's own errors, which fail the whole upload."""
+
+
+class _UnpackingReader:
+    """A ZIP entry as the object store reads it; unpacking errors become _DamagedEntry."""
+
+    def __init__(self, entry: BinaryIO):
+        self._entry = entry
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._entry.read(size)
+        except (zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, OSError, ValueError) as e:
+            # bz2 reports corrupt data as OSError; zipfile checks the declared size and the CRC itself.
+            raise _DamagedEntry(str(e) or type(e).__name__) from e
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A ZIP entry's name as it is shown, cleaned by uploaded_name. Without the UTF-8 flag, zipfile
+    decodes names as cp437 (the ZIP standard); many tools write UTF-8 without setting the flag, so
+    a name that is valid UTF-8 is read as UTF-8."""
+    name = info.orig_filename  # info.filename stops at a NUL; the cleaning drops the NUL instead
+    if not info.flag_bits & _UTF8_NAME:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except UnicodeError:
+            pass
+    return uploaded_name(name)
+
+
+def _is_listed(info: zipfile.ZipInfo, name: str) -> bool:
+    """A PDF, or a ZIP inside the ZIP (listed to be reported, not opened); other entries are skipped."""
+    if info.orig_filename.endswith("/"):  # a folder (ZipInfo.is_dir fails on an empty name)
         return False
-    name = info.filename.replace("\\", "/")
     base = posixpath.basename(name)
     # macOS archives carry '__MACOSX/._name.pdf' resource forks, which are not PDFs.
     if name.startswith("__MACOSX/") or base.startswith("._"):
         return False
-    return base.lower().endswith(".pdf")
+    return base.lower().endswith((".pdf", ".zip"))
 
 
-def store_zip(store: ObjectStore, prefix: str, archive: BinaryIO) -> list[NewFile]:
-    """Streams every PDF of a ZIP (any folder depth) to storage, entry by entry. Other entries are
-    skipped. Raises UploadRejected for a damaged archive or one without PDFs; on any error, the
-    entries already stored are deleted."""
+def _check_central_directory(archive: BinaryIO, limits: UploadLimits) -> None:
+    """Raises UploadTooLarge if the end record says more than MAX_ZIP_ENTRIES entries, or a central
+    directory too big for them, before zipfile reads it. A damaged end record is left to zipfile."""
+    # The same reading of the end record (ZIP64 included) that ZipFile does when it opens the archive.
+    end = zipfile._EndRecData(archive)
+    archive.seek(0)
+    if end is None:
+        return
+    entries, directory_bytes = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > limits.max_zip_entries:
+        raise UploadTooLarge(_too_many_entries(entries, limits))
+    if directory_bytes > limits.max_zip_entries * CENTRAL_DIRECTORY_BYTES_PER_ENTRY:
+        raise UploadTooLarge(
+            f"The ZIP archive's list of entries takes {human_bytes(directory_bytes)}, more than "
+            f"{limits.max_zip_entries:,} entries (MAX_ZIP_ENTRIES) can take. "
+            "Split it into smaller archives and send them one by one."
+        )
+
+
+def _too_many_entries(entries: int, limits: UploadLimits) -> str:
+    return (
+        f"The ZIP archive has {entries:,} entries, more than the {limits.max_zip_entries:,} allowed "
+        "(MAX_ZIP_ENTRIES). Split it into smaller archives and send them one by one."
+    )
+
+
+def _listed_members(zf: zipfile.ZipFile, limits: UploadLimits) -> list[tuple[zipfile.ZipInfo, str]]:
+    """The entries to store or report, with their shown names, in archive order. Raises UploadTooLarge
+    over MAX_ZIP_ENTRIES or MAX_ZIP_UNCOMPRESSED_BYTES (declared sizes: zipfile never unpacks more
+    than an entry declares), UploadRejected if there is no PDF or every one is encrypted."""
+    entries = zf.infolist()
+    if len(entries) > limits.max_zip_entries:
+        raise UploadTooLarge(_too_many_entries(len(entries), limits))
+    unpacked = sum(info.file_size for info in entries)
+    if unpacked > limits.max_zip_uncompressed_bytes:
+        raise UploadTooLarge(
+            f"The ZIP archive would unpack to {human_bytes(unpacked)}, more than the "
+            f"{human_bytes(limits.max_zip_uncompressed_bytes)} allowed (MAX_ZIP_UNCOMPRESSED_BYTES). "
+            "Split it into smaller archives and send them one by one."
+        )
+    members = [(info, name) for info in entries if _is_listed(info, name := member_name(info))]
+    if not members:
+        raise UploadRejected("No PDF files found in ZIP archive")
+    if all(info.flag_bits & _ENCRYPTED for info, _ in members):
+        raise UploadRejected(ZIP_PASSWORD_PROTECTED)
+    return members
+
+
+def _member_refusal(info: zipfile.ZipInfo, name: str, limits: UploadLimits) -> str | None:
+    """Why this entry is not unpacked, as its failed file's sentence; None if it may be."""
+    # Unix file type, in the high bits of the external attributes; 0 where the archive was made
+    # elsewhere, and then it is a plain file.
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind == stat.S_IFLNK:
+        return ENTRY_IS_LINK
+    if kind not in (0, stat.S_IFREG):
+        return ENTRY_IS_NOT_A_FILE
+    if name.lower().endswith(".zip"):
+        return ENTRY_IS_ZIP
+    if info.flag_bits & _ENCRYPTED:
+        return ENTRY_ENCRYPTED
+    if info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
+        return (
+            f"This entry would unpack to {human_bytes(info.file_size)} from {human_bytes(info.compress_size)}, "
+            f"a ratio of {info.file_size / max(info.compress_size, 1):,.0f} to 1, above MAX_ZIP_RATIO "
+            f"({limits.max_zip_ratio:g}): it looks like a ZIP bomb and was not unpacked. "
+            "If it is a real PDF, send it on its own, outside the ZIP."
+        )
+    if info.file_size > limits.max_pdf_bytes:
+        return too_big_error(info.file_size, limits.max_pdf_bytes)
+    return None
+
+
+def _store_member(
+    store: ObjectStore, zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, key: str, limits: UploadLimits
+) -> NewFile:
+    """Streams one entry to `key`; an entry refused or found damaged is a failed file, not stored."""
+
+    def failed(error: str) -> NewFile:
+        return NewFile(filename=name, object_key=None, size_bytes=info.file_size, error=error)
+
+    refusal = _member_refusal(info, name, limits)
+    if refusal:
+        return failed(refusal)
+    try:
+        entry = zf.open(info)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        # A local header that is missing, truncated, or placed before the start of the file.
+        return failed(f"This entry of the ZIP archive is damaged ({e}); re-create the archive and send it again.")
+    except NotImplementedError as e:
+        return failed(
+            f"This entry of the ZIP archive is compressed in a way that cannot be read ({e}); "
+            "re-create the archive with the usual (deflate) compression and send it again."
+        )
+    with entry:
+        try:
+            size = store.put(key, _UnpackingReader(entry))
+            if size != info.file_size:
+                # zipfile stops at the declared size (a longer entry then fails its CRC check), but
+                # an entry that ends early with a matching CRC is read without complaint.
+                raise _DamagedEntry(f"it unpacks to {size:,} bytes, its header says {info.file_size:,}")
+        except _DamagedEntry as e:
+            discard_objects(store, [key])  # a store may keep what it had read before the error
+            return failed(f"This entry of the ZIP archive is damaged ({e}); re-create the archive and send it again.")
+    return NewFile(filename=name, object_key=key, size_bytes=size)
+
+
+def store_zip(store: ObjectStore, prefix: str, archive: BinaryIO, *, limits: UploadLimits) -> list[NewFile]:
+    """Streams every PDF of a ZIP (any folder depth) to storage, entry by entry; other entries are
+    skipped. Returns what to enqueue, in archive order: an entry that is a link, a ZIP, encrypted, a
+    likely ZIP bomb (over MAX_ZIP_RATIO), over MAX_PDF_BYTES or damaged is a failed file with its
+    reason, and the others go on. Raises UploadTooLarge (413) over MAX_ZIP_ENTRIES or
+    MAX_ZIP_UNCOMPRESSED_BYTES, found from the central directory before anything is stored, and
+    UploadRejected for an archive that is damaged, password-protected or without PDFs. On any
+    error, the entries already stored are deleted."""
     archive.seek(0)
     try:
+        _check_central_directory(archive, limits)
         with zipfile.ZipFile(archive) as zf, _discarded_on_failure(store) as stored:
-            members = [info for info in zf.infolist() if _is_pdf_member(info)]
-            if not members:
-                raise UploadRejected("No PDF files found in ZIP archive")
-            for index, info in enumerate(members):
-                name = clean_member_name(info.filename)
-                key = object_key(prefix, index, name)
-                with zf.open(info) as entry:
-                    size = store.put(key, entry)
-                stored.append(NewFile(filename=name, object_key=key, size_bytes=size))
+            for index, (info, name) in enumerate(_listed_members(zf, limits)):
+                stored.append(_store_member(store, zf, info, name, object_key(prefix, index, name), limits))
             return stored
     except zipfile.BadZipFile as e:
         raise UploadRejected(f"The uploaded file is not a valid ZIP archive ({e}).") from e
+    except UnicodeDecodeError as e:
+        raise UploadRejected(ZIP_NAMES_DAMAGED) from e
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as e:
-        # Unsupported compression methods, encrypted entries.
+        # An archive version or feature zipfile does not support.
         raise UploadRejected(f"The ZIP archive cannot be read ({e}).") from e

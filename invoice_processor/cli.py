@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from invoice_processor.logs import configure_logging
@@ -88,6 +90,9 @@ def _make_runner(settings: Settings, url: str, sessions, store):
         ocr_dpi=settings.ocr_dpi,
         poll_interval_s=settings.poll_interval_s,
         shutdown_grace_s=settings.runner_shutdown_grace_s,
+        max_pdf_pages=settings.max_pdf_pages,
+        max_page_pixels=settings.max_page_pixels,
+        document_timeout_s=settings.document_timeout_s,
     )
 
 
@@ -260,10 +265,78 @@ def cmd_purge(args: argparse.Namespace) -> None:
     print(f"purged {purged} batches completed more than {days:g} days ago")
 
 
+@contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL, or the embedded PostgreSQL of `serve` under the data directory (shared with a
+    running `serve`: the server stops only when its last user does). Migrated."""
+    from invoice_processor import migrations
+    from invoice_processor.embedded import EmbeddedPostgres
+
+    embedded = None
+    try:
+        url = settings.database_url
+        if not url:
+            embedded = EmbeddedPostgres(Path(settings.data_dir).resolve() / "postgres")
+            url = embedded.start()
+        migrations.upgrade(url)
+        yield url
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> None:
+    from ingest_api.auth import check_tenant_name, create_api_key
+    from invoice_processor.db import make_engine, make_sessionmaker
+
+    try:
+        check_tenant_name(args.tenant)
+    except ValueError as e:
+        sys.exit(str(e))
+    with _database(_settings(args)) as url:
+        engine = make_engine(url)
+        try:
+            with make_sessionmaker(engine).begin() as session:
+                key = create_api_key(session, args.tenant)
+        finally:
+            engine.dispose()
+    print(f"API key for tenant {args.tenant!r}; it is shown only this once, keep it safe:", file=sys.stderr)
+    print(key)
+
+
+def cmd_ingest_incoming(args: argparse.Namespace) -> None:
+    from ingest_api.incoming import ingest_incoming
+    from invoice_processor.db import make_engine, make_sessionmaker
+    from invoice_processor.queue import JobQueue
+    from invoice_processor.storage import make_store
+
+    _exit_on_sigterm()
+    settings = _settings(args)
+    with _database(settings) as url:
+        engine = make_engine(url)
+        queue = JobQueue(make_sessionmaker(engine), max_attempts=settings.job_max_attempts)
+        store = make_store(settings.model_copy(update={"data_dir": Path(settings.data_dir).resolve()}))
+        try:
+            while True:
+                for batch in ingest_incoming(
+                    queue, store, max_workers=args.max_workers, max_pdf_bytes=settings.max_pdf_bytes
+                ):
+                    print(f"tenant {batch.tenant}: batch {batch.batch_id} with {batch.files} files", flush=True)
+                if not args.watch:
+                    break
+                time.sleep(args.watch)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            engine.dispose()
+
+
 def cmd_submit(args: argparse.Namespace) -> None:
     from invoice_processor.submit import submit
 
-    sys.exit(submit(args.paths, api_url=args.url, max_workers=args.max_workers, as_json=args.json))
+    sys.exit(
+        submit(args.paths, api_url=args.url, max_workers=args.max_workers, as_json=args.json, api_key=args.api_key)
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,11 +374,32 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--older-than-days", type=float, help="default: RETENTION_DAYS")
     purge.set_defaults(func=cmd_purge)
 
+    create_key = commands.add_parser(
+        "create-api-key", help="create an API key for a tenant (and the tenant if new); prints the key once"
+    )
+    create_key.add_argument("--tenant", required=True, help="tenant name: lowercase letters, digits, '-', '_'")
+    create_key.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".invoice-processor"))
+    create_key.set_defaults(func=cmd_create_api_key)
+
+    incoming = commands.add_parser(
+        "ingest-incoming",
+        help="turn the PDFs dropped into tenants/<tenant>/incoming/ of the bucket into batches",
+    )
+    incoming.add_argument("--watch", type=float, metavar="SECONDS", help="scan again every SECONDS (default: once)")
+    incoming.add_argument("--max-workers", type=int, default=4, help="max_workers of the batches it creates")
+    incoming.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".invoice-processor"))
+    incoming.set_defaults(func=cmd_ingest_incoming)
+
     submit = commands.add_parser("submit", help="send PDFs, folders or ZIPs to a running API")
     submit.add_argument("paths", nargs="+", type=Path)
     submit.add_argument("--url", default=os.environ.get("INVOICE_PROCESSOR_URL", "http://127.0.0.1:8000"))
     submit.add_argument("--max-workers", type=int, default=4)
     submit.add_argument("--json", action="store_true", help="print the BatchProcessingResponse as JSON")
+    submit.add_argument(
+        "--api-key",
+        default=os.environ.get("INVOICE_PROCESSOR_API_KEY"),
+        help="API key (default: INVOICE_PROCESSOR_API_KEY); needed when the API requires keys",
+    )
     submit.set_defaults(func=cmd_submit)
     return parser
 

@@ -86,7 +86,10 @@ RETURNING j.id;
 UPDATE jobs
 SET state = :state, finished_at = clock_timestamp(), processing_time = :processing_time, error = :error,
     error_kind = :error_kind, document_type = :document_type, invoice_id = :invoice_id,
-    document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL
+    document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL,
+    sha256 = coalesce(:sha256, sha256), duplicate_of_invoice_id = :duplicate_of_invoice_id,
+    duplicate_of_document_id = :duplicate_of_document_id,
+    possible_duplicate_of_invoice_id = :possible_duplicate_of_invoice_id
 WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
 RETURNING batch_id;
 

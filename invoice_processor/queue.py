@@ -63,6 +63,10 @@ class JobOutcome:
     invoice_id: int | None = None
     document_id: int | None = None
     timings: dict | None = None
+    sha256: str | None = None
+    duplicate_of_invoice_id: int | None = None
+    duplicate_of_document_id: int | None = None
+    possible_duplicate_of_invoice_id: int | None = None
 
 
 class JobQueue:
@@ -179,6 +183,10 @@ class JobQueue:
                 "invoice_id": outcome.invoice_id,
                 "document_id": outcome.document_id,
                 "timings": json.dumps(outcome.timings) if outcome.timings is not None else None,
+                "sha256": outcome.sha256,
+                "duplicate_of_invoice_id": outcome.duplicate_of_invoice_id,
+                "duplicate_of_document_id": outcome.duplicate_of_document_id,
+                "possible_duplicate_of_invoice_id": outcome.possible_duplicate_of_invoice_id,
             },
         ).scalar_one_or_none()
         if batch_id is None:

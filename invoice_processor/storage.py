@@ -56,6 +56,14 @@ class ObjectStore(Protocol):
     def check(self) -> None:
         """Raises if the store cannot be reached (used by /health)."""
 
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None if there is no such object."""
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """Every key under prefix (a folder-like prefix, without the trailing '/')."""
+
+    def copy(self, source: str, destination: str) -> None: ...
+
 
 class _CountingReader:
     """Wraps a stream to count the bytes read from it."""
@@ -110,6 +118,21 @@ class FolderStore:
         if not os.access(self.root, os.W_OK):
             raise OSError(f"storage folder {self.root} is not writable")
 
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        folder = self._path(prefix)
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and not path.name.startswith(".upload-"):
+                    yield path.relative_to(self.root).as_posix()
+
+    def copy(self, source: str, destination: str) -> None:
+        with open(self._path(source), "rb") as f:
+            self.put(destination, f)
+
 
 class S3Store:
     """Objects in an S3-compatible bucket, through boto3."""
@@ -142,6 +165,8 @@ class S3Store:
                 # MinIO and most self-hosted stores want path-style addressing.
                 s3={"addressing_style": "path"} if endpoint_url else None,
                 max_pool_connections=32,
+                # Signature V4 everywhere (presigned URLs included): AWS and MinIO both want it.
+                signature_version="s3v4",
             ),
         )
 
@@ -175,6 +200,34 @@ class S3Store:
 
     def check(self) -> None:
         self.client.head_bucket(Bucket=self.bucket)
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=safe_key(key))["ContentLength"]
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=safe_key(prefix) + "/")
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
+    def copy(self, source: str, destination: str) -> None:
+        # Server-side: the bytes do not pass through this process (multipart copy above 8 MiB).
+        self.client.copy({"Bucket": self.bucket, "Key": safe_key(source)}, self.bucket, safe_key(destination))
+
+    def presigned_put_url(self, key: str, *, expires_s: int, content_type: str) -> str:
+        """A URL that lets its holder PUT this one key, with this content type, until it expires.
+        Nothing else: no other key, no read, no list."""
+        return self.client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self.bucket, "Key": safe_key(key), "ContentType": content_type},
+            ExpiresIn=expires_s,
+            HttpMethod="PUT",
+        )
 
 
 def make_store(settings: Settings) -> ObjectStore:

@@ -56,12 +56,13 @@ def _accepted(response: httpx.Response) -> dict:
     return response.json()
 
 
-def submit(paths: list[Path], *, api_url: str, max_workers: int, as_json: bool) -> int:
+def submit(paths: list[Path], *, api_url: str, max_workers: int, as_json: bool, api_key: str | None = None) -> int:
     """Returns the exit status: 0 if every file succeeded, 1 otherwise."""
     pdfs, zips = collect(paths)
     if not pdfs and not zips:
         raise SystemExit("No PDF or ZIP files found.")
-    with httpx.Client(base_url=api_url, timeout=httpx.Timeout(30.0, read=300.0)) as client:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    with httpx.Client(base_url=api_url, headers=headers, timeout=httpx.Timeout(30.0, read=300.0)) as client:
         try:
             batch_ids = _start_batches(client, pdfs, zips, max_workers)
         except httpx.ConnectError as e:

@@ -20,7 +20,9 @@ def _clean(text: str | None) -> str | None:
     return text.replace("\x00", "") if text else text
 
 
-def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> tuple[int | None, int | None]:
+def store_result(
+    session: Session, job: ClaimedJob, result: DocumentResult, *, possible_duplicate_of: int | None = None
+) -> tuple[int | None, int | None]:
     """Inserts the result rows in the caller's transaction. Returns (invoice_id, document_id)."""
     if result.document_type == "invoice" and result.invoice is not None:
         fields = result.invoice
@@ -57,6 +59,8 @@ def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> t
             page_count=result.page_count,
             batch_id=job.batch_id,
             job_id=job.id,
+            sha256=result.sha256,
+            possible_duplicate_of=possible_duplicate_of,
             lines=[
                 InvoiceLine(
                     position=i,
@@ -82,6 +86,7 @@ def store_result(session: Session, job: ClaimedJob, result: DocumentResult) -> t
         page_count=result.page_count,
         batch_id=job.batch_id,
         job_id=job.id,
+        sha256=result.sha256,
     )
     session.add(document)
     session.flush()

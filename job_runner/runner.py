@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
+from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from invoice_processor.db import libpq_url
@@ -39,8 +40,10 @@ from invoice_processor.transient import (
     is_storage_unavailable,
     is_transient,
 )
+from job_runner.isolation import DocumentWorkers, Read
 from job_runner.pipeline import process_document
-from job_runner.pipeline.result import DocumentError, DocumentResult
+from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
+from job_runner.pipeline.result import DocumentError, DocumentResult, SameFile
 from job_runner.results import store_result
 
 log = logging.getLogger("job_runner")
@@ -88,7 +91,14 @@ class Runner:
         runner_id: str | None = None,
         work: Work | None = None,
         housekeeping: Callable[[], None] | None = None,
+        max_pdf_pages: int = 1000,
+        max_page_pixels: int = 150_000_000,
+        document_timeout_s: float = 900.0,
+        pipeline: Read = process_document,
     ):
+        """work replaces read_document (tests). pipeline is what the worker processes of
+        read_document run on each file: process_document, or a test's stand-in; it travels to them
+        by name, so it must be a module-level function."""
         self.queue = queue
         self.store = store
         self.database_url = database_url
@@ -98,6 +108,10 @@ class Runner:
         self.poll_interval_s = poll_interval_s
         self.shutdown_grace_s = shutdown_grace_s
         self.runner_id = runner_id or make_runner_id()
+        self.max_pdf_pages = max_pdf_pages
+        self.max_page_pixels = max_page_pixels
+        # No process starts until the first document is read.
+        self.documents = DocumentWorkers(timeout_s=document_timeout_s, read=pipeline)
         self.work = work or self.read_document
         self.housekeeping = housekeeping
         self.heartbeat_s = min(queue.lease_s / 3, 10.0)
@@ -139,6 +153,7 @@ class Runner:
                     self._submit(pool, job)
         finally:
             self._shutdown(pool)
+            self.documents.close()
             self._stop.set()
             self._stop_heartbeat.set()
             for thread in threads:
@@ -242,13 +257,29 @@ class Runner:
             log.info("job %s: batch %s was cancelled; stopping it", job.id, batch_id)
 
     def read_document(self, job: ClaimedJob, check: Callable[[], None]) -> DocumentResult:
-        """The real work: fetch the file (retrying an unreachable store for a while) and read it."""
-        return with_local_copy(
-            self.store,
-            job,
-            check,
-            lambda path: process_document(path, ocr_languages=self.ocr_languages, dpi=self.ocr_dpi, check=check),
-        )
+        """The real work: fetch the file (retrying an unreachable store for a while) and read it in
+        a worker process, so that a file that crashes the PDF renderer fails alone. A file the tenant
+        already sent is not read again (unless the request allowed duplicates)."""
+        options = {
+            "ocr_languages": self.ocr_languages,
+            "dpi": self.ocr_dpi,
+            "max_pages": self.max_pdf_pages,
+            "max_page_pixels": self.max_page_pixels,
+        }
+
+        def read(path: Path) -> DocumentResult:
+            sha256 = file_sha256(path)
+            same_file = None if job.allow_duplicates else self._same_file(job, sha256)
+            if same_file is not None:
+                kind = "invoice" if same_file.invoice_id else "other"
+                return DocumentResult(0, "", kind, None, sha256=sha256, same_file_as=same_file)
+            return replace(self.documents.process(path, options, check), sha256=sha256)
+
+        return with_local_copy(self.store, job, check, read)
+
+    def _same_file(self, job: ClaimedJob, sha256: str) -> SameFile | None:
+        with self.queue.sessions() as session:
+            return find_same_file(session, job.tenant_id, sha256)
 
     def run_job(self, job: ClaimedJob, stop: threading.Event | None = None) -> JobOutcome | None:
         """Runs one job and records how it ended. Never raises: a failure is the job's outcome.
@@ -270,7 +301,8 @@ class Runner:
             except DocumentError as e:
                 return self._record_failure(job, started, str(e), "permanent")
             except ObjectNotFound:
-                return self._record_failure(job, started, "The uploaded file is missing from storage; upload it again.", "permanent")
+                missing = "The uploaded file is missing from storage; upload it again."
+                return self._record_failure(job, started, missing, "permanent")
             except Exception as e:
                 if is_transient(e):
                     return self._retry_or_fail(job, started, e)
@@ -339,8 +371,7 @@ class Runner:
         its result, nor gets two. Returns None if the job was no longer this runner's to finish."""
         with self.queue.sessions() as session:
             if result is not None:
-                invoice_id, document_id = store_result(session, job, result)
-                outcome = replace(outcome, invoice_id=invoice_id, document_id=document_id)
+                outcome = self._store(session, job, outcome, result)
             if not self.queue.finish_job(session, job, self.runner_id, outcome):
                 session.rollback()
                 log.warning("no longer held by runner %s (lease lost or cancelled); result dropped", self.runner_id)
@@ -351,6 +382,42 @@ class Runner:
         else:
             log.info("failed in %.2fs: %s", outcome.processing_time, outcome.error)
         return outcome
+
+    @staticmethod
+    def _store(session: Session, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult) -> JobOutcome:
+        """Stores the result in the session's transaction, unless the tenant already has one for the
+        same file (and the request did not ask for a second): then the job points to the earlier one."""
+        outcome = replace(outcome, sha256=result.sha256)
+        same_file = None
+        if result.sha256 and not job.allow_duplicates:
+            lock_file_hash(session, job.tenant_id, result.sha256)
+            same_file = find_same_file(session, job.tenant_id, result.sha256)
+        if same_file is not None:
+            return replace(
+                outcome,
+                document_type="invoice" if same_file.invoice_id else "other",
+                invoice_id=same_file.invoice_id,
+                document_id=same_file.document_id,
+                duplicate_of_invoice_id=same_file.invoice_id,
+                duplicate_of_document_id=same_file.document_id,
+            )
+        if result.same_file_as is not None:
+            # The earlier copy was deleted between the check before reading and now: nothing to point to.
+            raise SameFileGone
+        possible = None
+        if result.document_type == "invoice" and result.invoice is not None:
+            possible = find_same_invoice(session, job.tenant_id, result.invoice, result.sha256)
+        invoice_id, document_id = store_result(session, job, result, possible_duplicate_of=possible)
+        return replace(
+            outcome, invoice_id=invoice_id, document_id=document_id, possible_duplicate_of_invoice_id=possible
+        )
+
+
+class SameFileGone(DocumentError):
+    def __init__(self):
+        super().__init__(
+            "An earlier copy of this file was deleted while this one was being checked against it; send it again."
+        )
 
 
 def retrying_while(is_retryable: Callable[[BaseException], bool], patience_s: float, *, max_wait_s: float) -> Retrying:

@@ -117,6 +117,18 @@ def s3_store(s3_endpoint):
     return store
 
 
+def s3_settings_env(database_url: str, store: S3Store) -> dict[str, str]:
+    """The environment a command needs to run on this test's database and moto bucket."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "S3_ENDPOINT_URL": store.client.meta.endpoint_url,
+        "S3_BUCKET": store.bucket,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
 @pytest.fixture
 def folder_store(tmp_path):
     return FolderStore(tmp_path / "objects")

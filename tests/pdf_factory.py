@@ -198,18 +198,7 @@ def make_corrupt_pdf(path: Path) -> None:
 
 def make_empty_pdf(path: Path) -> None:
     """A well-formed PDF whose page tree has no pages."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    _write_pdf_objects(path, [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
 
 
 def format_amount(value: Decimal, language: str) -> str:
@@ -351,3 +340,88 @@ def _speckle(image: Image.Image, amount: float, seed: int) -> Image.Image:
         x, y = rng.randrange(w), rng.randrange(h)
         pixels[x, y] = rng.randrange(0, 120)
     return image.point(lambda v: max(0, min(255, int(v * 0.94 + 6))))
+
+
+def make_truncated_pdf(path: Path) -> None:
+    """The invoice of make_text_invoice cut in half, as after an interrupted download."""
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4)
+    _draw_invoice(c, InvoiceSpec())
+    c.showPage()
+    c.save()
+    data = buffer.getvalue()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def make_many_pages_pdf(path: Path, pages: int) -> None:
+    """A PDF of `pages` A4 pages that all draw one shared content stream, written by hand: 10,000
+    pages take a few milliseconds and 1.5 MB."""
+    first_page = 5
+    kids = b" ".join(b"%d 0 R" % (first_page + i) for i in range(pages))
+    content = b"BT /F1 24 Tf 72 720 Td (Page of a very long document) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>"
+    )
+    objects += [page] * pages
+    _write_pdf_objects(path, objects)
+
+
+def make_huge_page_pdf(path: Path, width_in: float, height_in: float) -> None:
+    """One blank page (so it needs OCR) of width_in × height_in inches. PDFium reports a MediaBox
+    beyond the specification's 200-inch limit as it is, and ignores /UserUnit, so the box itself
+    says the size."""
+    box = b"[0 0 %.2f %.2f]" % (width_in * 72, height_in * 72)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Resources << >> >>" % box,
+    ]
+    _write_pdf_objects(path, objects)
+
+
+def _write_pdf_objects(path: Path, objects: list[bytes]) -> None:
+    """A PDF of these objects (numbered from 1, the first being the catalog) with its xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def make_padded_pdf(path: Path, size_bytes: int, seed: int = 0) -> None:
+    """A one-page PDF with one line of text, padded to about size_bytes with random bytes (in an
+    unreferenced stream object): it does not compress, so a ZIP of such files is as big as they are."""
+    text = b"BT /F1 12 Tf 72 760 Td (Padded test document %d) Tj ET" % seed
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources "
+        b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+    ]
+    padding = random.Random(seed).randbytes(max(size_bytes - 900, 0))
+    objects.append(b"<< /Length %d >>\nstream\n" % len(padding) + padding + b"\nendstream")
+    with path.open("wb") as out:
+        out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(out.tell())
+            out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        xref = out.tell()
+        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+        for offset in offsets:
+            out.write(b"%010d 00000 n \n" % offset)
+        out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))

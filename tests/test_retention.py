@@ -28,7 +28,14 @@ def _batch_with_files(queue, store, n, *, finish: bool) -> uuid.UUID:
     if finish:
         for job in queue.claim_jobs("r1", n):
             with queue.sessions() as session:
-                session.add(OtherDocument(tenant_id=DEFAULT_TENANT_ID, raw_text="x", original_filename=job.filename, batch_id=batch_id, job_id=job.id))
+                document = OtherDocument(
+                    tenant_id=DEFAULT_TENANT_ID,
+                    raw_text="x",
+                    original_filename=job.filename,
+                    batch_id=batch_id,
+                    job_id=job.id,
+                )
+                session.add(document)
                 assert queue.finish_job(session, job, "r1", JobOutcome("succeeded", 0.1, document_type="other"))
                 session.commit()
     return batch_id

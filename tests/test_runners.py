@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ingest_api.app import create_app
 from invoice_processor.db import Batch, Invoice, Job
 from tests import pdf_factory
+from tests.conftest import s3_settings_env
 
 CLI = str(Path(sys.executable).with_name("invoice-processor"))
 FILES = 40
@@ -43,25 +44,20 @@ def test_max_overlap_counts_simultaneous_intervals():
     assert max_overlap([(0, 5), (1, 2), (1, 3), (4, 6)]) == 3
 
 
-def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, database_url, sessions, s3_store, s3_endpoint):
+def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, database_url, sessions, s3_store):
     pdf_factory.make_text_invoice(tmp_path / "invoice.pdf")
     data = (tmp_path / "invoice.pdf").read_bytes()
     with TestClient(create_app(sessions, s3_store)) as api:
         response = api.post(
             "/api/v1/invoices/batch-upload",
-            params={"max_workers": MAX_WORKERS, "wait": "false"},
+            params={"max_workers": MAX_WORKERS, "wait": "false", "allow_duplicates": "true"},
             files=[("files", (f"invoice-{i:02d}.pdf", io.BytesIO(data), "application/pdf")) for i in range(FILES)],
         )
     assert response.status_code == 202, response.text
     batch_id = uuid.UUID(response.json()["batch_id"])
 
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "S3_ENDPOINT_URL": s3_endpoint,
-        "S3_BUCKET": s3_store.bucket,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        **s3_settings_env(database_url, s3_store),
         "RUNNER_THREADS": "3",  # either runner alone could exceed the batch's cap
         "POLL_INTERVAL_S": "5",  # well above a job's time: the runners must wake on NOTIFY
     }

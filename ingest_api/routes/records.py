@@ -4,43 +4,57 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from ingest_api.auth import CallerDep
 from ingest_api.deps import SessionDep
 from ingest_api.schemas import InvoicePublic, InvoicesPublic, OtherDocumentPublic, OtherDocumentsPublic
 from invoice_processor.db import Invoice, Job, OtherDocument
 
 router = APIRouter()
 
-Skip = Annotated[int, Query(ge=0)]
+# Bounded to what PostgreSQL's integer columns hold: a bigger number is a 422, not a database error.
+MAX_ID = 2**31 - 1
+Skip = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+InvoiceId = Annotated[int, Path(ge=1, le=MAX_ID)]
+DocumentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+NOT_FOUND = {404: {"description": "No such record for this tenant"}}
 
 
 @router.get("/invoices", response_model=InvoicesPublic, tags=["invoices"])
-def list_invoices(session: SessionDep, skip: Skip = 0, limit: Limit = 100):
+def list_invoices(caller: CallerDep, session: SessionDep, skip: Skip = 0, limit: Limit = 100):
     """Invoices, newest first."""
-    count = session.scalar(select(func.count()).select_from(Invoice))
+    mine = Invoice.tenant_id == caller.tenant_id
+    count = session.scalar(select(func.count()).select_from(Invoice).where(mine))
     rows = session.scalars(
-        select(Invoice).options(selectinload(Invoice.lines)).order_by(Invoice.id.desc()).offset(skip).limit(limit)
+        select(Invoice)
+        .where(mine)
+        .options(selectinload(Invoice.lines))
+        .order_by(Invoice.id.desc())
+        .offset(skip)
+        .limit(limit)
     ).all()
     return InvoicesPublic(data=[InvoicePublic.model_validate(row) for row in rows], count=count)
 
 
-@router.get("/invoices/{invoice_id}", response_model=InvoicePublic, tags=["invoices"])
-def get_invoice(invoice_id: int, session: SessionDep):
+@router.get("/invoices/{invoice_id}", response_model=InvoicePublic, tags=["invoices"], responses=NOT_FOUND)
+def get_invoice(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
     invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
-    if invoice is None:
+    if invoice is None or invoice.tenant_id != caller.tenant_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
     return invoice
 
 
-@router.delete("/invoices/{invoice_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["invoices"])
-def delete_invoice(invoice_id: int, session: SessionDep):
+@router.delete(
+    "/invoices/{invoice_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["invoices"], responses=NOT_FOUND
+)
+def delete_invoice(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
     """Deletes an invoice and its lines; its job stays, with invoice_id cleared."""
     invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
+    if invoice is None or invoice.tenant_id != caller.tenant_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
     session.execute(update(Job).where(Job.invoice_id == invoice_id).values(invoice_id=None))
     session.delete(invoice)
@@ -49,16 +63,21 @@ def delete_invoice(invoice_id: int, session: SessionDep):
 
 
 @router.get("/other-documents", response_model=OtherDocumentsPublic, tags=["other documents"])
-def list_other_documents(session: SessionDep, skip: Skip = 0, limit: Limit = 100):
+def list_other_documents(caller: CallerDep, session: SessionDep, skip: Skip = 0, limit: Limit = 100):
     """Documents that are not invoices, newest first."""
-    count = session.scalar(select(func.count()).select_from(OtherDocument))
-    rows = session.scalars(select(OtherDocument).order_by(OtherDocument.id.desc()).offset(skip).limit(limit)).all()
+    mine = OtherDocument.tenant_id == caller.tenant_id
+    count = session.scalar(select(func.count()).select_from(OtherDocument).where(mine))
+    rows = session.scalars(
+        select(OtherDocument).where(mine).order_by(OtherDocument.id.desc()).offset(skip).limit(limit)
+    ).all()
     return OtherDocumentsPublic(data=[OtherDocumentPublic.model_validate(row) for row in rows], count=count)
 
 
-@router.get("/other-documents/{document_id}", response_model=OtherDocumentPublic, tags=["other documents"])
-def get_other_document(document_id: int, session: SessionDep):
+@router.get(
+    "/other-documents/{document_id}", response_model=OtherDocumentPublic, tags=["other documents"], responses=NOT_FOUND
+)
+def get_other_document(document_id: DocumentId, caller: CallerDep, session: SessionDep):
     document = session.get(OtherDocument, document_id)
-    if document is None:
+    if document is None or document.tenant_id != caller.tenant_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Document not found")
     return document

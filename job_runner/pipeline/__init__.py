@@ -30,6 +30,10 @@ from .result import (
     LineItem,
     NotAPdf,
     OcrFailed,
+    PageTooLarge,
+    ReaderCrashed,
+    ReadingTimedOut,
+    TooManyPages,
 )
 from .vat import check_vat
 
@@ -46,6 +50,10 @@ __all__ = [
     "EncryptedPdf",
     "EmptyPdf",
     "OcrFailed",
+    "TooManyPages",
+    "PageTooLarge",
+    "ReaderCrashed",
+    "ReadingTimedOut",
 ]
 
 
@@ -56,6 +64,8 @@ def process_document(
     dpi: int = 300,
     use_embedded_xml: bool = True,
     ocr_timeout_s: float = OCR_PAGE_TIMEOUT_S,
+    max_pages: int | None = None,
+    max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
 ) -> DocumentResult:
     """Read the PDF at path and return its text, type and, for an invoice, its fields.
@@ -64,14 +74,16 @@ def process_document(
     use_embedded_xml is set (source='xml'; validation['xml_vs_print'] then lists where the
     printed page disagrees), else from the text (source='text').
     Raises NotAPdf, CorruptPdf, EncryptedPdf, EmptyPdf (no pages, or no text even after
-    OCR) or OcrFailed; their messages are meant for the person who sent the file.
+    OCR), TooManyPages (more than max_pages), PageTooLarge (a page to OCR would render to more
+    than max_page_pixels) or OcrFailed; their messages are meant for the person who sent the file.
+    None means no limit.
     check, if given, is called between stages (and OCR pages) and may raise to stop the work:
     the runner uses it to stop a job that was cancelled or whose lease was lost.
     """
     check = check or _go_on
     timings: dict[str, float] = {}
     with _timed(timings, "read"):
-        pdf = PdfFile.open(Path(path))
+        pdf = PdfFile.open(Path(path), max_pages=max_pages)
     with pdf:
         with _timed(timings, "read"):
             pages = pdf.read_text_layer()
@@ -79,7 +91,13 @@ def process_document(
         with _timed(timings, "ocr"):
             scanned = [page.index for page in pages if page.printable_char_count() < MIN_TEXT_CHARS]
             ocr = ocr_pages(
-                pdf, scanned, languages=ocr_languages, dpi=dpi, timeout_s=ocr_timeout_s, check=check
+                pdf,
+                scanned,
+                languages=ocr_languages,
+                dpi=dpi,
+                timeout_s=ocr_timeout_s,
+                max_page_pixels=max_page_pixels,
+                check=check,
             )
             pages = [ocr.pages.get(page.index, page) for page in pages]
         with _timed(timings, "xml"):

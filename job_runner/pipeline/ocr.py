@@ -14,7 +14,7 @@ import pytesseract
 from PIL import Image
 
 from .pdf_text import PdfFile
-from .result import OcrFailed
+from .result import OcrFailed, PageTooLarge
 from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright
 from .text_lines import PageText, Word, build_lines
 
@@ -74,6 +74,7 @@ def ocr_pages(
     languages: str,
     dpi: int,
     timeout_s: float = OCR_PAGE_TIMEOUT_S,
+    max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
 ) -> OcrResult:
     """Render each page at dpi and read it with Tesseract, up to OCR_MAX_WORKERS at once.
@@ -81,11 +82,15 @@ def ocr_pages(
 
     Rendering happens on the calling thread (PDFium is not thread-safe) and at most one page
     is rendered ahead of the workers, so memory stays bounded on long scans.
-    Raises OcrFailed when Tesseract fails or is missing; the other pages are cancelled.
+    Raises PageTooLarge, before any page is rendered, when a page's image would have more than
+    max_page_pixels pixels; OcrFailed when Tesseract fails or is missing (the other pages are
+    cancelled).
     """
     result = OcrResult()
     if not indexes:
         return result
+    if max_page_pixels is not None:
+        refuse_oversized_pages(pdf, indexes, dpi, max_page_pixels)
     # Parallelism comes from pages and documents; one Tesseract thread each avoids oversubscription.
     os.environ["OMP_THREAD_LIMIT"] = "1"
     workers = min(OCR_MAX_WORKERS, len(indexes))
@@ -112,6 +117,22 @@ def ocr_pages(
         raise
     pool.shutdown(wait=True)
     return result
+
+
+def refuse_oversized_pages(pdf: PdfFile, indexes: list[int], dpi: int, max_pixels: int) -> None:
+    """Raises PageTooLarge for the first page whose image at dpi would have more than max_pixels
+    pixels. Checked from the page size alone: the bitmap of a 200 × 200 inch page at 300 DPI
+    would take 3.6 GB, and PDFium would try to allocate it."""
+    for index in indexes:
+        width_pt, height_pt = pdf.page_size(index)
+        pixels = round(width_pt * dpi / 72) * round(height_pt * dpi / 72)
+        if pixels > max_pixels:
+            raise PageTooLarge(
+                f"Page {index + 1} of this PDF is {width_pt / 72:,.1f} × {height_pt / 72:,.1f} inches: read by "
+                f"OCR at {dpi} DPI it would be {pixels / 1e6:,.0f} million pixels, more than the "
+                f"{max_pixels / 1e6:,.0f} million allowed (MAX_PAGE_PIXELS). Scan or export the page at a "
+                "normal paper size and send it again."
+            )
 
 
 def read_page_image(

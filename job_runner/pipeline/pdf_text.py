@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from .result import CorruptPdf, EmptyPdf, EncryptedPdf, NotAPdf
+from .result import CorruptPdf, EmptyPdf, EncryptedPdf, NotAPdf, TooManyPages
 from .text_lines import PageText, Word, build_lines
 
 PDFIUM_LOCK = threading.RLock()
@@ -24,6 +24,8 @@ MIN_TEXT_CHARS = 10
 
 HEADER_WINDOW_BYTES = 1024
 """The PDF specification lets readers find `%PDF-` anywhere in the first 1024 bytes."""
+TRAILER_WINDOW_BYTES = 1024
+"""A complete PDF ends with `%%EOF` within its last 1024 bytes (readers look for it there)."""
 
 _LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_FILE: "the file could not be read",
@@ -31,6 +33,7 @@ _LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_UNKNOWN: "unknown error",
 }
 _WORD_BREAKS = frozenset({0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x3000})
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head>", b"<body")
 _KNOWN_SIGNATURES = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
@@ -50,11 +53,12 @@ class PdfFile:
         self._document = document
 
     @classmethod
-    def open(cls, path: Path) -> PdfFile:
+    def open(cls, path: Path, *, max_pages: int | None = None) -> PdfFile:
         """Open the PDF at path.
 
         Raises NotAPdf (no %PDF- header), EncryptedPdf (needs a password),
-        CorruptPdf (PDFium cannot parse it) or EmptyPdf (it has no pages).
+        CorruptPdf (PDFium cannot parse it), EmptyPdf (it has no pages) or
+        TooManyPages (more than max_pages; checked before any page is loaded).
         """
         with open(path, "rb") as f:
             head = f.read(HEADER_WINDOW_BYTES)
@@ -63,10 +67,17 @@ class PdfFile:
         with PDFIUM_LOCK:
             raw = pdfium_c.FPDF_LoadDocument((str(path) + "\x00").encode("utf-8"), None)
             if not raw:
-                raise _open_error(pdfium_c.FPDF_GetLastError())
-            if pdfium_c.FPDF_GetPageCount(raw) < 1:
+                raise _open_error(pdfium_c.FPDF_GetLastError(), cut_short=_is_cut_short(path))
+            count = pdfium_c.FPDF_GetPageCount(raw)
+            if count < 1:
                 pdfium_c.FPDF_CloseDocument(raw)
                 raise EmptyPdf("This PDF has no pages. Check that the right file was sent.")
+            if max_pages is not None and count > max_pages:
+                pdfium_c.FPDF_CloseDocument(raw)
+                raise TooManyPages(
+                    f"This PDF has {count:,} pages, more than the {max_pages:,} allowed in one file "
+                    "(MAX_PDF_PAGES). Split it into smaller files, e.g. one per invoice, and send them again."
+                )
             document = pdfium.PdfDocument(raw)
         return cls(document)
 
@@ -84,6 +95,15 @@ class PdfFile:
     def page_count(self) -> int:
         with PDFIUM_LOCK:
             return len(self._document)
+
+    def page_size(self, index: int) -> tuple[float, float]:
+        """The page's (width, height) in points, as render_page sizes its image; nothing is rendered."""
+        with PDFIUM_LOCK:
+            page = self._document[index]
+            try:
+                return page.get_size()
+            finally:
+                page.close()
 
     def read_text_layer(self) -> list[PageText]:
         """Every page's text layer as lines of positioned words (empty for scanned pages).
@@ -200,12 +220,26 @@ def _join_utf16(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def _open_error(code: int) -> Exception:
-    """The error for a PDFium load failure code (FPDF_GetLastError)."""
+def _is_cut_short(path: Path) -> bool:
+    """Whether the file lacks the `%%EOF` a complete PDF ends with: an interrupted download or upload."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - TRAILER_WINDOW_BYTES))
+        return b"%%EOF" not in f.read()
+
+
+def _open_error(code: int, *, cut_short: bool = False) -> Exception:
+    """The error for a PDFium load failure code (FPDF_GetLastError); cut_short when the file does not
+    end like a PDF, which says why its structure is broken."""
     if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
         return EncryptedPdf(
             "This PDF is password-protected. Remove the password (e.g. with "
             "`qpdf --decrypt --password=YOUR_PASSWORD in.pdf out.pdf`) and send it again."
+        )
+    if code == pdfium_c.FPDF_ERR_FORMAT and cut_short:
+        return CorruptPdf(
+            "This PDF is damaged and cannot be read: it is incomplete, cut short as by an interrupted "
+            "download or upload. Export or download it again and resend it."
         )
     reason = _LOAD_ERRORS.get(code, "unknown error")
     return CorruptPdf(f"This PDF is damaged and cannot be read ({reason}). Export or download it again and resend it.")
@@ -213,7 +247,15 @@ def _open_error(code: int) -> Exception:
 
 def _not_a_pdf_message(head: bytes) -> str:
     if not head:
-        return "This file is not a PDF (it is empty). Send the invoice as a PDF file."
+        return (
+            "This file is not a PDF (it is empty: 0 bytes), as after an upload or download that did not "
+            "finish. Send the invoice again as a PDF file."
+        )
+    if any(marker in head.lower() for marker in _HTML_MARKERS):
+        return (
+            "This file is not a PDF but a web page (HTML), e.g. a login or error page saved instead of the "
+            "document. Open the invoice in its portal or e-mail, download the PDF itself and send it again."
+        )
     for signature, kind in _KNOWN_SIGNATURES.items():
         if head.startswith(signature):
             return f"This file is not a PDF (it starts with {head[:8]!r}, like {kind}). Send the invoice as a PDF file."

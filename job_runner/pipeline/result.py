@@ -31,6 +31,22 @@ class OcrFailed(DocumentError):
     """Tesseract failed on a page."""
 
 
+class TooManyPages(DocumentError):
+    """The PDF has more pages than MAX_PDF_PAGES."""
+
+
+class PageTooLarge(DocumentError):
+    """A page to read by OCR would render to more pixels than MAX_PAGE_PIXELS."""
+
+
+class ReaderCrashed(DocumentError):
+    """The process reading the document died (a crash in PDFium or Tesseract, or out of memory)."""
+
+
+class ReadingTimedOut(DocumentError):
+    """Reading the document took longer than DOCUMENT_TIMEOUT_S."""
+
+
 @dataclass
 class FieldSource:
     """Where a value was read, so that a person can check it on the page."""
@@ -134,3 +150,16 @@ class DocumentResult:
     """Seconds per stage, e.g. {'read': 0.01, 'ocr': 2.3, 'classify': 0.0, 'extract': 0.01}."""
     ocr_confidence: float | None = None
     """Mean Tesseract word confidence (0..100) over the OCR pages; None when no page was OCR'd."""
+    sha256: str | None = None
+    """The SHA-256 of the file (hex), set by the runner: the same file sent again is recognised."""
+    same_file_as: SameFile | None = None
+    """Set by the runner, instead of reading the file, when the tenant already has a result for the
+    same file: that earlier invoice or document."""
+
+
+@dataclass(frozen=True)
+class SameFile:
+    """An earlier result read from a file with the same SHA-256."""
+
+    invoice_id: int | None = None
+    document_id: int | None = None

@@ -80,7 +80,12 @@ def upgrade() -> None:
     op.add_column("invoices", sa.Column("possible_duplicate_of", sa.Integer))
     op.add_column("other_documents", sa.Column("sha256", sa.Text))
     op.create_index("invoices_by_sha256", "invoices", ["tenant_id", "sha256"])
-    op.create_index("invoices_by_number", "invoices", ["tenant_id", "invoice_number"])
+    # Possible duplicates: invoice numbers compared without case or spaces (job_runner/duplicates.py).
+    op.create_index(
+        "invoices_by_number",
+        "invoices",
+        ["tenant_id", sa.text(r"lower(regexp_replace(invoice_number, '\s', '', 'g'))")],
+    )
     op.create_index("other_documents_by_sha256", "other_documents", ["tenant_id", "sha256"])
 
 

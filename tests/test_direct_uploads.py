@@ -1,0 +1,186 @@
+"""Straight to the bucket: presigned PUT URLs, batches made from object keys, and the incoming folder.
+moto's S3 server over HTTP accepts presigned URLs without checking their signature or expiry, so
+those properties are checked on the URLs themselves."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ingest_api.app import create_app
+from ingest_api.auth import create_api_key
+from ingest_api.incoming import ingest_incoming
+from invoice_processor.db import Batch, Job
+from tests import pdf_factory
+from tests.conftest import s3_settings_env
+from tests.polling import wait_until
+
+
+@pytest.fixture(scope="module")
+def invoice_bytes(tmp_path_factory):
+    d = tmp_path_factory.mktemp("direct")
+    pdf_factory.make_text_invoice(d / "a.pdf", invoice_number="D-1")
+    pdf_factory.make_text_invoice(d / "b.pdf", invoice_number="D-2")
+    return (d / "a.pdf").read_bytes(), (d / "b.pdf").read_bytes()
+
+
+@pytest.fixture
+def direct_api(sessions, s3_store, runner_factory):
+    runner_factory(s3_store)
+    with TestClient(create_app(sessions, s3_store)) as client:
+        yield client
+
+
+def _presign(client, *names, headers=None, **extra):
+    response = client.post(
+        "/api/v1/uploads/presign", json={"files": [{"filename": n} for n in names], **extra}, headers=headers or {}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["uploads"]
+
+
+def _put(upload, data: bytes) -> None:
+    response = httpx.put(upload["url"], content=data, headers=upload["headers"])
+    assert response.status_code == 200, response.text
+
+
+def test_presigned_urls_are_for_one_key_pinned_to_pdf_and_expire_in_15_minutes(direct_api):
+    first, second = _presign(direct_api, "march/a.pdf", "b.pdf")
+    assert first["method"] == "PUT" and first["headers"] == {"Content-Type": "application/pdf"}
+    assert first["key"].startswith("tenants/default/direct/") and first["key"].endswith("/a.pdf")
+    assert first["key"] != second["key"]
+    url = urlparse(first["url"])
+    query = parse_qs(url.query)
+    assert url.path.endswith("/" + first["key"])
+    assert query["X-Amz-Expires"] == ["900"]
+    assert "content-type" in query["X-Amz-SignedHeaders"][0].split(";")
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    (custom,) = _presign(direct_api, "c.pdf", expires_in=60)
+    assert parse_qs(urlparse(custom["url"]).query)["X-Amz-Expires"] == ["60"]
+
+
+def test_batch_from_uploaded_keys_runs_like_an_upload(direct_api, invoice_bytes, s3_store, sessions):
+    a, b, never = _presign(direct_api, "a.pdf", "b.pdf", "never-sent.pdf")
+    _put(a, invoice_bytes[0])
+    _put(b, invoice_bytes[1])
+    response = direct_api.post(
+        "/api/v1/batches",
+        params={"max_workers": 2, "wait": "true"},
+        json={"files": [{"key": a["key"]}, {"key": b["key"], "filename": "renamed.pdf"}, {"key": never["key"]}]},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["total_files"], body["successful"], body["failed"]) == ("completed", 3, 2, 1)
+    by_name = {r["filename"]: r for r in body["results"]}
+    assert by_name["a.pdf"]["success"] and by_name["renamed.pdf"]["success"]
+    assert "Nothing was uploaded" in by_name["never-sent.pdf"]["error"]
+    number = direct_api.get(f"/api/v1/invoices/{by_name['a.pdf']['invoice_id']}").json()["invoice_number"]
+    assert number == "D-1"
+    with sessions() as session:
+        batch = session.get(Batch, body["batch_id"])
+        keys = session.scalars(select(Job.object_key).where(Job.batch_id == batch.id, Job.object_key != "")).all()
+    assert batch.source == "direct" and batch.max_workers == 2
+    assert sorted(keys) == sorted([a["key"], b["key"]])  # used in place, not copied
+
+
+def test_batch_from_keys_answers_202_at_once_and_is_idempotent(direct_api, invoice_bytes):
+    (a,) = _presign(direct_api, "a.pdf")
+    _put(a, invoice_bytes[0])
+    request = {"params": {"wait": "false"}, "json": {"files": [{"key": a["key"]}]}, "headers": {"Idempotency-Key": "k"}}
+    response = direct_api.post("/api/v1/batches", **request)
+    assert response.status_code == 202
+    assert response.headers["Location"] == f"/api/v1/batches/{response.json()['batch_id']}"
+    retried = direct_api.post("/api/v1/batches", **request)
+    assert retried.json()["batch_id"] == response.json()["batch_id"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "uploads/x.pdf",
+        "tenants/acme/direct/0123/x.pdf",
+        "tenants/default/direct/../../acme/direct/x.pdf",
+        "tenants/default/uploads/x.pdf",
+    ],
+)
+def test_keys_outside_the_callers_upload_prefix_are_refused(direct_api, key):
+    response = direct_api.post("/api/v1/batches", json={"files": [{"key": key}]})
+    assert response.status_code == 403
+    assert "outside your upload prefix tenants/default/direct/" in response.json()["detail"]
+
+
+def test_presigned_urls_stay_inside_the_tenants_prefix(sessions, s3_store, invoice_bytes):
+    with sessions.begin() as session:
+        key = create_api_key(session, "acme")
+    with TestClient(create_app(sessions, s3_store, require_api_keys=True)) as client:
+        (upload,) = _presign(client, "../../default/direct/x.pdf", headers={"X-API-Key": key})
+        assert upload["key"].startswith("tenants/acme/direct/") and ".." not in upload["key"]
+        (other,) = _presign(TestClient(create_app(sessions, s3_store)), "a.pdf")  # the default tenant's
+        _put(other, invoice_bytes[0])
+        refused = client.post("/api/v1/batches", json={"files": [{"key": other["key"]}]}, headers={"X-API-Key": key})
+        assert refused.status_code == 403
+
+
+def test_with_the_folder_store_direct_uploads_answer_409_saying_how_to_configure_s3(sessions, folder_store):
+    with TestClient(create_app(sessions, folder_store)) as client:
+        for path, body in (
+            ("/api/v1/uploads/presign", {"files": [{"filename": "a.pdf"}]}),
+            ("/api/v1/batches", {"files": [{"key": "tenants/default/direct/x/a.pdf"}]}),
+        ):
+            response = client.post(path, json=body)
+            assert response.status_code == 409
+            assert "S3_BUCKET" in response.json()["detail"]
+
+
+def test_incoming_files_become_a_batch_through_the_command(
+    database_url, sessions, s3_store, invoice_bytes, runner_factory, queue
+):
+    s3_store.put("tenants/default/incoming/a.pdf", io.BytesIO(invoice_bytes[0]))
+    s3_store.put("tenants/default/incoming/2024/march/b.pdf", io.BytesIO(invoice_bytes[1]))
+    s3_store.put("tenants/default/incoming/notes.txt", io.BytesIO(b"not a pdf"))
+    done = subprocess.run(
+        [sys.executable, "-m", "invoice_processor.cli", "ingest-incoming", "--max-workers", "2"],
+        env=s3_settings_env(database_url, s3_store),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "tenant default: batch" in done.stdout and "with 2 files" in done.stdout
+    assert "notes.txt is not a .pdf file" in done.stderr
+    # Moved: the originals are gone, the other file stays.
+    assert list(s3_store.list_keys("tenants/default/incoming")) == ["tenants/default/incoming/notes.txt"]
+
+    runner_factory(s3_store)
+
+    def completed():
+        with sessions() as session:
+            return session.scalar(select(Batch.status).where(Batch.source == "incoming")) == "completed"
+
+    assert wait_until(completed, timeout_s=60)
+    with sessions() as session:
+        jobs = session.scalars(select(Job).order_by(Job.filename)).all()
+    assert [(j.filename, j.state) for j in jobs] == [("2024/march/b.pdf", "succeeded"), ("a.pdf", "succeeded")]
+    assert all(j.object_key.startswith(f"tenants/default/uploads/{j.batch_id}/") for j in jobs)
+    # A second scan finds nothing new.
+    assert ingest_incoming(queue, s3_store) == []
+
+
+def test_incoming_files_belong_to_the_tenant_whose_folder_they_are_in(sessions, folder_store, queue, invoice_bytes):
+    with sessions.begin() as session:
+        create_api_key(session, "acme")
+    folder_store.put("tenants/acme/incoming/x.pdf", io.BytesIO(invoice_bytes[0]))
+    (imported,) = ingest_incoming(queue, folder_store)
+    assert (imported.tenant, imported.files) == ("acme", 1)
+    with sessions() as session:
+        batch = session.get(Batch, imported.batch_id)
+        job = session.scalars(select(Job).where(Job.batch_id == batch.id)).one()
+    assert batch.tenant_id == job.tenant_id
+    assert job.object_key.startswith(f"tenants/acme/uploads/{batch.id}/")
