@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from ingest_api.auth import UNAUTHORIZED_RESPONSES
-from ingest_api.limits import RequestSizeLimit
+from ingest_api.limits import JSON_MAX_BYTES, JSON_PATHS, RequestSizeLimit
 from ingest_api.routes import batches, direct, metrics, records, uploads
 from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
 from invoice_processor.queue import JobQueue
@@ -49,6 +49,12 @@ def create_app(
     app.include_router(metrics.router, responses=OUTAGE_RESPONSES)
     add_outage_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RequestSizeLimit,
+        max_bytes=min(JSON_MAX_BYTES, settings.max_request_bytes),
+        paths=JSON_PATHS,
+        limit_name="the limit for JSON requests",
+    )
 
     @app.get("/health", tags=["health"])
     async def health(request: Request):

@@ -59,9 +59,14 @@ def human_bytes(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def request_too_large_message(max_bytes: int) -> str:
+# The JSON requests (presign, a batch from keys) list at most 10,000 files: far below this.
+JSON_PATHS = frozenset({"/api/v1/uploads/presign", "/api/v1/batches"})
+JSON_MAX_BYTES = 32 * 1024**2
+
+
+def request_too_large_message(max_bytes: int, limit_name: str = "MAX_REQUEST_BYTES") -> str:
     return (
-        f"The request body is larger than the {human_bytes(max_bytes)} allowed (MAX_REQUEST_BYTES). "
+        f"The request body is larger than the {human_bytes(max_bytes)} allowed ({limit_name}). "
         "Send the files in several smaller requests or ZIP archives."
     )
 
@@ -69,8 +74,8 @@ def request_too_large_message(max_bytes: int) -> str:
 class RequestTooLarge(HTTPException):
     """The request body grew past MAX_REQUEST_BYTES while it was read (answered as 413)."""
 
-    def __init__(self, max_bytes: int):
-        super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, request_too_large_message(max_bytes))
+    def __init__(self, max_bytes: int, limit_name: str):
+        super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, request_too_large_message(max_bytes, limit_name))
 
 
 class RequestSizeLimit:
@@ -80,10 +85,18 @@ class RequestSizeLimit:
     more than max_bytes of temporary disk, whatever it claims. Installing it also makes uploaded files
     go to disk past SPOOL_MAX_BYTES (for the whole process: Starlette has no other setting for it)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, paths: frozenset[str] = UPLOAD_PATHS):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        paths: frozenset[str] = UPLOAD_PATHS,
+        limit_name: str = "MAX_REQUEST_BYTES",
+    ):
         self.app = app
         self.max_bytes = max_bytes
         self.paths = paths
+        self.limit_name = limit_name
         MultiPartParser.spool_max_size = SPOOL_MAX_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -93,7 +106,7 @@ class RequestSizeLimit:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
             # The body stays unread: with `Expect: 100-continue` the client does not even send it.
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(self.max_bytes, self.limit_name)(scope, receive, send)
             return
 
         received = 0
@@ -106,7 +119,7 @@ class RequestSizeLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     # Raised inside the form parser: FastAPI passes an HTTPException from the body on.
-                    raise RequestTooLarge(self.max_bytes)
+                    raise RequestTooLarge(self.max_bytes, self.limit_name)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -120,13 +133,13 @@ class RequestSizeLimit:
             # Only reached if something read the body outside FastAPI's handlers.
             if response_started:
                 raise
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(self.max_bytes, self.limit_name)(scope, receive, send)
 
 
-def _too_large(max_bytes: int) -> JSONResponse:
+def _too_large(max_bytes: int, limit_name: str) -> JSONResponse:
     # The rest of the body is not read, so this connection cannot carry another request.
     return JSONResponse(
-        {"detail": request_too_large_message(max_bytes)},
+        {"detail": request_too_large_message(max_bytes, limit_name)},
         status_code=status.HTTP_413_CONTENT_TOO_LARGE,
         headers={"Connection": "close"},
     )

@@ -10,6 +10,7 @@ import stat
 import uuid
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
@@ -45,6 +46,8 @@ def looks_like_pdf(stream: BinaryIO) -> bool:
 
 
 MAX_NAME_CHARS = 255
+# Files of one multipart request stored at the same time.
+STORE_THREADS = 8
 # Characters that change how a name is displayed without being seen: right-to-left marks and
 # overrides (which can make "invoice\u202efdp.exe" read "invoiceexe.pdf"), isolates, zero-width ones.
 _INVISIBLE = dict.fromkeys(
@@ -154,21 +157,29 @@ def _discarded_on_failure(store: ObjectStore) -> Iterator[list[NewFile]]:
 def store_pdfs(
     store: ObjectStore, prefix: str, files: list[tuple[str, BinaryIO]], *, limits: UploadLimits
 ) -> list[NewFile]:
-    """Streams each file to storage. Returns what to enqueue, in upload order, with names cleaned by
-    uploaded_name; a file over MAX_PDF_BYTES is not stored and fails alone. If one cannot be stored,
-    the ones already stored are deleted and the error is raised."""
-    with _discarded_on_failure(store) as stored:
-        for index, (name, stream) in enumerate(files):
-            name = uploaded_name(name)
-            size = stream.seek(0, io.SEEK_END)
-            if size > limits.max_pdf_bytes:
-                error = too_big_error(size, limits.max_pdf_bytes)
-                stored.append(NewFile(filename=name, object_key=None, size_bytes=size, error=error))
-                continue
-            stream.seek(0)
-            key = object_key(prefix, index, name)
-            size = store.put(key, stream)
-            stored.append(NewFile(filename=name, object_key=key, size_bytes=size))
+    """Streams each file to storage, STORE_THREADS at a time. Returns what to enqueue, in upload order,
+    with names cleaned by uploaded_name; a file over MAX_PDF_BYTES is not stored and fails alone. If
+    one cannot be stored, the ones that were are deleted and the error is raised."""
+
+    def store_one(index: int, name: str, stream: BinaryIO) -> NewFile:
+        name = uploaded_name(name)
+        size = stream.seek(0, io.SEEK_END)
+        if size > limits.max_pdf_bytes:
+            error = too_big_error(size, limits.max_pdf_bytes)
+            return NewFile(filename=name, object_key=None, size_bytes=size, error=error)
+        stream.seek(0)
+        key = object_key(prefix, index, name)
+        return NewFile(filename=name, object_key=key, size_bytes=store.put(key, stream))
+
+    # Several at once: with S3 each file is at least one round trip, which would otherwise bound the rate.
+    with ThreadPoolExecutor(STORE_THREADS) as pool:
+        futures = [pool.submit(store_one, index, name, stream) for index, (name, stream) in enumerate(files)]
+        wait(futures)
+    failures = [future.exception() for future in futures if future.exception() is not None]
+    stored = [future.result() for future in futures if future.exception() is None]
+    if failures:
+        discard_objects(store, [f.object_key for f in stored if f.object_key])
+        raise failures[0]
     return stored
 
 

@@ -128,6 +128,13 @@ def test_presigned_urls_stay_inside_the_tenants_prefix(sessions, s3_store, invoi
         assert refused.status_code == 403
 
 
+def test_a_huge_json_body_is_refused_before_it_is_read(direct_api):
+    body = b'{"files": [' + b'{"key": "x"},' * 3_000_000 + b'{"key": "x"}]}'
+    response = direct_api.post("/api/v1/batches", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert "32 MiB allowed (the limit for JSON requests)" in response.json()["detail"]
+
+
 def test_with_the_folder_store_direct_uploads_answer_409_saying_how_to_configure_s3(sessions, folder_store):
     with TestClient(create_app(sessions, folder_store)) as client:
         for path, body in (

@@ -25,7 +25,9 @@ from ingest_api.uploads import display_name, tenant_prefix, too_big_error
 from invoice_processor.queue import NewFile
 from invoice_processor.storage import ObjectStore, S3Store, safe_key
 
-router = APIRouter(tags=["direct uploads"])
+router = APIRouter(
+    tags=["direct uploads"], responses={413: {"description": "The JSON body is over 32 MiB"}}
+)
 
 PDF_CONTENT_TYPE = "application/pdf"
 # Azure's batch analysis takes up to 10,000 documents per request; so do we.
