@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import posixpath
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
@@ -57,27 +59,20 @@ def ingest_incoming(
     return imported
 
 
-class _tenant_lock:
-    """A session-level advisory lock on one connection, released before the connection goes back."""
-
-    def __init__(self, sessions: sessionmaker, tenant: str):
-        self.session = sessions()
-        self.key = f"incoming:{tenant}"
-
-    def __enter__(self) -> bool:
-        self.locked = self.session.scalar(
-            text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": self.key}
-        )
-        self.session.commit()
-        return self.locked
-
-    def __exit__(self, *exc_info) -> None:
+@contextmanager
+def _tenant_lock(sessions: sessionmaker, tenant: str) -> Iterator[bool]:
+    """Yields whether this scanner got the tenant's session-level advisory lock (without waiting for
+    it); the lock is released before the connection goes back to the pool."""
+    key = {"key": f"incoming:{tenant}"}
+    with sessions() as session:
+        locked = session.scalar(text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key)
+        session.commit()
         try:
-            if self.locked:
-                self.session.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": self.key})
-                self.session.commit()
+            yield locked
         finally:
-            self.session.close()
+            if locked:
+                session.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
+                session.commit()
 
 
 def _ingest_tenant(

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ingest_api.app import create_app
 from ingest_api.auth import create_api_key
@@ -191,3 +191,14 @@ def test_incoming_files_belong_to_the_tenant_whose_folder_they_are_in(sessions, 
         job = session.scalars(select(Job).where(Job.batch_id == batch.id)).one()
     assert batch.tenant_id == job.tenant_id
     assert job.object_key.startswith(f"tenants/acme/uploads/{batch.id}/")
+
+
+def test_a_second_scanner_skips_a_tenant_that_is_being_imported(sessions, folder_store, queue, invoice_bytes):
+    folder_store.put("tenants/default/incoming/x.pdf", io.BytesIO(invoice_bytes[0]))
+    with sessions() as other_scanner:
+        other_scanner.execute(text("SELECT pg_advisory_lock(hashtextextended('incoming:default', 0))"))
+        assert ingest_incoming(queue, folder_store) == []
+        assert list(folder_store.list_keys("tenants/default/incoming")) == ["tenants/default/incoming/x.pdf"]
+        other_scanner.execute(text("SELECT pg_advisory_unlock(hashtextextended('incoming:default', 0))"))
+    (imported,) = ingest_incoming(queue, folder_store)
+    assert imported.files == 1
