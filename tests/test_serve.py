@@ -137,6 +137,7 @@ def test_serve_runs_the_batch_guide_and_stops_cleanly(workdir, database_watch):
         assert submitted.returncode == 0, submitted.stderr
         assert submitted.stdout.count(": 1 ok, 0 failed") == 1 and submitted.stdout.count(": 2 ok, 0 failed") == 1
         assert "ok      2024/q2/invoice2.pdf: invoice" in submitted.stdout
+        assert "the same file was sent before" in submitted.stdout  # the guide's examples sent it already
         batches = requests.get(f"{service.url}/api/v1/invoices", timeout=5).json()
         # Every example sends the same two invoices: each is stored once, later copies point to it.
         assert batches["count"] == 2
