@@ -10,6 +10,7 @@ from invoice_processor.db import Invoice, InvoiceLine, OtherDocument
 from invoice_processor.queue import ClaimedJob
 from job_runner.pipeline.result import DocumentResult
 
+
 def _number(value: Decimal | None) -> str | None:
     """Decimals go into JSON as strings, so that no digit is lost."""
     return str(value) if value is not None else None

@@ -20,7 +20,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -40,9 +40,9 @@ from invoice_processor.transient import (
     is_storage_unavailable,
     is_transient,
 )
+from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.isolation import DocumentWorkers, Read
 from job_runner.pipeline import process_document
-from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.pipeline.result import DocumentError, DocumentResult, SameFile
 from job_runner.results import store_result
 

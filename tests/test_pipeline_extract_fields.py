@@ -9,7 +9,7 @@ import pytest
 from job_runner.pipeline.amounts import find_numbers, guess_day_first
 from job_runner.pipeline.classify import classify_document, document_subtype
 from job_runner.pipeline.extract import extract_invoice
-from job_runner.pipeline.payment import find_iban, find_payment_term, iban_is_valid
+from job_runner.pipeline.payment import find_iban, iban_is_valid
 from job_runner.pipeline.result import InvoiceFields, LineItem, VatRate
 from job_runner.pipeline.text_lines import PageText, Word, build_lines
 from job_runner.pipeline.vat import check_vat
@@ -288,9 +288,8 @@ def test_look_alikes_are_not_invoices(text):
 
 
 def test_a_generated_invoice_has_provenance_for_every_field_it_sets(tmp_path):
-    from tests.pdf_factory import make_text_invoice
-
     from job_runner.pipeline import process_document
+    from tests.pdf_factory import make_text_invoice
 
     path = tmp_path / "invoice.pdf"
     make_text_invoice(path)

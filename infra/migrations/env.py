@@ -1,9 +1,9 @@
 """Alembic environment: the URL comes from the caller (invoice_processor.migrations), never from a file."""
 
 from alembic import context
+from sqlalchemy import create_engine, pool
 
 from invoice_processor.db import Base, sqlalchemy_url
-from sqlalchemy import create_engine, pool
 
 config = context.config
 target_metadata = Base.metadata

@@ -15,9 +15,9 @@ from .amounts import (
     guess_day_first,
     guess_decimal_comma,
 )
+from .classify import document_subtype
 from .label_values import LabelledLine, cell_after, cells_below, ends_cell, label_lines, starts_cell, text_after
 from .labels import FIELD_LABELS
-from .classify import document_subtype
 from .line_items import extract_line_items
 from .parties import find_customer, find_customer_vat_id, find_provider, find_vat_id
 from .payment import due_date_from_term, find_bic, find_iban, find_payment_term, find_purchase_order

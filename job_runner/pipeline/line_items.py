@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from .amounts import NumberMatch, blank_dates, currency_of_token, find_numbers
 from .labels import COLUMN_LABELS, TOTAL_LABELS, find_labels
-from .result import LineItem
 from .provenance import PageLines
+from .result import LineItem
 from .text_lines import TextLine
 from .totals import is_money, money_amounts
 
