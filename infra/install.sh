@@ -25,5 +25,12 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+if [ "${INSTALL_VLM:-0}" = 1 ]; then
+  # The vision-language model's packages. torch 2.13.0 is the CPU build where a local wheel exists (see
+  # README); elsewhere pip picks the build for this platform, which may be several GB.
+  .venv/bin/python -m pip install -q torch==2.13.0
+  .venv/bin/python -m pip install -q -e '.[test,vlm]'
+else
+  .venv/bin/python -m pip install -q -e '.[test]'
+fi
 echo "Installed. Run the service: .venv/bin/invoice-processor serve    Run the tests: .venv/bin/python -m pytest"
