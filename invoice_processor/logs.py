@@ -24,6 +24,21 @@ def job_context(job_id, batch_id) -> Iterator[None]:
         _job_context.reset(token)
 
 
+def current_job_context() -> str:
+    """This thread's job context, to hand to another process (restore it there with job_context_of)."""
+    return _job_context.get()
+
+
+@contextmanager
+def job_context_of(context: str) -> Iterator[None]:
+    """Within this block, log lines carry a context that current_job_context returned elsewhere."""
+    token = _job_context.set(context)
+    try:
+        yield
+    finally:
+        _job_context.reset(token)
+
+
 class JobContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.job_context = _job_context.get()

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from invoice_processor.logs import configure_logging
+from invoice_processor.logs import configure_logging, current_job_context, job_context_of
 from job_runner.pipeline import process_document
 from job_runner.pipeline.result import DocumentError, DocumentResult, ReaderCrashed, ReadingTimedOut
 
@@ -136,7 +136,8 @@ class DocumentWorkers:
         for _ in range(3):
             worker = self._take()
             try:
-                worker.conn.send((self.read, str(path), options))
+                # The job's ids go along, so that the worker's log lines name the job too.
+                worker.conn.send((self.read, str(path), options, current_job_context()))
                 return worker
             except OSError:
                 self._discard(worker)
@@ -293,9 +294,10 @@ def _serve(conn: Connection) -> None:
             continue
         if request is None:
             return
-        read, path, options = request
+        read, path, options, context = request
         try:
-            answer = _read(read, Path(path), options, runner_gone)
+            with job_context_of(context):
+                answer = _read(read, Path(path), options, runner_gone)
         except _RunnerGone:
             return
         try:

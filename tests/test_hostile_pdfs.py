@@ -20,10 +20,11 @@ import pytest
 from sqlalchemy import select
 
 from invoice_processor.db import Batch, Job
+from invoice_processor.logs import current_job_context, job_context
 from invoice_processor.queue import NewFile
 from job_runner.isolation import DocumentWorkers, WorkerError
 from job_runner.pipeline import process_document
-from job_runner.pipeline.result import EncryptedPdf, ReaderCrashed
+from job_runner.pipeline.result import DocumentResult, EncryptedPdf, ReaderCrashed
 from tests import pdf_factory
 from tests.polling import wait_until
 
@@ -46,6 +47,11 @@ def read_or_misbehave(path: Path, **options):
 
 def raise_value_error(path: Path, **options):
     raise ValueError(f"a bug while reading {Path(path).name}")
+
+
+def read_job_context(path: Path, **options):
+    """Answers with the job context the worker's log lines would carry."""
+    return DocumentResult(page_count=1, text=current_job_context(), document_type="other", invoice=None)
 
 
 def good_invoice(tmp_path: Path) -> bytes:
@@ -249,3 +255,16 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_worker_log_lines_name_the_job(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    job_id, batch_id = uuid.uuid4(), uuid.uuid4()
+    workers = DocumentWorkers(timeout_s=60, read=read_job_context)
+    try:
+        with job_context(job_id, batch_id):
+            result = workers.process(tmp_path / "a.pdf", {}, lambda: None)
+        assert result.text == f" job_id={job_id} batch_id={batch_id}"
+        assert workers.process(tmp_path / "a.pdf", {}, lambda: None).text == ""  # not left behind
+    finally:
+        workers.close()
