@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 
-from ingest_api.uploads import batch_prefix, display_name, object_key, tenant_prefix, too_big_error
+from ingest_api.uploads import batch_prefix, object_key, tenant_prefix, too_big_error, uploaded_name
 from invoice_processor.db import Tenant
 from invoice_processor.queue import JobQueue, NewFile
 from invoice_processor.storage import ObjectStore, safe_key
@@ -106,7 +106,7 @@ def _move_in(
 ) -> NewFile:
     """Copies an incoming object into the batch's prefix (the original is deleted once the batch
     exists). A file over MAX_PDF_BYTES is kept with its batch too, and fails with that reason."""
-    name = display_name(posixpath.relpath(key, incoming))
+    name = uploaded_name(posixpath.relpath(key, incoming))
     destination = object_key(prefix, index, name)
     store.copy(key, destination)
     size = store.size(destination) or 0

@@ -93,10 +93,17 @@ MAX_KEY_NAME_BYTES = 128
 
 
 def object_key(prefix: str, index: int, filename: str) -> str:
-    """<prefix>/<index>-<base name>: never outside the batch's prefix, whatever the name says, with
-    the base name cleaned by display_name and cut to MAX_KEY_NAME_BYTES, keeping its extension."""
+    """<prefix>/<index>-<key_name>: never outside the batch's prefix, whatever the name says."""
+    return safe_key(prefix, f"{index:05d}-{key_name(filename)}")
+
+
+def key_name(filename: str) -> str:
+    """The last part of an object key for a file: its base name cleaned by display_name and cut to
+    MAX_KEY_NAME_BYTES, keeping its extension; never '..' or empty."""
     base = display_name(posixpath.basename(filename.replace("\\", "/")))
-    return safe_key(prefix, f"{index:05d}-{_cut_to_bytes(base, MAX_KEY_NAME_BYTES)}")
+    if base in (".", ".."):
+        base = "document.pdf"
+    return _cut_to_bytes(base, MAX_KEY_NAME_BYTES)
 
 
 def _cut_to_bytes(name: str, limit: int) -> str:

@@ -20,7 +20,7 @@ from ingest_api.auth import Caller, CallerDep
 from ingest_api.batches import create_and_answer
 from ingest_api.deps import BatchOptionsDep, QueueDep, StoreDep
 from ingest_api.schemas import BatchProcessingResponse
-from ingest_api.uploads import display_name, tenant_prefix, too_big_error
+from ingest_api.uploads import key_name, tenant_prefix, too_big_error, uploaded_name
 from invoice_processor.queue import NewFile
 from invoice_processor.storage import ObjectStore, S3Store, safe_key
 
@@ -100,8 +100,8 @@ def presign(body: PresignRequest, request: Request, caller: CallerDep, store: St
     prefix = direct_prefix(caller)
     uploads = []
     for file in body.files:
-        name = display_name(file.filename)
-        key = safe_key(prefix, uuid.uuid4().hex, _key_name(name))
+        name = uploaded_name(file.filename)
+        key = safe_key(prefix, uuid.uuid4().hex, key_name(name))
         url = s3.presigned_put_url(key, expires_s=expires_s, content_type=PDF_CONTENT_TYPE)
         uploads.append(
             PresignedUpload(
@@ -109,12 +109,6 @@ def presign(body: PresignRequest, request: Request, caller: CallerDep, store: St
             )
         )
     return PresignResponse(uploads=uploads)
-
-
-def _key_name(name: str) -> str:
-    """The last part of a key: the file's base name, bounded, '..' and slashes impossible."""
-    base = posixpath.basename(name.replace("\\", "/")).strip(". ") or "document.pdf"
-    return base[-200:]
 
 
 @router.post(
@@ -159,7 +153,7 @@ def _check_objects(store: S3Store, files: list[BatchFile], max_pdf_bytes: int) -
         sizes = list(pool.map(lambda f: store.size(f.key), files))
     checked = []
     for file, size in zip(files, sizes):
-        name = display_name(file.filename or posixpath.basename(file.key))
+        name = uploaded_name(file.filename or posixpath.basename(file.key))
         if size is None:
             error = (
                 f"Nothing was uploaded at {file.key}: PUT the file to its presigned URL (before it expires), "
