@@ -27,7 +27,9 @@ from PIL import Image
 OCR_WITH_REGION = "<OCR_WITH_REGION>"
 DEFAULT_MAX_BATCH = 4
 DEFAULT_MAX_NEW_TOKENS = 1024
-DEFAULT_NUM_BEAMS = 3  # as in the Florence-2 model cards; 1 is faster and a little worse
+DEFAULT_NUM_BEAMS = None
+"""None: 3 beams on a GPU, as in the Florence-2 model cards, and greedy search (1) on the CPU, where each beam
+costs nearly its full share of a step and a page already takes minutes."""
 DEFAULT_BATCH_WAIT_S = 0.01  # how long the model thread waits for more pages once one has come
 
 # Florence-2 quantises coordinates into 1000 bins per axis.
@@ -172,7 +174,7 @@ class FlorenceModel:
         device: str = "auto",
         trust_remote_code: bool = False,
         max_batch: int = DEFAULT_MAX_BATCH,
-        num_beams: int = DEFAULT_NUM_BEAMS,
+        num_beams: int | None = DEFAULT_NUM_BEAMS,
         batch_wait_s: float = DEFAULT_BATCH_WAIT_S,
     ):
         if max_batch < 1:
@@ -304,6 +306,12 @@ class FlorenceModel:
         for request, page in zip(batch, pages):
             request.future.set_result(page)
 
+    def _token_limit(self) -> int:
+        """The most tokens the model's decoder can write: its learned positions (1024 for Florence-2-base) hold
+        the start token and each new one; asking for more fails with an IndexError at the last step."""
+        positions = getattr(getattr(self._model.config, "text_config", None), "max_position_embeddings", None)
+        return positions - 1 if positions else DEFAULT_MAX_NEW_TOKENS
+
     def _generate(self, batch: list[_Request]) -> list[VlmPage]:
         import torch
 
@@ -315,8 +323,8 @@ class FlorenceModel:
                 input_ids=inputs["input_ids"].to(self.device),
                 attention_mask=inputs["attention_mask"].to(self.device),
                 pixel_values=inputs["pixel_values"].to(self.device, self._dtype),
-                max_new_tokens=batch[0].max_new_tokens,
-                num_beams=self.num_beams,
+                max_new_tokens=min(batch[0].max_new_tokens, self._token_limit()),
+                num_beams=self.num_beams or (3 if self.device == "cuda" else 1),
                 do_sample=False,
             )
             # .cpu() waits for the GPU, so the time below is the model's and not only the launch.

@@ -163,6 +163,15 @@ def test_pages_asking_for_different_token_limits_are_all_answered(florence):
     assert sum(florence.batch_sizes) == 5
 
 
+def test_more_tokens_than_the_decoder_has_positions_is_capped_not_an_error(florence, florence_folder):
+    """The stage asks for up to 1024 tokens a page; the tiny model's decoder has 256 positions (base: 1024)."""
+    florence.ocr_with_region([page()], max_new_tokens=4)  # loads the model
+    florence._model.generation_config.min_new_tokens = 400  # no early </s>: the decoder runs to its last position
+    [read] = florence.ocr_with_region([page()], max_new_tokens=5000)
+    assert isinstance(read, VlmPage)
+    assert florence._model.config.text_config.max_position_embeddings == 256
+
+
 # -- the parser ----------------------------------------------------------------------------------------------
 
 # With a 2000 x 1000 image, bin N is x = (N + 0.5) * 2 and y = N + 0.5.
