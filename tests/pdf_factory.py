@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -123,6 +123,19 @@ def make_scanned_invoice(
         images = [image.rotate(90 * (rotate_quarter_turns % 4), expand=True) for image in images]
     images[0].save(path, "PDF", resolution=SCAN_DPI, save_all=True, append_images=images[1:])
     return spec
+
+
+def erase_from_scan(path: Path, out: Path, boxes_pt: list[tuple[float, float, float, float]]) -> None:
+    """A copy of the first page of an image-only PDF with white rectangles over the boxes (x0, top, x1,
+    bottom in points from the top-left): what was printed there is gone for any reader."""
+    document = pdfium.PdfDocument(str(path))
+    image = document[0].render(scale=SCAN_DPI / 72, grayscale=True).to_pil().copy()
+    document.close()
+    draw = ImageDraw.Draw(image)
+    scale = SCAN_DPI / 72
+    for x0, top, x1, bottom in boxes_pt:
+        draw.rectangle((x0 * scale, top * scale, x1 * scale, bottom * scale), fill=255)
+    image.save(out, "PDF", resolution=SCAN_DPI)
 
 
 def _rasterise(pdf_bytes: bytes) -> list[Image.Image]:

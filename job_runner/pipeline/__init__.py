@@ -1,7 +1,8 @@
 """The document pipeline: a PDF in, its text, type and invoice fields out.
 
 Stages, in order: read the text layer (pdf_text), OCR pages without one (ocr), read an
-embedded e-invoice (einvoice), classify (classify), extract fields (extract), check VAT (vat).
+embedded e-invoice (einvoice), classify (classify), extract fields (extract), check VAT (vat),
+and, when a model is given, let Florence-2 read again where that reading is unsure (vlm_stage).
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..vlm import VlmError
 from .classify import classify_document
 from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
 from .label_values import label_lines
 from .labels import FIELD_LABELS
-from .ocr import OCR_PAGE_TIMEOUT_S, ocr_pages
+from .ocr import OCR_PAGE_TIMEOUT_S, OcrResult, ocr_pages
 from .parties import find_provider
 from .pdf_text import MIN_TEXT_CHARS, PdfFile
 from .result import (
@@ -35,7 +38,18 @@ from .result import (
     ReadingTimedOut,
     TooManyPages,
 )
+from .text_lines import PageText
 from .vat import check_vat
+from .vlm_stage import (
+    DEFAULT_MIN_OCR_CONFIDENCE,
+    VLM_MODES,
+    Region,
+    VlmReader,
+    choose_regions,
+    fallback_reasons,
+    merge_readings,
+    read_regions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +81,19 @@ def process_document(
     max_pages: int | None = None,
     max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
+    vlm: VlmReader | None = None,
+    vlm_mode: str = "off",
+    vlm_min_ocr_confidence: float = DEFAULT_MIN_OCR_CONFIDENCE,
 ) -> DocumentResult:
     """Read the PDF at path and return its text, type and, for an invoice, its fields.
 
     The fields come from the embedded Factur-X/ZUGFeRD/XRechnung/UBL XML when there is one and
     use_embedded_xml is set (source='xml'; validation['xml_vs_print'] then lists where the
     printed page disagrees), else from the text (source='text').
+    With a vlm reader and vlm_mode 'fallback' or 'always', Florence-2 reads again the pages (or
+    bands) that vlm_stage chooses, and the extraction takes its values where the first reading
+    has none or fails the arithmetic (validation['vlm'] says what it read and what was taken; a
+    model that fails leaves the first reading, with the error in validation['vlm']).
     Raises NotAPdf, CorruptPdf, EncryptedPdf, EmptyPdf (no pages, or no text even after
     OCR), TooManyPages (more than max_pages), PageTooLarge (a page to OCR would render to more
     than max_page_pixels) or OcrFailed; their messages are meant for the person who sent the file.
@@ -80,6 +101,8 @@ def process_document(
     check, if given, is called between stages (and OCR pages) and may raise to stop the work:
     the runner uses it to stop a job that was cancelled or whose lease was lost.
     """
+    if vlm_mode not in VLM_MODES:
+        raise ValueError(f"Unknown VLM mode {vlm_mode!r}: use one of {', '.join(VLM_MODES)}")
     check = check or _go_on
     timings: dict[str, float] = {}
     with _timed(timings, "read"):
@@ -102,19 +125,52 @@ def process_document(
             pages = [ocr.pages.get(page.index, page) for page in pages]
         with _timed(timings, "xml"):
             embedded = read_embedded_invoice(pdf.xml_attachments()) if use_embedded_xml else EmbeddedInvoice(None, None)
-            einvoice = embedded.fields
-    text = "\f".join(page.text for page in pages)
-    if not text.strip() and einvoice is None and not ocr.skipped:
+        check()
+        reading = _understand(pages, set(ocr.pages), embedded, timings)
+        vlm_report = None
+        regions = _regions_to_read_again(reading, ocr, vlm_mode, vlm_min_ocr_confidence) if vlm else None
+        if regions:
+            with _timed(timings, "vlm"):
+                reading, vlm_report = _read_again(reading, regions, pdf, ocr, vlm, dpi, embedded, check)
+    if not reading.text.strip() and embedded.fields is None and not ocr.skipped:
         raise EmptyPdf(
             "This PDF has no readable text: its pages are blank or the scan is unreadable. Send a clearer copy."
         )
+    fields = reading.fields
+    return DocumentResult(
+        page_count=len(pages),
+        text=reading.text,
+        document_type=reading.document_type,
+        invoice=fields,
+        provider=fields.provider if fields else _sender(reading.pages),
+        ocr_pages=sorted(ocr.pages),
+        skipped_pages=ocr.skipped,
+        timings=timings,
+        ocr_confidence=ocr.mean_confidence,
+        vlm=vlm_report,
+    )
 
-    check()
+
+@dataclass
+class _Reading:
+    """One reading of the document: its pages, text, type and fields."""
+
+    pages: list[PageText]
+    text: str
+    document_type: str
+    fields: InvoiceFields | None
+
+
+def _understand(
+    pages: list[PageText], read_by_ocr: set[int], embedded: EmbeddedInvoice, timings: dict[str, float]
+) -> _Reading:
+    """Classify the pages, extract the invoice's fields and check them."""
+    text = "\f".join(page.text for page in pages)
+    einvoice = embedded.fields
     with _timed(timings, "classify"):
         document_type = classify_document(text, einvoice)
     with _timed(timings, "extract"):
         fields = print_check = None
-        read_by_ocr = set(ocr.pages)
         if document_type == "invoice" and einvoice is not None:
             fields = einvoice
             # The XML is what gets booked; the page is what a person reads: compare them.
@@ -123,24 +179,99 @@ def process_document(
             fields = extract_invoice(pages, ocr_pages=read_by_ocr)
     with _timed(timings, "validate"):
         if fields is not None:
-            fields.validation = check_vat(fields)
-            fields.confidence_score = rate_confidence(fields)
+            _validate(fields, embedded)
             if print_check is not None:
                 fields.validation["xml_vs_print"] = print_check
-            if embedded.skipped:
-                fields.validation["einvoice_skipped"] = embedded.skipped
+    return _Reading(pages, text, document_type, fields)
 
-    return DocumentResult(
-        page_count=len(pages),
-        text=text,
-        document_type=document_type,
-        invoice=fields,
-        provider=fields.provider if fields else _sender(pages),
-        ocr_pages=sorted(ocr.pages),
-        skipped_pages=ocr.skipped,
-        timings=timings,
-        ocr_confidence=ocr.mean_confidence,
-    )
+
+def _validate(fields: InvoiceFields, embedded: EmbeddedInvoice) -> None:
+    fields.validation = check_vat(fields)
+    fields.confidence_score = rate_confidence(fields)
+    if embedded.skipped:
+        fields.validation["einvoice_skipped"] = embedded.skipped
+
+
+@dataclass
+class _Regions:
+    """What Florence-2 is to read, in which mode, and why."""
+
+    mode: str
+    reasons: list[str]
+    regions: list[Region]
+
+
+def _regions_to_read_again(first: _Reading, ocr: OcrResult, mode: str, min_confidence: float) -> _Regions | None:
+    """What Florence-2 should read in this mode, and why; None when nothing (see vlm_stage)."""
+    if mode == "off" or (first.fields is not None and first.fields.source == "xml"):
+        return None  # the XML is what gets booked: a second reading of the print adds nothing
+    confidence = {index: read.confidence for index, read in ocr.reads.items()}
+    if mode == "always":
+        reasons = ["always"]
+    else:
+        reasons = fallback_reasons(first.document_type, first.fields, confidence, min_confidence)
+    if not reasons:
+        return None
+    return _Regions(mode, reasons, choose_regions(mode, first.pages, confidence, first.fields, reasons, min_confidence))
+
+
+def _read_again(
+    first: _Reading,
+    plan: _Regions,
+    pdf: PdfFile,
+    ocr: OcrResult,
+    vlm: VlmReader,
+    dpi: int,
+    embedded: EmbeddedInvoice,
+    check: Callable[[], None],
+) -> tuple[_Reading, dict]:
+    """Let Florence-2 read the planned regions and take what its reading adds (see vlm_stage).
+    Returns the reading to keep and the report of what happened."""
+    regions = plan.regions
+    report: dict = {"mode": plan.mode, "reasons": plan.reasons, "regions": [region.as_json() for region in regions]}
+    upright = {index: (read.rotate_deg, read.skew_deg) for index, read in ocr.reads.items()}
+    try:
+        second = read_regions(regions, first.pages, lambda index: pdf.render_page(index, dpi), upright, vlm, check)
+    except VlmError as e:
+        log.warning("Florence-2 could not read this document (%s); keeping the OCR reading", e)
+        report["error"] = str(e)
+        return _with_report(first, report), report
+    report.update(words=second.words, model_s=second.model_seconds)
+    reading = _understand(second.pages, set(ocr.pages), embedded, {})
+    if first.document_type != "invoice":
+        if reading.document_type != "invoice":
+            report["used"] = []
+            return first, report
+        # Only the model's reading shows an invoice: everything comes from it.
+        report["used"] = sorted(name for name, value in vars(reading.fields).items() if _is_set(name, value))
+        return _with_report(reading, report), report
+    if reading.fields is None:  # the second reading alone would not call it an invoice: read its fields anyway
+        reading.fields = extract_invoice(second.pages, ocr_pages=set(ocr.pages))
+        _validate(reading.fields, embedded)
+    fields, used = merge_readings(first.fields, reading.fields)
+    report["used"] = used
+    if used:
+        _validate(fields, embedded)
+    else:
+        fields = first.fields
+    return _with_report(replace(first, fields=fields), report), report
+
+
+_FIELD_NAMES = {
+    "provider", "provider_vat_id", "customer", "invoice_number", "date", "due_date", "currency",
+    "total_without_vat", "total_vat", "total_with_vat", "customer_vat_id", "purchase_order", "amount_due",
+    "iban", "bic", "payment_terms",
+}  # fmt: skip
+
+
+def _is_set(name: str, value) -> bool:
+    return (name in _FIELD_NAMES and value is not None) or (name == "lines" and bool(value))
+
+
+def _with_report(reading: _Reading, report: dict) -> _Reading:
+    if reading.fields is not None:
+        reading.fields.validation["vlm"] = report
+    return reading
 
 
 def _compare_xml_with_print(einvoice: InvoiceFields, pages, read_by_ocr: set[int]) -> dict:

@@ -41,7 +41,11 @@ class PageLines:
             max(w.bottom for w in words),
         )
         page = self.page_of[index]
-        return FieldSource("ocr" if page in self.ocr_pages else "text_layer", page, box, confidence)
+        if any(word.source == "vlm" for word in words):
+            source = "vlm"
+        else:
+            source = "ocr" if page in self.ocr_pages else "text_layer"
+        return FieldSource(source, page, box, confidence)
 
     def locate_on(self, index: int, value: object, confidence: float, decimal_comma: bool | None, day_first: bool):
         """The FieldSource of the value on line index, or of the whole line when not found there."""

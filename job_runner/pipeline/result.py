@@ -52,7 +52,7 @@ class FieldSource:
     """Where a value was read, so that a person can check it on the page."""
 
     source: str
-    """'text_layer', 'ocr' or 'einvoice_xml' (later 'vlm')."""
+    """'text_layer', 'ocr', 'vlm' (read by Florence-2) or 'einvoice_xml'."""
     page: int | None = None
     """0-based page index; None for values from the XML."""
     box: tuple[float, float, float, float] | None = None
@@ -155,6 +155,9 @@ class DocumentResult:
     same_file_as: SameFile | None = None
     """Set by the runner, instead of reading the file, when the tenant already has a result for the
     same file: that earlier invoice or document."""
+    vlm: dict | None = None
+    """What Florence-2 was asked to read and what was taken from it (see vlm_stage); None when it was not
+    asked. Also under invoice.validation['vlm']."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ class Word:
     top: float
     x1: float
     bottom: float
+    source: str | None = None
+    """Who read the word when it was not the page's own reader: 'vlm' for Florence-2. None: the text
+    layer or OCR, as the page says."""
 
     @property
     def height(self) -> float:
