@@ -58,13 +58,49 @@ def create_app(
 
     @app.get("/health", tags=["health"])
     async def health(request: Request):
-        """200 when the database and the object store answer, 503 otherwise."""
+        """200 when the database and the object store answer, 503 otherwise. `vlm` says, for each runner seen in
+        the last minute, whether it reads with Florence-2 and, if not, why; it does not change the status."""
         checks = await asyncio.to_thread(_check_dependencies, request.app)
         healthy = all(value == "ok" for value in checks.values())
         body = {"status": "ok" if healthy else "unavailable", **checks}
+        if checks["database"] == "ok":
+            body["vlm"] = await asyncio.to_thread(_vlm_report, request.app)
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
+
+
+RUNNER_SEEN_S = 60.0
+"""A runner that has not renewed its row for this long is not counted (its heartbeat renews it every 10 s)."""
+
+
+def _vlm_report(app: FastAPI) -> dict:
+    """Which runners read with Florence-2: a summary sentence and one entry per live runner."""
+    try:
+        runners = app.state.queue.live_runners(RUNNER_SEEN_S)
+    except Exception as e:  # noqa: BLE001 - health must answer whatever this query does
+        return {"summary": f"unknown: {type(e).__name__}: {e}", "runners": []}
+    entries = [
+        {
+            "runner_id": row["id"],
+            "hostname": row["hostname"],
+            "mode": row["vlm_mode"],
+            "state": row["vlm_state"],
+            "detail": row["vlm_detail"],
+        }
+        for row in runners
+    ]
+    on = [entry for entry in entries if entry["mode"] != "off" and entry["state"] in ("ready", "loaded")]
+    if not entries:
+        summary = "no runner seen in the last minute"
+    elif len(on) == len(entries):
+        summary = f"on in every runner ({len(entries)})"
+    elif not on:
+        reasons = sorted({entry["detail"] or entry["state"] for entry in entries})
+        summary = "off in every runner: " + "; ".join(reasons)
+    else:
+        summary = f"on in {len(on)} of {len(entries)} runners"
+    return {"summary": summary, "runners": entries}
 
 
 def _check_dependencies(app: FastAPI) -> dict[str, str]:

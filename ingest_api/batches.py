@@ -59,6 +59,7 @@ def batch_response(
                 document_id=job.document_id,
                 error=job.error if job.state != "succeeded" else None,
                 processing_time=job.processing_time,
+                timings=job.timings,
                 duplicate_of_invoice_id=job.duplicate_of_invoice_id,
                 duplicate_of_document_id=job.duplicate_of_document_id,
                 possible_duplicate_of_invoice_id=job.possible_duplicate_of_invoice_id,

@@ -22,6 +22,9 @@ class FileResult(BaseModel):
     document_id: int | None = None
     error: str | None = None
     processing_time: float | None = None
+    timings: dict[str, float] | None = None
+    """Seconds per stage of this file: read, ocr, xml, classify, extract, validate, vlm (Florence-2: rendering,
+    the model and the second extraction; only when the model was asked) and total."""
     duplicate_of_invoice_id: int | None = None
     """The same file (same SHA-256) was read before: this is its invoice, and no second one was stored."""
     duplicate_of_document_id: int | None = None

@@ -93,7 +93,27 @@ def _make_runner(settings: Settings, url: str, sessions, store):
         max_pdf_pages=settings.max_pdf_pages,
         max_page_pixels=settings.max_page_pixels,
         document_timeout_s=settings.document_timeout_s,
+        **_vlm_options(settings),
     )
+
+
+def _vlm_options(settings: Settings) -> dict:
+    """The runner's Florence-2 options: its model process, or why there is none. Nothing is imported or
+    started here; the runner starts the process, which checks that torch and transformers are there."""
+    mode = settings.effective_vlm_mode
+    if mode == "off":
+        reason = "VLM_MODE is off" if settings.florence_model else "FLORENCE_MODEL is not set"
+        return {"vlm_off_reason": reason}
+    if not settings.florence_model:
+        return {"vlm_off_reason": f"VLM_MODE is {mode} but FLORENCE_MODEL is not set"}
+    from job_runner.vlm_service import ModelProcess
+
+    model = ModelProcess(
+        settings.florence_model,
+        device=settings.florence_device,
+        trust_remote_code=settings.florence_trust_remote_code,
+    )
+    return {"vlm_mode": mode, "model": model, "vlm_min_ocr_confidence": settings.vlm_min_ocr_confidence}
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -68,6 +68,22 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class RunnerRow(Base):
+    """A runner process that is running, or was until its row goes stale (last_seen_at)."""
+
+    __tablename__ = "runners"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    hostname: Mapped[str] = mapped_column(Text)
+    pid: Mapped[int] = mapped_column(Integer)
+    threads: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    vlm_mode: Mapped[str] = mapped_column(Text)
+    vlm_state: Mapped[str] = mapped_column(Text)
+    vlm_detail: Mapped[str | None] = mapped_column(Text)
+
+
 class Batch(Base):
     __tablename__ = "batches"
 

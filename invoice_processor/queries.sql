@@ -199,3 +199,25 @@ DELETE FROM batches WHERE id = :batch_id;
 -- notify --
 -- Wakes listeners on a channel (delivered when the transaction commits).
 SELECT pg_notify(:channel, :payload);
+
+-- register_runner --
+-- A runner says it started (or, after its row was removed as stale, that it still runs). Rows of
+-- runners not seen for a day (killed, their machine gone) are removed on the way.
+WITH stale AS (
+    DELETE FROM runners WHERE last_seen_at < now() - interval '1 day'
+)
+INSERT INTO runners (id, hostname, pid, threads, vlm_mode, vlm_state, vlm_detail)
+VALUES (:runner_id, :hostname, :pid, :threads, :vlm_mode, :vlm_state, :vlm_detail)
+ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), vlm_state = EXCLUDED.vlm_state,
+    vlm_detail = EXCLUDED.vlm_detail;
+
+-- forget_runner --
+-- A runner that stops removes its row.
+DELETE FROM runners WHERE id = :runner_id;
+
+-- live_runners --
+-- The runners seen within :seen_s seconds, newest first.
+SELECT id, hostname, threads, vlm_mode, vlm_state, vlm_detail, last_seen_at
+FROM runners
+WHERE last_seen_at > now() - make_interval(secs => :seen_s)
+ORDER BY started_at DESC;

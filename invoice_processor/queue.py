@@ -8,6 +8,8 @@ the batch first but never waits for a job row (SKIP LOCKED)."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -234,6 +236,32 @@ class JobQueue:
             if rows:
                 self._release_slots(session, Counter(row.batch_id for row in rows))
         return len(rows)
+
+    def register_runner(self, runner_id: str, *, threads: int, vlm_mode: str, vlm_state: str, vlm_detail: str) -> None:
+        """Says that the runner in this process runs, with its model's state: at its start and at each heartbeat."""
+        with self.sessions.begin() as session:
+            session.execute(
+                QUERIES["register_runner"],
+                {
+                    "runner_id": runner_id,
+                    "hostname": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "threads": threads,
+                    "vlm_mode": vlm_mode,
+                    "vlm_state": vlm_state,
+                    "vlm_detail": vlm_detail,
+                },
+            )
+
+    def forget_runner(self, runner_id: str) -> None:
+        with self.sessions.begin() as session:
+            session.execute(QUERIES["forget_runner"], {"runner_id": runner_id})
+
+    def live_runners(self, seen_s: float) -> list[dict]:
+        """The runners that said they run within seen_s seconds, as dicts of the runners table's columns."""
+        with self.sessions() as session:
+            rows = session.execute(QUERIES["live_runners"], {"seen_s": seen_s}).mappings().all()
+        return [dict(row) for row in rows]
 
     def cancel_batch(self, batch_id: uuid.UUID) -> dict[uuid.UUID, str]:
         """Cancels the batch's queued and running jobs; runners stop the running ones at their next

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,6 +81,46 @@ class Settings(BaseSettings):
         description="true: every API request needs a key; false: keys are optional (requests without one act "
         "as tenant 'default'). Unset: required unless the API listens on a loopback address only.",
     )
+
+    # Florence-2, the optional vision-language model (pip install -e '.[vlm]').
+    florence_model: str | None = Field(
+        default=None,
+        description="Florence-2 weights: a local folder (offline) or a hub id such as "
+        "florence-community/Florence-2-base (downloaded on first use). Unset: the model is off.",
+    )
+    florence_device: Literal["auto", "cuda", "cpu"] = Field(
+        default="auto",
+        description="Where the model runs: auto takes CUDA when torch sees a GPU (float16), else the CPU.",
+    )
+    florence_trust_remote_code: bool = Field(
+        default=False,
+        description="Allow the code that comes with the weights to run: needed only for the original "
+        "microsoft/Florence-2-* repositories, not for florence-community/* or a folder saved by transformers 5.",
+    )
+    vlm_mode: Literal["off", "fallback", "always"] | None = Field(
+        default=None,
+        description="Where the model reads: off; fallback (only pages whose OCR is unsure, or the bands around "
+        "missing or inconsistent values); always (every page). Unset: fallback when FLORENCE_MODEL is set.",
+    )
+    vlm_min_ocr_confidence: float = Field(
+        default=70.0,  # job_runner.pipeline.vlm_stage.DEFAULT_MIN_OCR_CONFIDENCE, without importing the pipeline
+        ge=0,
+        le=100,
+        description="In fallback mode, pages OCR read with a lower mean word confidence (0-100) go to the model.",
+    )
+
+    @field_validator("florence_model", "vlm_mode", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        """FLORENCE_MODEL= or VLM_MODE= (as docker-compose passes an unset variable) means unset."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def effective_vlm_mode(self) -> str:
+        """VLM_MODE, or its default: fallback with a model, off without."""
+        if self.vlm_mode is not None:
+            return self.vlm_mode
+        return "fallback" if self.florence_model else "off"
 
     @property
     def uses_s3(self) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import psycopg
 from sqlalchemy.orm import Session
@@ -44,7 +44,11 @@ from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice
 from job_runner.isolation import DocumentWorkers, Read
 from job_runner.pipeline import process_document
 from job_runner.pipeline.result import DocumentError, DocumentResult, SameFile
+from job_runner.pipeline.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
 from job_runner.results import store_result
+
+if TYPE_CHECKING:
+    from job_runner.vlm_service import ModelProcess
 
 log = logging.getLogger("job_runner")
 
@@ -95,10 +99,16 @@ class Runner:
         max_page_pixels: int = 150_000_000,
         document_timeout_s: float = 900.0,
         pipeline: Read = process_document,
+        vlm_mode: str = "off",
+        vlm_off_reason: str = "VLM_MODE is off",
+        model: ModelProcess | None = None,
+        vlm_min_ocr_confidence: float = DEFAULT_MIN_OCR_CONFIDENCE,
     ):
         """work replaces read_document (tests). pipeline is what the worker processes of
         read_document run on each file: process_document, or a test's stand-in; it travels to them
-        by name, so it must be a module-level function."""
+        by name, so it must be a module-level function.
+        model is this runner's Florence-2 process (started by run(), used when vlm_mode is not 'off');
+        vlm_off_reason says why there is none."""
         self.queue = queue
         self.store = store
         self.database_url = database_url
@@ -112,6 +122,10 @@ class Runner:
         self.max_page_pixels = max_page_pixels
         # No process starts until the first document is read.
         self.documents = DocumentWorkers(timeout_s=document_timeout_s, read=pipeline)
+        self.vlm_mode = vlm_mode if model is not None else "off"
+        self.vlm_off_reason = vlm_off_reason
+        self.model = model
+        self.vlm_min_ocr_confidence = vlm_min_ocr_confidence
         self.work = work or self.read_document
         self.housekeeping = housekeeping
         self.heartbeat_s = min(queue.lease_s / 3, 10.0)
@@ -129,7 +143,11 @@ class Runner:
 
     def run(self, *, burst: bool = False) -> None:
         """Claims and runs jobs until stop() is called; with burst=True, until the queue is empty."""
-        log.info("runner %s started with %d threads", self.runner_id, self.threads)
+        if self.model is not None:
+            self.model.start()
+        state, detail = self.vlm_status()
+        log.info("runner %s started with %d threads; %s", self.runner_id, self.threads, detail)
+        self._register()
         threads = [threading.Thread(target=self._heartbeat, name="runner-heartbeat", daemon=True)]
         if not burst:
             threads.append(threading.Thread(target=self._listen, name="runner-listen", daemon=True))
@@ -154,11 +172,41 @@ class Runner:
         finally:
             self._shutdown(pool)
             self.documents.close()
+            if self.model is not None:
+                self.model.close()
+            self._forget()
             self._stop.set()
             self._stop_heartbeat.set()
             for thread in threads:
                 thread.join(LISTEN_RECONNECT_S)
         log.info("runner %s stopped", self.runner_id)
+
+    def vlm_status(self) -> tuple[str, str]:
+        """(state, sentence) of this runner's Florence-2: 'off', or the model process's state ('ready', 'loaded',
+        'failed', 'unavailable', 'stopped')."""
+        if self.model is None or self.vlm_mode == "off":
+            return "off", f"VLM off: {self.vlm_off_reason}"
+        status = self.model.status()
+        if status["state"] in ("ready", "loaded"):
+            return status["state"], f"VLM {self.vlm_mode}: {status['detail']}"
+        detail = status["detail"]
+        return status["state"], detail if detail.startswith("VLM off") else f"VLM off: {detail}"
+
+    def _register(self) -> None:
+        """Tells the runners table that this runner runs, and how its model is; logs a failure and goes on."""
+        state, detail = self.vlm_status()
+        try:
+            self.queue.register_runner(
+                self.runner_id, threads=self.threads, vlm_mode=self.vlm_mode, vlm_state=state, vlm_detail=detail
+            )
+        except Exception as e:
+            log.warning("runner %s could not update its row in runners (%s)", self.runner_id, first_line(e))
+
+    def _forget(self) -> None:
+        try:
+            self.queue.forget_runner(self.runner_id)
+        except Exception as e:
+            log.warning("runner %s could not remove its row from runners (%s)", self.runner_id, first_line(e))
 
     def _claim(self) -> list[ClaimedJob]:
         with self._lock:
@@ -230,6 +278,7 @@ class Runner:
                         "job %s: runner %s stopped renewing its lease (attempt %d); job is now %s",
                         job_id, runner_id, attempts, state,
                     )
+                self._register()
                 if self.housekeeping is not None:
                     self.housekeeping()
             except Exception as e:
@@ -266,6 +315,11 @@ class Runner:
             "max_pages": self.max_pdf_pages,
             "max_page_pixels": self.max_page_pixels,
         }
+        client = self.model.client() if self.model is not None and self.vlm_mode != "off" else None
+        if client is not None:
+            options.update(
+                vlm=client, vlm_mode=self.vlm_mode, vlm_min_ocr_confidence=self.vlm_min_ocr_confidence
+            )
 
         def read(path: Path) -> DocumentResult:
             sha256 = file_sha256(path)

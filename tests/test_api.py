@@ -178,7 +178,13 @@ def test_unknown_ids_are_404_with_a_sentence(api):
 def test_health_reports_database_and_storage(api):
     response = api.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok"}
+    body = response.json()
+    assert {key: body[key] for key in ("status", "database", "storage")} == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+    }
+    assert set(body["vlm"]) == {"summary", "runners"}  # what runners say of the model: test_vlm_runner.py
 
 
 def test_docs_are_served(api):
