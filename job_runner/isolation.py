@@ -29,6 +29,7 @@ from pathlib import Path
 from invoice_processor.logs import configure_logging, current_job_context, job_context_of
 from job_runner.pipeline import process_document
 from job_runner.pipeline.result import DocumentError, DocumentResult, ReaderCrashed, ReadingTimedOut
+from job_runner.processes import exit_status as _how
 
 log = logging.getLogger("job_runner")
 
@@ -234,17 +235,6 @@ def _kill(worker: _Worker) -> None:
         worker.process.kill()
     worker.process.join(EXIT_WAIT_S)
     worker.conn.close()
-
-
-def _how(exitcode: int | None) -> str:
-    if exitcode is None:
-        return "exit status unknown"
-    if exitcode < 0:
-        try:
-            return signal.Signals(-exitcode).name
-        except ValueError:
-            return f"signal {-exitcode}"
-    return f"exit status {exitcode}"
 
 
 def _crash_message(exitcode: int | None) -> str:

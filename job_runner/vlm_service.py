@@ -41,6 +41,7 @@ from multiprocessing.process import BaseProcess
 from PIL import Image
 
 from invoice_processor.logs import configure_logging
+from job_runner.processes import exit_status
 from job_runner.vlm import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_NEW_TOKENS,
@@ -310,7 +311,7 @@ class ModelProcess:
                 "overloaded. See the runner's log; the start is tried again for a later job."
             )
         return "failed", (
-            f"The VLM model process exited before it was ready ({_exit_status(process.exitcode)}). See its output "
+            f"The VLM model process exited before it was ready ({exit_status(process.exitcode)}). See its output "
             "in the runner's log; the start is tried again for a later job."
         )
 
@@ -319,7 +320,7 @@ class ModelProcess:
         process = self._process
         if process is None or process.is_alive():
             return
-        how = _exit_status(process.exitcode)
+        how = exit_status(process.exitcode)
         log.warning("VLM model process %d died (%s); a new one starts for a later job", process.pid, how)
         hint = ", most likely because it ran out of memory" if process.exitcode == -signal.SIGKILL else ""
         self._state = "failed"
@@ -372,17 +373,6 @@ class ModelProcess:
         conn.close()
         shutil.rmtree(self._socket_dir, ignore_errors=True)
         self._process = self._conn = self._socket_dir = self._client = None
-
-
-def _exit_status(exitcode: int | None) -> str:
-    if exitcode is None:
-        return "exit status unknown"
-    if exitcode < 0:
-        try:
-            return signal.Signals(-exitcode).name
-        except ValueError:
-            return f"signal {-exitcode}"
-    return f"exit status {exitcode}"
 
 
 # -- the model process -----------------------------------------------------------------------------------------

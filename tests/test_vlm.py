@@ -18,15 +18,13 @@ torch = pytest.importorskip("torch", reason="the vlm extra is not installed: pip
 transformers = pytest.importorskip("transformers", reason="the vlm extra is not installed: pip install -e '.[vlm]'")
 
 from PIL import Image
-from transformers import Florence2ForConditionalGeneration, GenerationConfig
+from transformers import Florence2ForConditionalGeneration
 
-from benchmarks.vlm_stage import save_random_florence
 from job_runner import vlm
 from job_runner.vlm import DeviceUnavailable, FlorenceModel, VlmLine, VlmPage, parse_ocr_with_region
+from tests.florence import save_tiny_florence
 
 REPO = Path(__file__).resolve().parents[1]
-# Random weights may write </s> first; this makes every page produce tokens for the parser.
-MIN_NEW_TOKENS = 12
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +32,7 @@ def florence_folder(tmp_path_factory):
     """A tiny random Florence-2 saved to disk; the hub is off for the whole module."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
-        folder = save_random_florence(tmp_path_factory.mktemp("florence") / "tiny", "tiny")
-        generation = GenerationConfig.from_pretrained(folder)
-        generation.min_new_tokens = MIN_NEW_TOKENS
-        generation.save_pretrained(folder)
+        folder = save_tiny_florence(tmp_path_factory.mktemp("florence") / "tiny")
         yield folder
 
 

@@ -22,7 +22,6 @@ from invoice_processor.db import Invoice, RunnerRow
 from tests import pdf_factory
 
 CLI = str(Path(sys.executable).with_name("invoice-processor"))
-MIN_NEW_TOKENS = 12
 
 
 def upload(api: TestClient, *paths: Path) -> dict:
@@ -52,16 +51,11 @@ def test_runner_reads_unsure_pages_with_its_model_process(sessions, folder_store
                                                           tmp_path, monkeypatch, caplog):  # fmt: skip
     pytest.importorskip("torch", reason="the vlm extra is not installed: pip install -e '.[vlm]'")
     pytest.importorskip("transformers", reason="the vlm extra is not installed: pip install -e '.[vlm]'")
-    from transformers import GenerationConfig
-
-    from benchmarks.vlm_stage import save_random_florence
     from job_runner.vlm_service import ModelProcess
+    from tests.florence import save_tiny_florence
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the model process inherits it
-    folder = save_random_florence(tmp_path / "tiny", "tiny")
-    generation = GenerationConfig.from_pretrained(folder)
-    generation.min_new_tokens = MIN_NEW_TOKENS
-    generation.save_pretrained(folder)
+    folder = save_tiny_florence(tmp_path / "tiny")
 
     caplog.set_level(logging.INFO, logger="job_runner")
     model = ModelProcess(str(folder), device="cpu")

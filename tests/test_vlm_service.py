@@ -23,15 +23,12 @@ pytest.importorskip("torch", reason="the vlm extra is not installed: pip install
 pytest.importorskip("transformers", reason="the vlm extra is not installed: pip install -e '.[vlm]'")
 
 from PIL import Image
-from transformers import GenerationConfig
 
-from benchmarks.vlm_stage import save_random_florence
 from job_runner.vlm import VlmError, VlmPage
 from job_runner.vlm_service import ModelProcess, VlmClient, VlmUnavailable
+from tests.florence import save_tiny_florence
 
 REPO = Path(__file__).resolve().parents[1]
-# Random weights may write </s> first; this makes every page produce tokens.
-MIN_NEW_TOKENS = 12
 TOKENS = 16
 
 # A worker in another process: unpickles the client, says it is ready, reads on "go", prints what it got.
@@ -62,10 +59,7 @@ def florence_folder(tmp_path_factory):
     """A tiny random Florence-2 saved to disk; the hub is off for the module, and so for the model processes."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
-        folder = save_random_florence(tmp_path_factory.mktemp("florence") / "tiny", "tiny")
-        generation = GenerationConfig.from_pretrained(folder)
-        generation.min_new_tokens = MIN_NEW_TOKENS
-        generation.save_pretrained(folder)
+        folder = save_tiny_florence(tmp_path_factory.mktemp("florence") / "tiny")
         yield folder
 
 
