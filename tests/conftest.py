@@ -170,3 +170,14 @@ def api(sessions, store, runner_factory):
     runner_factory(store)
     with TestClient(create_app(sessions, store)) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def florence_folder(tmp_path_factory):
+    """A tiny random Florence-2 saved to disk (tests/florence.py); the hub is off for the module, and so for
+    the model processes it starts. Modules that use it skip without the vlm extra."""
+    from tests.florence import save_tiny_florence
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        yield save_tiny_florence(tmp_path_factory.mktemp("florence") / "tiny")

@@ -22,18 +22,9 @@ from transformers import Florence2ForConditionalGeneration
 
 from job_runner import vlm
 from job_runner.vlm import DeviceUnavailable, FlorenceModel, VlmLine, VlmPage, parse_ocr_with_region
-from tests.florence import save_tiny_florence
 
 REPO = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(scope="module")
-def florence_folder(tmp_path_factory):
-    """A tiny random Florence-2 saved to disk; the hub is off for the whole module."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        folder = save_tiny_florence(tmp_path_factory.mktemp("florence") / "tiny")
-        yield folder
 
 
 @pytest.fixture

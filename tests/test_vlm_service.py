@@ -26,7 +26,6 @@ from PIL import Image
 
 from job_runner.vlm import VlmError, VlmPage
 from job_runner.vlm_service import ModelProcess, VlmClient, VlmUnavailable
-from tests.florence import save_tiny_florence
 
 REPO = Path(__file__).resolve().parents[1]
 TOKENS = 16
@@ -53,14 +52,6 @@ print(status["state"], status["pid"], model.client().address, flush=True)
 os._exit(0)
 """
 
-
-@pytest.fixture(scope="module")
-def florence_folder(tmp_path_factory):
-    """A tiny random Florence-2 saved to disk; the hub is off for the module, and so for the model processes."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        folder = save_tiny_florence(tmp_path_factory.mktemp("florence") / "tiny")
-        yield folder
 
 
 @pytest.fixture(scope="module")
