@@ -145,7 +145,7 @@ class Runner:
         """Claims and runs jobs until stop() is called; with burst=True, until the queue is empty."""
         if self.model is not None:
             self.model.start()
-        state, detail = self.vlm_status()
+        _, detail = self.vlm_status()
         log.info("runner %s started with %d threads; %s", self.runner_id, self.threads, detail)
         self._register()
         threads = [threading.Thread(target=self._heartbeat, name="runner-heartbeat", daemon=True)]

@@ -19,7 +19,7 @@ from PIL import Image
 
 from job_runner.pipeline import process_document
 from job_runner.pipeline.pdf_text import PdfFile
-from job_runner.pipeline.result import FieldSource, InvoiceFields, LineItem
+from job_runner.pipeline.result import DocumentError, FieldSource, InvoiceFields, LineItem
 from job_runner.pipeline.text_lines import PageText, Word, build_lines
 from job_runner.pipeline.vat import check_vat
 from job_runner.pipeline.vlm_stage import (
@@ -27,6 +27,7 @@ from job_runner.pipeline.vlm_stage import (
     Region,
     choose_regions,
     fallback_reasons,
+    found_fields,
     merge_readings,
     read_regions,
     words_of,
@@ -156,6 +157,25 @@ def test_missing_total_is_taken_from_the_model_with_provenance_vlm(scan_without_
     [(images, tokens)] = reader.calls
     assert len(images) == 1 and max(images[0].size) == 1536 and tokens == 1024
     assert images[0].size[1] / images[0].size[0] == pytest.approx(842 / 595, rel=0.01)
+
+
+def test_a_page_ocr_cannot_read_at_all_is_read_by_the_model_alone(tmp_path, twin):
+    """A wiped page: OCR reads nothing (no confidence at all), so the model reads the page, and since only its
+    reading shows an invoice, everything comes from it."""
+    scan = tmp_path / "scan.pdf"
+    make_scanned_invoice(scan, rotation_deg=0.0)
+    erase_from_scan(scan, tmp_path / "blank.pdf", [(0, 0, 595, 842)])
+    with pytest.raises(DocumentError, match="no readable text"):
+        process_document(tmp_path / "blank.pdf")
+
+    result = process_document(tmp_path / "blank.pdf", vlm=RecordedReader(page_recording(twin[1])), vlm_mode="fallback")
+    assert result.document_type == "invoice"
+    assert result.vlm["reasons"] == ["low_ocr_confidence"]
+    invoice = result.invoice
+    assert (invoice.invoice_number, invoice.total_with_vat) == ("INV-2024-0042", Decimal("2899.80") * Decimal("1.2"))
+    assert {"invoice_number", "date", "total_with_vat", "lines"} <= set(result.vlm["used"])
+    assert invoice.provenance["invoice_number"].source == "vlm"
+    assert "INV-2024-0042" in result.text
 
 
 def test_model_error_keeps_the_ocr_reading_and_says_why(scan_without_totals):
@@ -381,6 +401,12 @@ def test_merge_takes_totals_that_add_up_over_totals_that_do_not():
     second.total_with_vat = Decimal(121)
     second.validation = check_vat(second)
     assert merge_readings(first, second) == (first, [])
+
+
+def test_found_fields_name_what_a_reading_has():
+    fields = invoice(invoice_number="A1", total_with_vat=Decimal(5), lines=[LineItem("Work", total_ht=Decimal(5))])
+    assert found_fields(fields) == ["invoice_number", "total_with_vat", "lines"]
+    assert found_fields(InvoiceFields()) == []
 
 
 def test_merge_takes_lines_only_where_they_check_out_better():

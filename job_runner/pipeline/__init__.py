@@ -47,6 +47,7 @@ from .vlm_stage import (
     VlmReader,
     choose_regions,
     fallback_reasons,
+    found_fields,
     merge_readings,
     read_regions,
 )
@@ -243,7 +244,7 @@ def _read_again(
             report["used"] = []
             return first, report
         # Only the model's reading shows an invoice: everything comes from it.
-        report["used"] = sorted(name for name, value in vars(reading.fields).items() if _is_set(name, value))
+        report["used"] = found_fields(reading.fields)
         return _with_report(reading, report), report
     if reading.fields is None:  # the second reading alone would not call it an invoice: read its fields anyway
         reading.fields = extract_invoice(second.pages, ocr_pages=set(ocr.pages))
@@ -255,17 +256,6 @@ def _read_again(
     else:
         fields = first.fields
     return _with_report(replace(first, fields=fields), report), report
-
-
-_FIELD_NAMES = {
-    "provider", "provider_vat_id", "customer", "invoice_number", "date", "due_date", "currency",
-    "total_without_vat", "total_vat", "total_with_vat", "customer_vat_id", "purchase_order", "amount_due",
-    "iban", "bic", "payment_terms",
-}  # fmt: skip
-
-
-def _is_set(name: str, value) -> bool:
-    return (name in _FIELD_NAMES and value is not None) or (name == "lines" and bool(value))
 
 
 def _with_report(reading: _Reading, report: dict) -> _Reading:

@@ -392,6 +392,13 @@ def merge_readings(first: InvoiceFields, second: InvoiceFields) -> tuple[Invoice
     return merged, used
 
 
+def found_fields(fields: InvoiceFields) -> list[str]:
+    """The names of the fields that have a value, 'lines' when there are lines: what a reading contributes
+    when it is the only one."""
+    found = [name for name in (*_SCALAR_FIELDS, *_TOTAL_FIELDS) if getattr(fields, name) is not None]
+    return found + ["vat_breakdown"] * bool(fields.vat_breakdown) + ["lines"] * bool(fields.lines)
+
+
 def _vat_valid(fields: InvoiceFields) -> bool | None:
     return fields.validation.get("vat", {}).get("is_valid")
 
