@@ -326,7 +326,7 @@ class ModelProcess:
         self._state = "failed"
         self._detail = (
             f"The VLM model process died ({how}{hint}). A new one is started for a later job, at most every "
-            f"{RESTART_INTERVAL_S:g} s; if it keeps dying, give the model more memory or a smaller VLM batch size."
+            f"{RESTART_INTERVAL_S:g} s; if it keeps dying, give the runner more memory or fewer RUNNER_THREADS."
         )
         self._end_process()
 
