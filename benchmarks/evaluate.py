@@ -79,7 +79,7 @@ _CORPUS_FIELD = {  # corpus key -> our field
 
 
 def _process(path: Path, use_xml: bool, ocr_languages: str) -> tuple[dict, float]:
-    from job_runner.pipeline import DocumentError, process_document
+    from invoice_reader import DocumentError, process_document
 
     start = time.perf_counter()
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from job_runner.isolation import DocumentWorkers  # noqa: E402
-from job_runner.pipeline import process_document  # noqa: E402
+from invoice_reader import process_document  # noqa: E402
 from tests import pdf_factory  # noqa: E402
 
 

@@ -27,7 +27,7 @@ from invoice_processor.logs import configure_logging  # noqa: E402
 from invoice_processor.queue import ClaimedJob, JobQueue  # noqa: E402
 from invoice_processor.settings import Settings  # noqa: E402
 from invoice_processor.storage import ObjectStore  # noqa: E402
-from job_runner.pipeline.result import DocumentResult  # noqa: E402
+from invoice_reader.result import DocumentResult  # noqa: E402
 from job_runner.runner import Runner, Work, with_local_copy  # noqa: E402
 
 # How often a sleeping job asks whether it must stop (cancelled, lease lost, shutdown).

@@ -26,9 +26,9 @@ from pathlib import Path
 from PIL import ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from job_runner.pipeline.ocr import read_page_image, read_words  # noqa: E402
-from job_runner.pipeline.pdf_text import PdfFile  # noqa: E402
-from job_runner.pipeline.scan_cleanup import deskew, measure_layout  # noqa: E402
+from invoice_reader.ocr import read_page_image, read_words  # noqa: E402
+from invoice_reader.pdf_text import PdfFile  # noqa: E402
+from invoice_reader.scan_cleanup import deskew, measure_layout  # noqa: E402
 from tests import pdf_factory  # noqa: E402
 
 DPI = 300

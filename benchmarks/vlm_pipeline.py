@@ -36,7 +36,7 @@ class ForcedLength:
         self.tokens = {True: page_tokens, False: band_tokens}
 
     def ocr_with_region(self, images, max_new_tokens=1024):
-        from job_runner.pipeline.vlm_stage import PAGE_TOKENS
+        from invoice_reader.vlm_stage import PAGE_TOKENS
 
         tokens = self.tokens[max_new_tokens == PAGE_TOKENS]
         self.model._model.generation_config.min_new_tokens = tokens
@@ -60,10 +60,10 @@ def main() -> None:
     from PIL import Image
 
     from benchmarks.vlm_stage import save_random_florence
-    from job_runner.pipeline import process_document
-    from job_runner.pipeline.pdf_text import PdfFile
-    from job_runner.pipeline.vlm_stage import BAND_ABOVE, BAND_BELOW
-    from job_runner.vlm import FlorenceModel
+    from invoice_reader import process_document
+    from invoice_reader.pdf_text import PdfFile
+    from invoice_reader.vlm_stage import BAND_ABOVE, BAND_BELOW
+    from invoice_reader.vlm import FlorenceModel
     from tests import pdf_factory
 
     with tempfile.TemporaryDirectory() as tmp:

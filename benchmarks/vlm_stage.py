@@ -1,4 +1,4 @@
-"""What one page costs in the Florence-2 stage (job_runner/vlm.py), without downloading any weights.
+"""What one page costs in the Florence-2 stage (invoice_reader/vlm.py), without downloading any weights.
 
     .venv/bin/python benchmarks/vlm_stage.py [--max-new-tokens 64] [--pages 2] [--sizes tiny base]
 

@@ -42,15 +42,15 @@ class ReadsNothing:
         self.images: Counter[int] = Counter()
 
     def ocr_with_region(self, images, max_new_tokens=1024):
-        from job_runner.vlm import VlmPage
+        from invoice_reader.vlm import VlmPage
 
         self.images[max_new_tokens] += len(images)
         return [VlmPage([], "", 0.0, len(images)) for _ in images]
 
 
 def read(path: Path) -> dict:
-    from job_runner.pipeline import DocumentError, process_document
-    from job_runner.pipeline.vlm_stage import PAGE_TOKENS
+    from invoice_reader import DocumentError, process_document
+    from invoice_reader.vlm_stage import PAGE_TOKENS
 
     reader = ReadsNothing()
     try:

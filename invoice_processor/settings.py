@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         "missing or inconsistent values); always (every page). Unset: fallback when FLORENCE_MODEL is set.",
     )
     vlm_min_ocr_confidence: float = Field(
-        default=70.0,  # job_runner.pipeline.vlm_stage.DEFAULT_MIN_OCR_CONFIDENCE, without importing the pipeline
+        default=70.0,  # invoice_reader.vlm_stage.DEFAULT_MIN_OCR_CONFIDENCE, without importing the pipeline
         ge=0,
         le=100,
         description="In fallback mode, pages OCR read with a lower mean word confidence (0-100) go to the model.",

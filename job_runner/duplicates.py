@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from invoice_processor.db import Invoice, OtherDocument
-from job_runner.pipeline.result import InvoiceFields, SameFile
+from invoice_reader.result import InvoiceFields, SameFile
 
 HASH_CHUNK_BYTES = 1024 * 1024
 

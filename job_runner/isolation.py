@@ -27,8 +27,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from invoice_processor.logs import configure_logging, current_job_context, job_context_of
-from job_runner.pipeline import process_document
-from job_runner.pipeline.result import DocumentError, DocumentResult, ReaderCrashed, ReadingTimedOut
+from invoice_reader import process_document
+from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, ReadingTimedOut
 from job_runner.processes import exit_status as _how
 
 log = logging.getLogger("job_runner")
@@ -78,7 +78,7 @@ class DocumentWorkers:
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # Only takes effect if this process has not started its forkserver yet.
-            self._context.set_forkserver_preload(["job_runner.pipeline"])
+            self._context.set_forkserver_preload(["invoice_reader"])
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from invoice_processor.db import Invoice, InvoiceLine, OtherDocument
 from invoice_processor.queue import ClaimedJob
-from job_runner.pipeline.result import DocumentResult
+from invoice_reader.result import DocumentResult
 
 
 def _number(value: Decimal | None) -> str | None:

@@ -42,9 +42,9 @@ from invoice_processor.transient import (
 )
 from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.isolation import DocumentWorkers, Read
-from job_runner.pipeline import process_document
-from job_runner.pipeline.result import DocumentError, DocumentResult, SameFile
-from job_runner.pipeline.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
+from invoice_reader import process_document
+from invoice_reader.result import DocumentError, DocumentResult, SameFile
+from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
 from job_runner.results import store_result
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ from PIL import Image
 
 from invoice_processor.logs import configure_logging
 from job_runner.processes import exit_status
-from job_runner.vlm import (
+from invoice_reader.vlm import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_NUM_BEAMS,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ingest_api.app import create_app
 from invoice_processor.db import Batch, Invoice, OtherDocument
-from job_runner.pipeline.result import DocumentResult
+from invoice_reader.result import DocumentResult
 from job_runner.runner import JobStopped
 from tests.polling import wait_until
 

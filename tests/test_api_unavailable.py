@@ -22,7 +22,7 @@ from ingest_api.app import create_app
 from ingest_api.batches import wait_for_batch
 from invoice_processor.db import Batch, make_engine, make_sessionmaker
 from invoice_processor.storage import S3Store
-from job_runner.pipeline.result import DocumentResult
+from invoice_reader.result import DocumentResult
 from tests.conftest import free_port
 from tests.polling import wait_until
 

@@ -23,8 +23,8 @@ from invoice_processor.db import Batch, Job
 from invoice_processor.logs import current_job_context, job_context
 from invoice_processor.queue import NewFile
 from job_runner.isolation import DocumentWorkers, WorkerError
-from job_runner.pipeline import process_document
-from job_runner.pipeline.result import DocumentResult, EncryptedPdf, ReaderCrashed
+from invoice_reader import process_document
+from invoice_reader.result import DocumentResult, EncryptedPdf, ReaderCrashed
 from tests import pdf_factory
 from tests.polling import wait_until
 

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from ingest_api.app import create_app
 from invoice_processor.db import make_engine, make_sessionmaker
 from invoice_processor.queue import JobQueue
-from job_runner.pipeline.result import DocumentResult
+from invoice_reader.result import DocumentResult
 from tests import pdf_factory
 from tests.conftest import free_port
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from job_runner.pipeline import (
+from invoice_reader import (
     CorruptPdf,
     DocumentResult,
     EmptyPdf,
@@ -154,7 +154,7 @@ def test_pdf_without_pages_raises_empty_pdf(tmp_path):
 
 
 def test_errors_are_document_errors_with_the_message_for_the_sender(tmp_path):
-    from job_runner.pipeline import DocumentError
+    from invoice_reader import DocumentError
 
     path = tmp_path / "locked.pdf"
     make_encrypted_pdf(path)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from job_runner.pipeline import process_document
-from job_runner.pipeline.einvoice import (
+from invoice_reader import process_document
+from invoice_reader.einvoice import (
     MAX_EINVOICE_XML_BYTES,
     compare_with_print,
     parse_cii,
@@ -19,7 +19,7 @@ from job_runner.pipeline.einvoice import (
     parse_ubl,
     read_embedded_invoice,
 )
-from job_runner.pipeline.result import InvoiceFields, VatRate
+from invoice_reader.result import InvoiceFields, VatRate
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 XML_RECHNUNG = CORPUS / "zugferd" / "XML-Rechnung"

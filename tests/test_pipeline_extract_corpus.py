@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from job_runner.pipeline import process_document
+from invoice_reader import process_document
 from tests.conftest import CORPUS
 
 FIELDS = {

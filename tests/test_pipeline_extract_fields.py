@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from job_runner.pipeline.amounts import find_numbers, guess_day_first
-from job_runner.pipeline.classify import classify_document, document_subtype
-from job_runner.pipeline.extract import extract_invoice
-from job_runner.pipeline.payment import find_iban, iban_is_valid
-from job_runner.pipeline.result import InvoiceFields, LineItem, VatRate
-from job_runner.pipeline.text_lines import PageText, Word, build_lines
-from job_runner.pipeline.vat import check_vat
+from invoice_reader.amounts import find_numbers, guess_day_first
+from invoice_reader.classify import classify_document, document_subtype
+from invoice_reader.extract import extract_invoice
+from invoice_reader.payment import find_iban, iban_is_valid
+from invoice_reader.result import InvoiceFields, LineItem, VatRate
+from invoice_reader.text_lines import PageText, Word, build_lines
+from invoice_reader.vat import check_vat
 
 CHAR_W = 5.0
 ROW_H = 14.0
@@ -288,7 +288,7 @@ def test_look_alikes_are_not_invoices(text):
 
 
 def test_a_generated_invoice_has_provenance_for_every_field_it_sets(tmp_path):
-    from job_runner.pipeline import process_document
+    from invoice_reader import process_document
     from tests.pdf_factory import make_text_invoice
 
     path = tmp_path / "invoice.pdf"

@@ -3,10 +3,10 @@
 import pytest
 from PIL import Image
 
-from job_runner.pipeline import EmptyPdf, OcrFailed, process_document
-from job_runner.pipeline.extract import extract_invoice
-from job_runner.pipeline.ocr import ocr_pages, read_page_image
-from job_runner.pipeline.pdf_text import PdfFile
+from invoice_reader import EmptyPdf, OcrFailed, process_document
+from invoice_reader.extract import extract_invoice
+from invoice_reader.ocr import ocr_pages, read_page_image
+from invoice_reader.pdf_text import PdfFile
 from tests.pdf_factory import SCAN_DPI, make_blank_pdf, make_scanned_invoice, make_text_invoice
 
 A4_POINTS = (595.3, 841.9)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from job_runner.pipeline.amounts import (
+from invoice_reader.amounts import (
     find_dates,
     find_numbers,
     guess_day_first,
@@ -13,11 +13,11 @@ from job_runner.pipeline.amounts import (
     parse_date,
     parse_number,
 )
-from job_runner.pipeline.classify import classify_document
-from job_runner.pipeline.parties import company_names, vat_ids_in
-from job_runner.pipeline.result import InvoiceFields
-from job_runner.pipeline.text_lines import Word, build_lines
-from job_runner.pipeline.totals import TotalCandidate, choose_totals
+from invoice_reader.classify import classify_document
+from invoice_reader.parties import company_names, vat_ids_in
+from invoice_reader.result import InvoiceFields
+from invoice_reader.text_lines import Word, build_lines
+from invoice_reader.totals import TotalCandidate, choose_totals
 
 
 @pytest.mark.parametrize(

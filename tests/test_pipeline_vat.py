@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from job_runner.pipeline.result import InvoiceFields, LineItem
-from job_runner.pipeline.vat import check_vat
+from invoice_reader.result import InvoiceFields, LineItem
+from invoice_reader.vat import check_vat
 
 
 def fields(without=None, vat=None, with_=None, lines=(), lines_total=None) -> InvoiceFields:

@@ -1,4 +1,4 @@
-"""The Florence-2 stage (job_runner/vlm.py) on a tiny random-weight model built here, offline.
+"""The Florence-2 stage (invoice_reader/vlm.py) on a tiny random-weight model built here, offline.
 
 Random weights write garbage, so the model tests check structure (loading, devices, threads, batching, timing);
 the parser is checked for exact texts and boxes on hand-written Florence-style output.
@@ -21,7 +21,7 @@ from PIL import Image
 from transformers import Florence2ForConditionalGeneration
 
 from job_runner import vlm
-from job_runner.vlm import DeviceUnavailable, FlorenceModel, VlmLine, VlmPage, parse_ocr_with_region
+from invoice_reader.vlm import DeviceUnavailable, FlorenceModel, VlmLine, VlmPage, parse_ocr_with_region
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -265,7 +265,7 @@ def test_parser_agrees_with_transformers_on_clean_output(florence_folder):
 def test_availability_without_a_model_does_not_import_torch():
     script = (
         "import sys\n"
-        "from job_runner.vlm import availability\n"
+        "from invoice_reader.vlm import availability\n"
         "print(availability(None))\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'imported'\n"
     )

@@ -24,7 +24,7 @@ pytest.importorskip("transformers", reason="the vlm extra is not installed: pip 
 
 from PIL import Image
 
-from job_runner.vlm import VlmError, VlmPage
+from invoice_reader.vlm import VlmError, VlmPage
 from job_runner.vlm_service import ModelProcess, VlmClient, VlmUnavailable
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 """Where Florence-2 reads (fallback and always modes) and how its reading joins the extraction
-(job_runner/pipeline/vlm_stage.py, process_document), on real PDFs and Tesseract.
+(invoice_reader/vlm_stage.py, process_document), on real PDFs and Tesseract.
 
 No model runs here: the reader returns recorded Florence-style `<OCR_WITH_REGION>` output (text followed by
 eight `<loc_N>` tokens per region, N in 1000 bins of the image it was given), through the real parser. The
@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from job_runner.pipeline import process_document
-from job_runner.pipeline.pdf_text import PdfFile
-from job_runner.pipeline.result import DocumentError, FieldSource, InvoiceFields, LineItem
-from job_runner.pipeline.text_lines import PageText, Word, build_lines
-from job_runner.pipeline.vat import check_vat
-from job_runner.pipeline.vlm_stage import (
+from invoice_reader import process_document
+from invoice_reader.pdf_text import PdfFile
+from invoice_reader.result import DocumentError, FieldSource, InvoiceFields, LineItem
+from invoice_reader.text_lines import PageText, Word, build_lines
+from invoice_reader.vat import check_vat
+from invoice_reader.vlm_stage import (
     MAX_REGIONS,
     Region,
     choose_regions,
@@ -32,7 +32,7 @@ from job_runner.pipeline.vlm_stage import (
     read_regions,
     words_of,
 )
-from job_runner.vlm import VlmError, VlmPage, parse_ocr_with_region
+from invoice_reader.vlm import VlmError, VlmPage, parse_ocr_with_region
 from tests.pdf_factory import erase_from_scan, make_scanned_invoice, make_text_invoice
 
 # -- recorded Florence-style output --------------------------------------------------------------------------

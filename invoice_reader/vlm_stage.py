@@ -86,8 +86,8 @@ _TOTAL_FIELDS = ("total_without_vat", "total_vat", "total_with_vat", "amount_due
 
 
 class VlmReader(Protocol):
-    """What reads page images with Florence-2: job_runner.vlm.FlorenceModel in-process, or the client of a
-    runner's model process. Raises job_runner.vlm.VlmError when it cannot."""
+    """What reads page images with Florence-2: invoice_reader.vlm.FlorenceModel in-process, or the client of a
+    runner's model process. Raises invoice_reader.vlm.VlmError when it cannot."""
 
     def ocr_with_region(self, images: list[Image.Image], max_new_tokens: int = ...) -> list: ...
 
