@@ -109,21 +109,15 @@ def process_document(
     with _timed(timings, "read"):
         pdf = PdfFile.open(Path(path), max_pages=max_pages)
     with pdf:
-        with _timed(timings, "read"):
-            pages = pdf.read_text_layer()
-        check()
-        with _timed(timings, "ocr"):
-            scanned = [page.index for page in pages if page.printable_char_count() < MIN_TEXT_CHARS]
-            ocr = ocr_pages(
-                pdf,
-                scanned,
-                languages=ocr_languages,
-                dpi=dpi,
-                timeout_s=ocr_timeout_s,
-                max_page_pixels=max_page_pixels,
-                check=check,
-            )
-            pages = [ocr.pages.get(page.index, page) for page in pages]
+        pages, ocr = read_pages(
+            pdf,
+            ocr_languages=ocr_languages,
+            dpi=dpi,
+            ocr_timeout_s=ocr_timeout_s,
+            max_page_pixels=max_page_pixels,
+            check=check,
+            timings=timings,
+        )
         with _timed(timings, "xml"):
             embedded = read_embedded_invoice(pdf.xml_attachments()) if use_embedded_xml else EmbeddedInvoice(None, None)
         check()
@@ -150,6 +144,39 @@ def process_document(
         ocr_confidence=ocr.mean_confidence,
         vlm=vlm_report,
     )
+
+
+def read_pages(
+    pdf: PdfFile,
+    *,
+    ocr_languages: str = "fra+eng",
+    dpi: int = 300,
+    ocr_timeout_s: float = OCR_PAGE_TIMEOUT_S,
+    max_page_pixels: int | None = None,
+    check: Callable[[], None] | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[list[PageText], OcrResult]:
+    """Every page's words: from the text layer, or by OCR for pages that have (almost) none.
+    The training scripts read their documents through this too, so that the learned weights see
+    the same words the runners do."""
+    check = check or _go_on
+    timings = {} if timings is None else timings
+    with _timed(timings, "read"):
+        pages = pdf.read_text_layer()
+    check()
+    with _timed(timings, "ocr"):
+        scanned = [page.index for page in pages if page.printable_char_count() < MIN_TEXT_CHARS]
+        ocr = ocr_pages(
+            pdf,
+            scanned,
+            languages=ocr_languages,
+            dpi=dpi,
+            timeout_s=ocr_timeout_s,
+            max_page_pixels=max_page_pixels,
+            check=check,
+        )
+        pages = [ocr.pages.get(page.index, page) for page in pages]
+    return pages, ocr
 
 
 @dataclass
