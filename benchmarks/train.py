@@ -1,0 +1,119 @@
+"""Build the reader's model files from labelled documents, with one command.
+
+    .venv/bin/python benchmarks/train.py [--families reportlab,html] [--leave-out LAYOUT]
+        [--invoices 240 --scans 40 --others 80] [--out invoice_reader/models] [--workers 2]
+
+Reads development-seed documents of each family (benchmarks/training.py caches their pages), asks
+each trainer module for its examples (a model name, a candidate's features, whether it is right),
+fits one logistic model per name and writes invoice_reader/models/<name>.json. Held-out seeds are
+never read here. --leave-out drops one layout family (e.g. 'classic' or 'html-utility') or a whole
+generator ('html') from training, for the evaluation's leave-one-family-out figures.
+
+A trainer module exposes MODELS (the model names it fills) and examples(document) yielding
+(model name, features, 0 or 1); it must compute the features with the same invoice_reader
+functions that score them at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.training import GENERATORS, document_specs, fit_logistic, read_documents  # noqa: E402
+from invoice_reader.learned import MODELS_DIR, LinearModel  # noqa: E402
+
+TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields")
+"""Trainer modules; those not written yet are skipped with a line saying so."""
+
+
+def trainers() -> list:
+    found = []
+    for name in TRAINERS:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            print(f"skipped {name}: not there", file=sys.stderr)
+    return found
+
+
+def train(documents, modules, out: Path, l2: float = 1.0, info: dict | None = None) -> list[dict]:
+    """Fit and write every model the modules fill; returns one summary row per model."""
+    rows: dict[str, list[dict]] = defaultdict(list)
+    targets: dict[str, list[int]] = defaultdict(list)
+    for module in modules:
+        for document in documents:
+            if document.error:
+                continue
+            for model, features, target in module.examples(document):
+                rows[model].append(features)
+                targets[model].append(target)
+    summary = []
+    for model in sorted(rows):
+        start = time.perf_counter()
+        weights, bias = fit_logistic(rows[model], targets[model], l2=l2)
+        fitted = LinearModel(model, weights, bias, {**(info or {}), "examples": len(rows[model]),
+                                                     "positives": sum(targets[model])})
+        right = sum((fitted.score(r) >= 0.5) == bool(t) for r, t in zip(rows[model], targets[model]))
+        path = fitted.save(out)
+        summary.append({
+            "model": model,
+            "examples": len(rows[model]),
+            "positives": sum(targets[model]),
+            "features": len(weights),
+            "training_accuracy": right / len(rows[model]),
+            "fit_s": time.perf_counter() - start,
+            "bytes": path.stat().st_size,
+        })
+    return summary
+
+
+def select(documents, leave_out: str | None):
+    if not leave_out:
+        return documents
+    return [d for d in documents if leave_out not in (d.spec.family, d.layout)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", default=",".join(GENERATORS), help="generators to train on")
+    parser.add_argument("--leave-out", help="a layout family or generator left out of training")
+    parser.add_argument("--invoices", type=int, default=240, help="born-digital invoices per family")
+    parser.add_argument("--scans", type=int, default=40, help="scanned invoices per family")
+    parser.add_argument("--others", type=int, default=80, help="look-alikes per family")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--l2", type=float, default=1.0)
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    specs = []
+    families = [f for f in args.families.split(",") if f]
+    for family in families:
+        specs += document_specs(family, "dev", invoices=args.invoices, scans=args.scans, others=args.others)
+    documents = select(read_documents(specs, args.workers), args.leave_out)
+    read_s = time.perf_counter() - start
+    failed = [d for d in documents if d.error]
+    info = {"families": families, "left_out": args.leave_out, "documents": len(documents) - len(failed),
+            "seeds": "dev"}
+    summary = train(documents, trainers(), args.out, args.l2, info)
+    print(f"read {len(documents)} documents in {read_s:.1f} s ({len(failed)} unreadable)")
+    print("| model | examples | positives | features | training accuracy | fit | file |")
+    print("|---|---|---|---|---|---|---|")
+    for row in summary:
+        print(f"| {row['model']} | {row['examples']} | {row['positives']} | {row['features']} "
+              f"| {row['training_accuracy']:.3f} | {row['fit_s']:.2f} s | {row['bytes'] / 1024:.1f} KiB |")
+    print(f"total {time.perf_counter() - start:.1f} s; written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Labelled documents read as the runners read them, and the fitting of the reader's logistic models.
+
+    docs = read_documents(document_specs("reportlab", "dev", invoices=300, scans=40, others=60))
+    weights, bias = fit_logistic(feature_rows, targets)
+
+A document spec names a generator family, a seed and a kind; reading it renders the PDF and runs
+`invoice_reader.read_pages` (text layer, OCR for scans), in a pool of worker processes. The pages are
+cached under .cache/reader-training/ (keyed by family, seed, kind and the generator's source), so
+training again after a feature change costs seconds, not the OCR.
+
+Families: 'reportlab' (benchmarks/synthetic.py) and 'html' (benchmarks/synthetic_html, printed by
+Chromium). Seeds: 'dev' (0..99999) is what training and tuning may use; 'held-out' (100000..) is for
+reporting only, never for fitting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import os
+import pickle
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".cache" / "reader-training"
+GENERATORS = {"reportlab": "benchmarks.synthetic", "html": "benchmarks.synthetic_html"}
+SEED_START = {"dev": 0, "held-out": 100_000}
+OCR_LANGUAGES = os.environ.get("OCR_LANGUAGES", "fra+eng")
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    family: str
+    """'reportlab' or 'html' (a generator), or 'corpus' (a real PDF; seed unused, path set)."""
+    seed: int
+    kind: str
+    """'invoice', 'scanned' or 'lookalike'."""
+    path: str | None = None
+
+
+@dataclass
+class ReadDocument:
+    """A labelled document as the reader sees it: its pages' words and what is right."""
+
+    spec: DocumentSpec
+    labels: dict
+    pages: list = field(default_factory=list)
+    """invoice_reader.text_lines.PageText, one per page."""
+    ocr_pages: frozenset[int] = frozenset()
+    error: str | None = None
+
+    @property
+    def layout(self) -> str:
+        """The layout family within the generator (e.g. 'classic', 'html-utility'), for leave-one-out."""
+        return self.labels.get("template") or self.labels.get("layout") or self.spec.family
+
+
+def document_specs(family: str, seeds: str, *, invoices: int = 0, scans: int = 0, others: int = 0) -> list[DocumentSpec]:
+    start = SEED_START[seeds]
+    return [
+        DocumentSpec(family, start + i, kind)
+        for kind, count in (("invoice", invoices), ("scanned", scans), ("lookalike", others))
+        for i in range(count)
+    ]
+
+
+def read_documents(specs: list[DocumentSpec], workers: int = 2) -> list[ReadDocument]:
+    """Each spec read (from the cache when it is there), in the order given."""
+    if workers <= 1:
+        return [read_document(spec) for spec in specs]
+    with ProcessPoolExecutor(workers, initializer=_one_thread) as pool:
+        return list(pool.map(read_document, specs, chunksize=4))
+
+
+def read_document(spec: DocumentSpec) -> ReadDocument:
+    cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}-{spec.seed}.pickle"
+    if spec.path:
+        cache = CACHE / f"corpus-{hashlib.sha256(spec.path.encode()).hexdigest()[:16]}.pickle"
+    if cache.exists():
+        try:
+            return pickle.loads(cache.read_bytes())
+        except Exception:  # noqa: BLE001 - a stale or broken cache entry is read again
+            pass
+    document = _read(spec)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(document))
+    tmp.replace(cache)
+    return document
+
+
+def _read(spec: DocumentSpec) -> ReadDocument:
+    from invoice_reader import read_pages
+    from invoice_reader.pdf_text import PdfFile
+
+    if spec.path:
+        pdf_path, labels, tmp = Path(spec.path), {}, None
+    else:
+        pdf_bytes, labels = importlib.import_module(GENERATORS[spec.family]).make_document(spec.seed, spec.kind)
+        tmp = tempfile.NamedTemporaryFile(suffix=".pdf", delete=False)
+        tmp.write(pdf_bytes)
+        tmp.close()
+        pdf_path = Path(tmp.name)
+    try:
+        with PdfFile.open(pdf_path) as pdf:
+            pages, ocr = read_pages(pdf, ocr_languages=OCR_LANGUAGES)
+        return ReadDocument(spec, labels, pages, frozenset(ocr.pages))
+    except Exception as e:  # noqa: BLE001 - a document the reader refuses is kept, with why
+        return ReadDocument(spec, labels, error=f"{type(e).__name__}: {e}")
+    finally:
+        if tmp is not None:
+            os.unlink(tmp.name)
+
+
+_versions: dict[str, str] = {}
+
+
+def _generator_version(family: str) -> str:
+    """A digest of the generator's source files, so that a changed generator is read again."""
+    if family not in _versions:
+        module = importlib.import_module(GENERATORS[family])
+        folder = Path(inspect.getfile(module)).parent
+        digest = hashlib.sha256()
+        for path in sorted(folder.glob("synthetic*.py")) + sorted(folder.glob("synthetic*/*.py")):
+            digest.update(path.read_bytes())
+        _versions[family] = digest.hexdigest()[:12]
+    return _versions[family]
+
+
+def _one_thread() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def fit_logistic(
+    rows: list[dict[str, float]], targets: list[int], *, l2: float = 1.0, iterations: int = 30
+) -> tuple[dict[str, float], float]:
+    """Weights and bias of an L2-regularised logistic regression (Newton's method), by feature name.
+
+    Deterministic: the same rows give the same weights. Raises ValueError without both classes."""
+    import numpy as np
+
+    if not rows or len(set(targets)) < 2:
+        raise ValueError("training needs examples of both classes")
+    names = sorted({name for row in rows for name in row})
+    column = {name: i for i, name in enumerate(names)}
+    x = np.zeros((len(rows), len(names) + 1))
+    x[:, -1] = 1.0  # bias
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            x[i, column[name]] = value
+    y = np.asarray(targets, dtype=float)
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[-1] = 1e-6  # the bias is not shrunk
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-7:
+            break
+    return {name: float(w[column[name]]) for name in names}, float(w[-1])
