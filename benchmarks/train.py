@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/train.py [--families reportlab,html] [--leave-out LAYOUT]
         [--invoices 240 --scans 40 --others 80] [--out invoice_reader/models] [--workers 2]
 
-Reads development-seed documents of each family (benchmarks/training.py caches their pages), asks
+Reads training-seed documents (10000..) of each family (benchmarks/training.py caches their pages), asks
 each trainer module for its examples (a model name, a candidate's features, whether it is right),
 fits one logistic model per name and writes invoice_reader/models/<name>.json. Held-out seeds are
 never read here. --leave-out drops one layout family (e.g. 'classic' or 'html-utility') or a whole
@@ -29,7 +29,7 @@ if __package__ in (None, ""):
 from benchmarks.training import GENERATORS, document_specs, fit_logistic, read_documents  # noqa: E402
 from invoice_reader.learned import MODELS_DIR, LinearModel  # noqa: E402
 
-TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields")
+TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields", "benchmarks.train_parties", "benchmarks.train_totals")
 """Trainer modules; those not written yet are skipped with a line saying so."""
 
 
@@ -98,12 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     specs = []
     families = [f for f in args.families.split(",") if f]
     for family in families:
-        specs += document_specs(family, "dev", invoices=args.invoices, scans=args.scans, others=args.others)
+        specs += document_specs(family, "train", invoices=args.invoices, scans=args.scans, others=args.others)
     documents = select(read_documents(specs, args.workers), args.leave_out)
     read_s = time.perf_counter() - start
     failed = [d for d in documents if d.error]
     info = {"families": families, "left_out": args.leave_out, "documents": len(documents) - len(failed),
-            "seeds": "dev"}
+            "seeds": "train"}
     summary = train(documents, trainers(), args.out, args.l2, info)
     print(f"read {len(documents)} documents in {read_s:.1f} s ({len(failed)} unreadable)")
     print("| model | examples | positives | features | training accuracy | fit | file |")
