@@ -76,6 +76,15 @@ def train(documents, modules, out: Path, l2: float = 1.0, info: dict | None = No
     return summary
 
 
+def _available(family: str) -> bool:
+    try:
+        importlib.import_module(GENERATORS[family])
+    except ModuleNotFoundError as e:
+        print(f"skipped family {family}: {e}", file=sys.stderr)
+        return False
+    return True
+
+
 def select(documents, leave_out: str | None):
     if not leave_out:
         return documents
@@ -96,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     specs = []
-    families = [f for f in args.families.split(",") if f]
+    families = [f for f in args.families.split(",") if f and _available(f)]
     for family in families:
         specs += document_specs(family, "train", invoices=args.invoices, scans=args.scans, others=args.others)
     documents = select(read_documents(specs, args.workers), args.leave_out)
