@@ -179,6 +179,23 @@ def read_pages(
     return pages, ocr
 
 
+def read_words(pages: list[PageText], ocr_pages: set[int] | frozenset[int] = frozenset()) -> DocumentResult:
+    """The document's type and invoice fields from words already read (read_pages), without the
+    file: what the evaluation uses to score models on cached pages. ocr_pages: the pages read by OCR."""
+    reading = _understand(pages, set(ocr_pages), EmbeddedInvoice(None, None), {})
+    fields = reading.fields
+    return DocumentResult(
+        page_count=len(pages),
+        text=reading.text,
+        document_type=reading.document_type,
+        invoice=fields,
+        provider=fields.provider if fields else _sender(reading.pages),
+        ocr_pages=sorted(ocr_pages),
+        skipped_pages=[],
+        timings={},
+    )
+
+
 @dataclass
 class _Reading:
     """One reading of the document: its pages, text, type and fields."""
