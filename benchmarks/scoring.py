@@ -29,30 +29,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-NAME_FIELDS = ("provider", "customer")
-ID_FIELDS = ("provider_vat_id", "customer_vat_id", "invoice_number", "purchase_order", "iban", "bic")
-AMOUNT_FIELDS = ("total_without_vat", "total_vat", "total_with_vat", "amount_due")
-DATE_FIELDS = ("date", "due_date")
-EXACT_FIELDS = ("currency", "subtype")
-SCORED_FIELDS = (
-    "provider",
-    "provider_vat_id",
-    "customer",
-    "customer_vat_id",
-    "invoice_number",
-    "purchase_order",
-    "date",
-    "due_date",
-    "currency",
-    "total_without_vat",
-    "total_vat",
-    "total_with_vat",
-    "amount_due",
-    "iban",
-    "bic",
-    "vat_breakdown",
-    "subtype",
-)
+from invoice_reader.fields import FIELDS, names_of_kind
+
+NAME_FIELDS = names_of_kind("name")
+ID_FIELDS = names_of_kind("id")
+AMOUNT_FIELDS = names_of_kind("amount")
+DATE_FIELDS = names_of_kind("date")
+EXACT_FIELDS = names_of_kind("code")
+SCORED_FIELDS = tuple(f.name for f in FIELDS if f.kind != "text")
+"""Every declared field but free text (payment terms), in declaration order."""
 LEGAL_FORMS = {
     "sarl",
     "sas",
@@ -272,21 +257,7 @@ def prediction_from_result(result) -> dict:
     if inv is None:
         return out
     s = lambda v: None if v is None else str(v)
-    f = {
-        name: getattr(inv, name, None)
-        for name in (
-            "provider",
-            "provider_vat_id",
-            "customer",
-            "customer_vat_id",
-            "invoice_number",
-            "purchase_order",
-            "currency",
-            "iban",
-            "bic",
-            "subtype",
-        )
-    }
+    f = {name: getattr(inv, name, None) for name in NAME_FIELDS + ID_FIELDS + EXACT_FIELDS}
     f.update({name: s(getattr(inv, name, None)) for name in AMOUNT_FIELDS + DATE_FIELDS})
     f["vat_breakdown"] = [
         {"rate": s(v.rate), "base": s(v.base), "amount": s(v.amount)} for v in (inv.vat_breakdown or [])

@@ -95,6 +95,9 @@ class LineItem:
 
 @dataclass
 class InvoiceFields:
+    """An invoice read from a document. Its fields are declared once in invoice_reader/fields.py, with
+    their kinds; the table, the API schema and the scoring take their names from there."""
+
     provider: str | None = None
     provider_vat_id: str | None = None
     customer: str | None = None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from invoice_processor.db import Invoice, InvoiceLine, OtherDocument
 from invoice_processor.queue import ClaimedJob
+from invoice_reader.fields import FIELDS, Field
 from invoice_reader.result import DocumentResult
 
 
@@ -21,6 +22,15 @@ def _clean(text: str | None) -> str | None:
     return text.replace("\x00", "") if text else text
 
 
+def _column_value(field: Field, value):
+    """A field's value as its invoices column holds it."""
+    if field.kind == "rates":
+        return [{"rate": _number(v.rate), "base": _number(v.base), "amount": _number(v.amount)} for v in value]
+    if field.kind in ("name", "text"):
+        return _clean(value)
+    return value
+
+
 def store_result(
     session: Session, job: ClaimedJob, result: DocumentResult, *, possible_duplicate_of: int | None = None
 ) -> tuple[int | None, int | None]:
@@ -29,27 +39,7 @@ def store_result(
         fields = result.invoice
         invoice = Invoice(
             tenant_id=job.tenant_id,
-            provider=_clean(fields.provider),
-            provider_vat_id=fields.provider_vat_id,
-            customer=_clean(fields.customer),
-            invoice_number=fields.invoice_number,
-            date=fields.date,
-            due_date=fields.due_date,
-            currency=fields.currency,
-            total_without_vat=fields.total_without_vat,
-            total_vat=fields.total_vat,
-            total_with_vat=fields.total_with_vat,
-            subtype=fields.subtype,
-            customer_vat_id=fields.customer_vat_id,
-            purchase_order=fields.purchase_order,
-            amount_due=fields.amount_due,
-            vat_breakdown=[
-                {"rate": _number(v.rate), "base": _number(v.base), "amount": _number(v.amount)}
-                for v in fields.vat_breakdown
-            ],
-            iban=fields.iban,
-            bic=fields.bic,
-            payment_terms=_clean(fields.payment_terms),
+            **{field.name: _column_value(field, getattr(fields, field.name)) for field in FIELDS},
             provenance={name: where.as_json() for name, where in fields.provenance.items()},
             ocr_confidence=result.ocr_confidence,
             validation=fields.validation,
