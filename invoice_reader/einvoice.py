@@ -1,5 +1,5 @@
-"""Read the e-invoice a PDF may carry as an XML attachment: Factur-X / ZUGFeRD / XRechnung (CII)
-or UBL; and compare it with what the printed page says.
+"""Read the e-invoice a PDF may carry as an XML attachment: Factur-X / ZUGFeRD 2 / XRechnung (CII),
+ZUGFeRD 1.0 or UBL; and compare it with what the printed page says.
 
 Credit-note sign rule: EN 16931 credit notes (type codes 381, 261, 262, 396, 532, or a UBL
 CreditNote) state their amounts as positive numbers and let the type code carry the sign. Here
@@ -22,6 +22,7 @@ from xml.parsers import expat
 
 from .einvoice_cii import CII_ROOT, read_cii
 from .einvoice_ubl import UBL_CREDIT_NOTE_ROOT, UBL_ROOTS, read_ubl
+from .einvoice_zugferd1 import ZUGFERD1_ROOT, read_zugferd1
 from .result import FieldSource, InvoiceFields
 
 EINVOICE_ATTACHMENT_NAMES = (
@@ -62,7 +63,7 @@ class EmbeddedInvoice(NamedTuple):
     """What the XML attachments of a PDF gave."""
 
     fields: InvoiceFields | None
-    """The e-invoice's fields; None when no attachment is a readable CII or UBL invoice."""
+    """The e-invoice's fields; None when no attachment is a readable CII, ZUGFeRD 1.0 or UBL invoice."""
     skipped: str | None
     """Why an e-invoice attachment was left unread (too large), for the validation report."""
 
@@ -98,13 +99,15 @@ def _candidates(attachments: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]
 
 
 def parse_einvoice(xml: bytes) -> InvoiceFields | None:
-    """The fields of a CII or UBL invoice (source='xml', provenance 'einvoice_xml', the
-    credit-note sign rule applied), or None when the XML is neither or is refused."""
-    return _parse(xml, (CII_ROOT, *UBL_ROOTS))
+    """The fields of a CII (ZUGFeRD 2 / Factur-X / XRechnung), ZUGFeRD 1.0 or UBL invoice
+    (source='xml', provenance 'einvoice_xml', the credit-note sign rule applied), or None when the
+    XML is none of these or is refused."""
+    return _parse(xml, (CII_ROOT, ZUGFERD1_ROOT, *UBL_ROOTS))
 
 
 def parse_cii(xml: bytes) -> InvoiceFields | None:
-    """As parse_einvoice, for CII only: None for anything else, UBL included."""
+    """As parse_einvoice, for CII D16B (CrossIndustryInvoice) only: None for anything else, UBL and
+    ZUGFeRD 1.0 included."""
     return _parse(xml, (CII_ROOT,))
 
 
@@ -113,11 +116,19 @@ def parse_ubl(xml: bytes) -> InvoiceFields | None:
     return _parse(xml, UBL_ROOTS)
 
 
+def parse_zugferd1(xml: bytes) -> InvoiceFields | None:
+    """As parse_einvoice, for a ZUGFeRD 1.0 CrossIndustryDocument only."""
+    return _parse(xml, (ZUGFERD1_ROOT,))
+
+
+_READERS = {CII_ROOT: read_cii, ZUGFERD1_ROOT: read_zugferd1} | dict.fromkeys(UBL_ROOTS, read_ubl)
+
+
 def _parse(xml: bytes, roots: tuple[str, ...]) -> InvoiceFields | None:
     root = _safe_root(xml)
     if root is None or root.tag not in roots:
         return None
-    fields = read_cii(root) if root.tag == CII_ROOT else read_ubl(root)
+    fields = _READERS[root.tag](root)
     return _finish(fields, credit_note_root=root.tag == UBL_CREDIT_NOTE_ROOT)
 
 
@@ -128,8 +139,8 @@ class _Refused(Exception):
 def _safe_root(xml: bytes) -> ET.Element | None:
     """The parsed document, or None when it is not well-formed or declares a DOCTYPE or entity.
 
-    Neither CII nor UBL ever needs a DOCTYPE; refusing one before ElementTree sees the document
-    rules out entity expansion and external entities whatever the encoding.
+    Neither CII (ZUGFeRD 1.0 included) nor UBL ever needs a DOCTYPE; refusing one before ElementTree
+    sees the document rules out entity expansion and external entities whatever the encoding.
     """
     scan = expat.ParserCreate()
 
