@@ -2,11 +2,13 @@
 real-world corpus in ../shared/corpus, and prints Markdown tables.
 
     .venv/bin/python benchmarks/evaluate.py [--seeds dev|held-out] [--count 150] [--scanned-count 48]
-        [--lookalike-count 48] [--no-corpus] [--workers 2]
+        [--lookalike-count 48] [--no-corpus] [--corpus-half held-out|dev|all] [--workers 2]
 
 Seeds: the dev range (0..999) is for development: look at its documents, debug with it, tune on it.
 The held-out range (from 100000) must never be used while tuning the extractor or the generator;
 run it only to report a number (docs/evaluation.md), so that the number means something.
+The corpus is split the same way (benchmarks/corpus.py, benchmarks/corpus_split.json): the
+held-out half (the default here, for reporting) is never used for tuning; develop on --corpus-half dev.
 
 Synthetic documents are generated inside the worker processes (benchmarks/synthetic.py) and read
 with process_document exactly as the runner reads uploads (OCR languages as in the settings).
@@ -18,7 +20,6 @@ and on.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import statistics
@@ -36,12 +37,11 @@ from benchmarks.scoring import (
     FieldTally,
     LineScore,
     compare_field,
-    normalise_name,
     prediction_from_result,
 )
+from benchmarks.corpus import HALVES, invoice_key, load_corpus
 from benchmarks.synthetic import make_document
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SEED_RANGES = {"dev": (0, 1000), "held-out": (100_000, None)}
 DEFAULT_COUNT, DEFAULT_SCANNED, DEFAULT_LOOKALIKES, DEFAULT_WORKERS = 150, 48, 48, 2
 DEFAULT_OCR_LANGUAGES = "fra+eng"
@@ -79,11 +79,11 @@ _CORPUS_FIELD = {  # corpus key -> our field
 
 
 def _process(path: Path, use_xml: bool, ocr_languages: str) -> tuple[dict, float]:
-    from invoice_reader import DocumentError, process_document
+    from invoice_reader import DocumentError, ReadOptions, process_document
 
     start = time.perf_counter()
     try:
-        result = process_document(path, ocr_languages=ocr_languages, use_embedded_xml=use_xml)
+        result = process_document(path, ReadOptions(ocr_languages=ocr_languages, use_embedded_xml=use_xml))
         prediction = prediction_from_result(result)
     except DocumentError as e:
         prediction = {"document_type": "error", "error": f"{type(e).__name__}: {e}", "fields": {}, "page_count": 0}
@@ -247,17 +247,6 @@ def _timing_row(name: str, runs: list[dict]) -> str:
     return f"| {name} | {len(per_page)} | {statistics.median(per_page):.2f} | {max(per_page):.2f} |"
 
 
-def load_corpus() -> list[dict]:
-    rows = []
-    for folder in ("invoice2data", "zugferd", "akretion-factur-x", "horstoeko-zugferd"):
-        for line in (CORPUS / folder / "expected.jsonl").read_text().splitlines():
-            if line.strip():
-                row = json.loads(line)
-                row["folder"], row["path"] = folder, str(CORPUS / folder / row["file"])
-                rows.append(row)
-    return rows
-
-
 def _corpus_expected(row: dict) -> dict:
     fields = {ours: row.get(key) for key, ours in _CORPUS_FIELD.items()}
     # The XML states a credit note's amounts as magnitudes; InvoiceFields carries them negative.
@@ -284,13 +273,12 @@ def _signed(value, sign: int):
     return None if value is None else sign * value
 
 
-def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict]) -> str:
+def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict], half: str = "held-out") -> str:
     einvoice = [r for r in rows if r["folder"] != "invoice2data"]
     # Stylesheet renderings repeat ~20 example invoices: each distinct invoice weighs 1 in all.
-    group = lambda r: (normalise_name(r.get("issuer") or ""), r.get("invoice_number"), r.get("amount"), r.get("date"))
     sizes = defaultdict(int)
     for r in einvoice:
-        sizes[group(r)] += 1
+        sizes[invoice_key(r)] += 1
     sets = {
         "invoice2data": (
             [r for r in rows if r["folder"] == "invoice2data" and CORPUS_SKIPS.get(r["file"], ("",))[0] != "*"],
@@ -303,7 +291,7 @@ def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict]) -> str:
     for name, (subset, use_xml) in sets.items():
         tally, line_score, right, weight_sum = FieldTally(), LineScore(), 0.0, 0.0
         for r in subset:
-            weight = 1.0 / sizes[group(r)] if r["folder"] != "invoice2data" else 1.0
+            weight = 1.0 / sizes[invoice_key(r)] if r["folder"] != "invoice2data" else 1.0
             pred = runs[(r["path"], use_xml)]["prediction"]
             expected_type = "other" if CORPUS_SKIPS.get(r["file"], ("",))[0] == "fields" else "invoice"
             right += weight * (pred["document_type"] == expected_type)
@@ -335,14 +323,22 @@ def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict]) -> str:
         tallies[name], lines[name] = tally, line_score
         classes[name] = (len(subset), right / weight_sum if weight_sum else None, weight_sum)
 
+    i2d_pdfs = [r for r in rows if r["folder"] == "invoice2data" and r["file"].endswith(".pdf")]
+    not_pdf = [Path(r["file"]).name for r in rows if r["folder"] == "invoice2data" and not r["file"].endswith(".pdf")]
+    receipts = [Path(r["file"]).name for r in i2d_pdfs if CORPUS_SKIPS.get(r["file"], ("",))[0] == "fields"]
     out = [
-        "### Corpus: field accuracy (annotated fields only)",
+        f"### Corpus ({corpus_half_label(half)}): field accuracy (annotated fields only)",
         "",
         (
-            "invoice2data: 11 PDFs (Orlen.txt is not a PDF), oyo.pdf for classification only. E-invoices: the "
-            "zugferd, akretion and horstoeko folders; each distinct invoice weighs 1 (its stylesheet renderings share "
-            "the weight); with XML off, visual_xml_mismatch rows are left out and fields whose text_layer_check is "
-            "false are not scored."
+            f"Corpus half: {corpus_half_label(half)} (benchmarks/corpus_split.json), "
+            f"{len(i2d_pdfs) + sum(r['file'].endswith('.pdf') for r in einvoice)} PDFs. "
+            f"invoice2data: {len(i2d_pdfs)} PDFs"
+            + (f" ({', '.join(not_pdf)} not a PDF)" if not_pdf else "")
+            + (f", {', '.join(receipts)} for classification only" if receipts else "")
+            + f". E-invoices: {sum(r['file'].endswith('.pdf') for r in einvoice)} PDFs of {len(sizes)} distinct "
+            "invoices from the zugferd, akretion and horstoeko folders; each distinct invoice weighs 1 (its stylesheet "
+            "renderings share the weight); with XML off, visual_xml_mismatch rows are left out and fields whose "
+            "text_layer_check is false are not scored."
         ),
         "",
         "| field | " + " | ".join(sets) + " |",
@@ -370,6 +366,10 @@ def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict]) -> str:
 # -- command -------------------------------------------------------------------------------
 
 
+def corpus_half_label(half: str) -> str:
+    return "whole corpus, both halves" if half == "all" else f"{half} half"
+
+
 def seed_list(range_name: str, count: int) -> list[int]:
     start, end = SEED_RANGES[range_name]
     if end is not None and start + count > end:
@@ -384,6 +384,12 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--scanned-count", type=int, default=DEFAULT_SCANNED)
     parser.add_argument("--lookalike-count", type=int, default=DEFAULT_LOOKALIKES)
     parser.add_argument("--no-corpus", action="store_true")
+    parser.add_argument(
+        "--corpus-half",
+        choices=[*HALVES, "all"],
+        default="held-out",
+        help="which half of the corpus split to score (held-out for reporting; dev for development)",
+    )
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--ocr-languages", default=DEFAULT_OCR_LANGUAGES)
     args = parser.parse_args(argv)
@@ -393,7 +399,7 @@ def main(argv: list[str] | None = None) -> str:
     jobs = [(s, "scanned") for s in seed_list(args.seeds, args.scanned_count)]
     jobs += [(s, "invoice") for s in seed_list(args.seeds, args.count)]
     jobs += [(s, "lookalike") for s in seed_list(args.seeds, args.lookalike_count)]
-    rows = [] if args.no_corpus else load_corpus()
+    rows = [] if args.no_corpus else load_corpus(args.corpus_half)
     corpus_jobs = [(r["path"], use_xml) for r in rows if r["path"].endswith(".pdf") for use_xml in (False, True)]
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         synthetic_futures = [pool.submit(run_synthetic, s, kind, args.ocr_languages) for s, kind in jobs]
@@ -416,6 +422,7 @@ def main(argv: list[str] | None = None) -> str:
             f"look-alikes {seeds}..{seeds + args.lookalike_count - 1} (each kind has its own generator stream)"
         ),
         f"- OCR languages: {args.ocr_languages}",
+        f"- corpus: {'not read' if args.no_corpus else corpus_half_label(args.corpus_half)}",
         "",
     ]
     errors = [r for r in results if r["prediction"]["document_type"] == "error"]
@@ -432,7 +439,7 @@ def main(argv: list[str] | None = None) -> str:
     if results:
         out += [score_synthetic(results), ""]
     if rows:
-        out += [score_corpus(rows, corpus_runs), ""]
+        out += [score_corpus(rows, corpus_runs, args.corpus_half), ""]
     out += [
         "### Extraction time per page (seconds, whole process_document call)",
         "",
@@ -442,7 +449,9 @@ def main(argv: list[str] | None = None) -> str:
         _timing_row("synthetic scanned", [r for r in results if r["labels"]["scanned"]]),
     ]
     if rows:
-        out.append(_timing_row("corpus, XML off", [v for (p, x), v in corpus_runs.items() if not x]))
+        out.append(
+            _timing_row(f"corpus ({corpus_half_label(args.corpus_half)}), XML off", [v for (p, x), v in corpus_runs.items() if not x])
+        )
     report = "\n".join(out)
     print(report)
     return report
