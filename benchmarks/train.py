@@ -11,7 +11,9 @@ generator ('html') from training, for the evaluation's leave-one-family-out figu
 
 A trainer module exposes MODELS (the model names it fills) and examples(document) yielding
 (model name, features, 0 or 1); it must compute the features with the same invoice_reader
-functions that score them at run time.
+functions that score them at run time. It may also expose examples_of_all(documents), yielding
+the same triples from all the documents at once: for models whose features are other models'
+scores, made by cross-fitting (benchmarks/train_totals.py).
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def train(documents, modules, out: Path, l2: float = 1.0, info: dict | None = No
             if document.error:
                 continue
             for model, features, target in module.examples(document):
+                rows[model].append(features)
+                targets[model].append(target)
+        if hasattr(module, "examples_of_all"):
+            for model, features, target in module.examples_of_all([d for d in documents if not d.error]):
                 rows[model].append(features)
                 targets[model].append(target)
     summary = []
