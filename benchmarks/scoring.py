@@ -5,7 +5,7 @@ Comparison rules (one per kind of field):
   and one trailing legal-form suffix (GmbH, SARL, Ltd, Inc., ...) dropped from both sides, so
   'Dupont SARL' = 'DUPONT'. Nothing else is forgiven: a different or truncated name is wrong.
 - identifiers (VAT ids, invoice/PO numbers, IBAN, BIC): upper-cased, spaces, dots and dashes
-  ignored ('FR 32 123 456 789' = 'FR32123456789'); anything else must match exactly.
+  ignored ('FR 12 345 678 901' = 'FR12345678901'); anything else must match exactly.
 - amounts: equal as Decimal to the cent.  - dates: equal.  - currency, subtype: equal.
 - vat_breakdown: the same multiset of (rate, base, amount).
 Where the label has no printed due date but the payment terms are printed, the date plus the

@@ -227,7 +227,8 @@ FIELD_LABELS = _labels(
         r"rechnungs[-\s]?(?:nummer|nr\.?|no\.?)",
         r"[\w-]*(?:rechnung|gutschrift)[\w-]*\s*(?:nr\.?|nummer|no\.?|#)",
     ),
-    # A document title, then the number: "Rechnung des Versicherers (575) Nr. 12.345.678.9-2024-1".
+    # A title of a few words, maybe a type code in brackets, then the number: "Rechnung für
+    # Wartungsarbeiten (380) Nr. 2024-0815".
     (
         "invoice_number",
         3,

@@ -195,8 +195,8 @@ def _settle_duplicates(columns: list[Column]) -> list[Column]:
 
 
 def _with_neighbour_headings(columns: list[Column], lines: list[TextLine], index: int) -> list[Column]:
-    """Add the column headings printed on the lines just above or below the header ("Prix" /
-    "Description Quantité Prix HT" / "unitaire"), where they do not overlap a known column."""
+    """Add the column headings printed on the lines just above or below the header (a heading
+    split over lines: "Prix" above, "unitaire" below), where they do not overlap a known column."""
     added = list(columns)
     for neighbour in (index - 2, index - 1, index + 1, index + 2):
         if not 0 <= neighbour < len(lines) or find_numbers(lines[neighbour].layout_text()):

@@ -314,7 +314,7 @@ def _is_party_heading(text: str) -> bool:
 def _name_in_block(lines: list[TextLine], item: LabelledLine, label: LabelMatch) -> str | None:
     """The first name in the block under a heading label, skipping "key: value" lines. A
     name without a legal form goes on over the next line when that line ends with one
-    ("Musterhafte Versicherung" / "Verein Musterstadt a.G.")."""
+    ("Nordsee Fischerei und" / "Räucherei Genossenschaft eG")."""
     block = cells_below(lines, item, label, max_lines=6)
     for position, (line_index, cell) in enumerate(block):
         if _is_party_heading(cell.text):
@@ -349,7 +349,7 @@ def _clean_name(text: str) -> str | None:
     if _CONTACT_RE.search(text) or len(text.split()) > 8 or _SALUTATION_RE.fullmatch(text):
         return None
     if sum(c.isdigit() for c in text) > len(re.findall(r"[^\W\d_]", text)):
-        return None  # an identifier ("GLN 4304171000002"), not a name
+        return None  # an identifier (a "GLN" and its 13 digits), not a name
     if any(m.kind != "ignore" for m in find_labels(text, TOTAL_LABELS)):
         return None
     return re.sub(r"\s+", " ", text)
