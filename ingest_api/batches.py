@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest_api import idempotency
 from ingest_api.auth import Caller
-from ingest_api.schemas import BatchProcessingResponse, FileResult, JobSummary
+from ingest_api.schemas import BatchProcessingResponse, FileResult, JobSummary, XmlPrintDifference
 from ingest_api.uploads import discard_objects
-from invoice_processor.db import Batch, Job
+from invoice_processor.db import Batch, Invoice, Job
 from invoice_processor.queue import JobQueue, NewFile
 from invoice_processor.storage import ObjectStore
 from invoice_processor.transient import first_line, is_database_unavailable
@@ -41,6 +41,7 @@ def batch_response(
         return None
     jobs = session.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.position)).all()
     finished = [job for job in jobs if job.state in FINAL_STATES]
+    differences = _xml_print_differences(session, {job.invoice_id for job in finished if job.invoice_id})
     end = batch.finished_at or datetime.now(timezone.utc)
     return BatchProcessingResponse(
         batch_id=batch.id,
@@ -63,11 +64,30 @@ def batch_response(
                 duplicate_of_invoice_id=job.duplicate_of_invoice_id,
                 duplicate_of_document_id=job.duplicate_of_document_id,
                 possible_duplicate_of_invoice_id=job.possible_duplicate_of_invoice_id,
+                xml_print_differences=differences.get(job.invoice_id),
             )
             for job in finished
         ],
         jobs=[JobSummary(job_id=job.id, filename=job.filename, state=job.state) for job in jobs],
     )
+
+
+def _xml_print_differences(session: Session, invoice_ids: set[int]) -> dict[int, list[XmlPrintDifference]]:
+    """invoice id -> where its printed page disagrees with its XML (validation.xml_vs_print as a list), for
+    the invoices read from an e-invoice XML whose page was compared; the others are left out."""
+    if not invoice_ids:
+        return {}
+    rows = session.execute(
+        select(Invoice.id, Invoice.validation["xml_vs_print"]).where(Invoice.id.in_(invoice_ids))
+    ).all()
+    return {
+        invoice_id: [
+            XmlPrintDifference(field=field, xml=values["xml"], print=values["print"])
+            for field, values in report.items()
+        ]
+        for invoice_id, report in rows
+        if isinstance(report, dict)
+    }
 
 
 def cancel_batch(
@@ -133,6 +153,7 @@ async def create_and_answer(
     wait: bool,
     allow_duplicates: bool = False,
     idempotency_key: str | None = None,
+    use_embedded_xml: bool | None = None,
 ) -> Response:
     """Creates a batch of the files that store_files(batch_id) stores (it runs in a worker thread;
     its exceptions go up) and answers it: 202 at once, or 200 when done if wait. With an
@@ -148,7 +169,17 @@ async def create_and_answer(
     stored = [f.object_key for f in files if f.object_key]
     try:
         created = await asyncio.to_thread(
-            _create_batch, queue, caller, batch_id, files, max_workers, source, allow_duplicates, key, name
+            _create_batch,
+            queue,
+            caller,
+            batch_id,
+            files,
+            max_workers,
+            source,
+            allow_duplicates,
+            key,
+            name,
+            use_embedded_xml,
         )
     except Exception:
         # No batch refers to the stored files: do not leave them behind.
@@ -174,6 +205,7 @@ def _create_batch(
     allow_duplicates: bool,
     key: str | None,
     name: str,
+    use_embedded_xml: bool | None = None,
 ) -> uuid.UUID:
     """Inserts the batch, and its Idempotency-Key in the same transaction. Returns the batch's id, or
     the id of the batch that a concurrent request with the same key created first."""
@@ -186,6 +218,7 @@ def _create_batch(
                 source=source,
                 tenant_id=caller.tenant_id,
                 allow_duplicates=allow_duplicates,
+                use_embedded_xml=use_embedded_xml,
                 session=session,
             )
             if key is not None:

@@ -39,6 +39,7 @@ class BatchOptions:
     wait: bool
     allow_duplicates: bool
     idempotency_key: str | None
+    use_embedded_xml: bool | None = None
 
     def as_kwargs(self) -> dict:
         return {
@@ -46,6 +47,7 @@ class BatchOptions:
             "wait": self.wait,
             "allow_duplicates": self.allow_duplicates,
             "idempotency_key": self.idempotency_key,
+            "use_embedded_xml": self.use_embedded_xml,
         }
 
 
@@ -71,8 +73,16 @@ def batch_options(
             description="Retrying a request with the same key returns the batch the first one created.",
         ),
     ] = None,
+    use_embedded_xml: Annotated[
+        bool | None,
+        Query(
+            description="true: a PDF that carries an e-invoice XML (Factur-X, ZUGFeRD, XRechnung, UBL) is read from "
+            "the XML; false: from its printed page, as any other PDF. Unset: the USE_EMBEDDED_XML setting "
+            "(default true)."
+        ),
+    ] = None,
 ) -> BatchOptions:
-    return BatchOptions(max_workers, wait, allow_duplicates, idempotency_key)
+    return BatchOptions(max_workers, wait, allow_duplicates, idempotency_key, use_embedded_xml)
 
 
 BatchOptionsDep = Annotated[BatchOptions, Depends(batch_options)]

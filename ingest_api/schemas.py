@@ -13,6 +13,17 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
+class XmlPrintDifference(BaseModel):
+    """A field on which the printed page of an e-invoice PDF says otherwise than its XML."""
+
+    field: str
+    """invoice_number, date, total_without_vat, total_vat, total_with_vat, currency or provider_vat_id."""
+    xml: str
+    """The value in the XML, which is the one stored (dates ISO 8601, amounts as decimal strings)."""
+    print: str
+    """The value read from the printed page."""
+
+
 class FileResult(BaseModel):
     filename: str
     job_id: uuid.UUID
@@ -31,6 +42,10 @@ class FileResult(BaseModel):
     """The same for a document that is not an invoice."""
     possible_duplicate_of_invoice_id: int | None = None
     """Another file with the same provider and invoice number was read before: this is its invoice."""
+    xml_print_differences: list[XmlPrintDifference] | None = None
+    """For an invoice read from the e-invoice XML its PDF carries: the fields on which its printed page
+    disagrees with the XML ([] when they agree), as the invoice's validation.xml_vs_print. null when the
+    invoice was not read from XML (none attached, or use_embedded_xml=false) or the page could not be read."""
 
 
 class JobSummary(BaseModel):
@@ -75,6 +90,9 @@ class JobPublic(BaseModel):
     duplicate_of_invoice_id: int | None = None
     duplicate_of_document_id: int | None = None
     possible_duplicate_of_invoice_id: int | None = None
+    use_embedded_xml: bool | None = None
+    """What the request said: read an attached e-invoice XML (true) or the printed page (false); null: it
+    did not say, and the runner's USE_EMBEDDED_XML decided."""
 
 
 class InvoiceLinePublic(BaseModel):

@@ -93,6 +93,7 @@ def _make_runner(settings: Settings, url: str, sessions, store):
         max_pdf_pages=settings.max_pdf_pages,
         max_page_pixels=settings.max_page_pixels,
         document_timeout_s=settings.document_timeout_s,
+        use_embedded_xml=settings.use_embedded_xml,
         **_vlm_options(settings),
     )
 
@@ -355,7 +356,14 @@ def cmd_submit(args: argparse.Namespace) -> None:
     from invoice_processor.submit import submit
 
     sys.exit(
-        submit(args.paths, api_url=args.url, max_workers=args.max_workers, as_json=args.json, api_key=args.api_key)
+        submit(
+            args.paths,
+            api_url=args.url,
+            max_workers=args.max_workers,
+            as_json=args.json,
+            api_key=args.api_key,
+            use_embedded_xml=False if args.no_embedded_xml else None,
+        )
     )
 
 
@@ -415,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--url", default=os.environ.get("INVOICE_PROCESSOR_URL", "http://127.0.0.1:8000"))
     submit.add_argument("--max-workers", type=int, default=4)
     submit.add_argument("--json", action="store_true", help="print the BatchProcessingResponse as JSON")
+    submit.add_argument(
+        "--no-embedded-xml",
+        action="store_true",
+        help="read the printed page even of PDFs that carry e-invoice XML (use_embedded_xml=false)",
+    )
     submit.add_argument(
         "--api-key",
         default=os.environ.get("INVOICE_PROCESSOR_API_KEY"),

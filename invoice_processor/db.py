@@ -145,6 +145,9 @@ class Job(Base):
     sha256: Mapped[str | None] = mapped_column(Text)
     # The request asked to store this file's result even if the same file was read before.
     allow_duplicates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The request said whether to read the e-invoice XML its PDF carries (true) or the printed page (false);
+    # NULL: it did not say, the runner's USE_EMBEDDED_XML decides.
+    use_embedded_xml: Mapped[bool | None] = mapped_column(Boolean)
     # The same file was read before: its earlier invoice or document, which this job's result points to.
     duplicate_of_invoice_id: Mapped[int | None] = mapped_column(Integer)
     duplicate_of_document_id: Mapped[int | None] = mapped_column(Integer)

@@ -60,7 +60,7 @@ claimed AS (
     FROM locked p
     WHERE j.id = p.id
     RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, j.tenant_id,
-              j.allow_duplicates, p.claim_order
+              j.allow_duplicates, j.use_embedded_xml, p.claim_order
 ),
 counted AS (
     UPDATE batches b
@@ -68,7 +68,7 @@ counted AS (
     FROM (SELECT batch_id, count(*) AS claimed FROM claimed GROUP BY batch_id) n
     WHERE b.id = n.batch_id
 )
-SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates
+SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates, use_embedded_xml
 FROM claimed ORDER BY claim_order;
 
 -- renew_leases --

@@ -40,6 +40,9 @@ class ClaimedJob:
     max_attempts: int = 3
     tenant_id: uuid.UUID = DEFAULT_TENANT_ID
     allow_duplicates: bool = False
+    use_embedded_xml: bool | None = None
+    """What the request said: read the PDF's e-invoice XML (True) or its printed page (False); None: the
+    runner's USE_EMBEDDED_XML."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class JobQueue:
         source: str,
         tenant_id: uuid.UUID = DEFAULT_TENANT_ID,
         allow_duplicates: bool = False,
+        use_embedded_xml: bool | None = None,
         session: Session | None = None,
     ) -> Batch:
         """Inserts a batch and one job per file, then wakes the runners. Files refused at ingest get a
@@ -96,7 +100,7 @@ class JobQueue:
             with self.sessions.begin() as own:
                 return self.enqueue_batch(
                     batch_id, files, max_workers=max_workers, source=source, tenant_id=tenant_id,
-                    allow_duplicates=allow_duplicates, session=own,
+                    allow_duplicates=allow_duplicates, use_embedded_xml=use_embedded_xml, session=own,
                 )
         runnable = sum(f.error is None for f in files)
         batch = Batch(
@@ -123,6 +127,7 @@ class JobQueue:
                 attempts=0,
                 max_attempts=self.max_attempts,
                 allow_duplicates=allow_duplicates,
+                use_embedded_xml=use_embedded_xml,
             )
             for i, f in enumerate(files)
         ]

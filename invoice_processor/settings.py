@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     runner_threads: int = Field(default=2, ge=1, le=256, description="Threads of one runner's pool.")
     ocr_languages: str = "fra+eng"
     ocr_dpi: int = 300
+    use_embedded_xml: bool = Field(
+        default=True,
+        description="Read the e-invoice XML a PDF carries (Factur-X, ZUGFeRD, XRechnung, UBL) instead of its printed "
+        "page. false: read the printed page of every PDF. A request's use_embedded_xml overrides it for its files.",
+    )
     poll_interval_s: float = Field(
         default=2.0, description="Runner polling fallback when no notification arrives."
     )

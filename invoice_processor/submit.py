@@ -29,8 +29,12 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return pdfs, zips
 
 
-def _start_batches(client: httpx.Client, pdfs: list[Path], zips: list[Path], max_workers: int) -> list[str]:
+def _start_batches(
+    client: httpx.Client, pdfs: list[Path], zips: list[Path], max_workers: int, use_embedded_xml: bool | None = None
+) -> list[str]:
     params = {"max_workers": max_workers, "wait": "false"}
+    if use_embedded_xml is not None:
+        params["use_embedded_xml"] = str(use_embedded_xml).lower()
     batch_ids = []
     if pdfs:
         with ExitStack() as stack:
@@ -56,15 +60,24 @@ def _accepted(response: httpx.Response) -> dict:
     return response.json()
 
 
-def submit(paths: list[Path], *, api_url: str, max_workers: int, as_json: bool, api_key: str | None = None) -> int:
-    """Returns the exit status: 0 if every file succeeded, 1 otherwise."""
+def submit(
+    paths: list[Path],
+    *,
+    api_url: str,
+    max_workers: int,
+    as_json: bool,
+    api_key: str | None = None,
+    use_embedded_xml: bool | None = None,
+) -> int:
+    """Returns the exit status: 0 if every file succeeded, 1 otherwise. use_embedded_xml None leaves it to
+    the server's USE_EMBEDDED_XML."""
     pdfs, zips = collect(paths)
     if not pdfs and not zips:
         raise SystemExit("No PDF or ZIP files found.")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     with httpx.Client(base_url=api_url, headers=headers, timeout=httpx.Timeout(30.0, read=300.0)) as client:
         try:
-            batch_ids = _start_batches(client, pdfs, zips, max_workers)
+            batch_ids = _start_batches(client, pdfs, zips, max_workers, use_embedded_xml)
         except httpx.ConnectError as e:
             raise SystemExit(f"Cannot reach the API at {api_url} ({e}). Is `invoice-processor serve` running?")
         batches = []

@@ -103,12 +103,14 @@ class Runner:
         vlm_off_reason: str = "VLM_MODE is off",
         model: ModelProcess | None = None,
         vlm_min_ocr_confidence: float = DEFAULT_MIN_OCR_CONFIDENCE,
+        use_embedded_xml: bool = True,
     ):
         """work replaces read_document (tests). pipeline is what the worker processes of
         read_document run on each file: process_document, or a test's stand-in; it travels to them
         by name, so it must be a module-level function.
         model is this runner's Florence-2 process (started by run(), used when vlm_mode is not 'off');
-        vlm_off_reason says why there is none."""
+        vlm_off_reason says why there is none. use_embedded_xml (USE_EMBEDDED_XML) is for the jobs whose
+        request did not say whether to read a PDF's e-invoice XML or its printed page."""
         self.queue = queue
         self.store = store
         self.database_url = database_url
@@ -126,6 +128,7 @@ class Runner:
         self.vlm_off_reason = vlm_off_reason
         self.model = model
         self.vlm_min_ocr_confidence = vlm_min_ocr_confidence
+        self.use_embedded_xml = use_embedded_xml
         self.work = work or self.read_document
         self.housekeeping = housekeeping
         self.heartbeat_s = min(queue.lease_s / 3, 10.0)
@@ -314,6 +317,7 @@ class Runner:
             "dpi": self.ocr_dpi,
             "max_pages": self.max_pdf_pages,
             "max_page_pixels": self.max_page_pixels,
+            "use_embedded_xml": self.use_embedded_xml if job.use_embedded_xml is None else job.use_embedded_xml,
         }
         client = self.model.client() if self.model is not None and self.vlm_mode != "off" else None
         if client is not None:
