@@ -11,7 +11,8 @@ What is collected:
 - from every expected.jsonl row: issuer, issuer legal name, buyer, invoice number, VAT and tax ids,
   line descriptions and article codes, the file's stem (a document named in code), every string of
   `raw_expected` (the template output: partner names, streets, e-mails, websites, phones, IBAN,
-  BIC, company and booking ids) except ordinary place names (city, zip, country, state), values
+  company and booking ids) except ordinary place names (city, zip, country, state) and bank
+  codes (a BIC names a big bank, not the vendor), values
   quoted in `notes` (printed names the annotation mentions), and totals of 100 or more with cents
   ('1234.56' and '1234,56');
 - from the corpus XML, the loose CII / UBL files and the XML embedded in each PDF: party, contact
@@ -68,8 +69,18 @@ MIN_DIGITS = 6
 PRINTED_MIN_WORDS, PRINTED_MIN_LENGTH = 3, 20
 PARTY_KEYS = ("issuer", "issuer_legal_name", "buyer")
 RAW_PARTY_KEYS = {"issuer", "partner_name"}
-RAW_SKIPPED_KEYS = {"partner_city", "partner_zip", "country_code", "state_code", "currency", "currency_symbol", "desc"}
-"""Template-output keys whose values are ordinary place names or codes, or the template's own description."""
+RAW_SKIPPED_KEYS = {
+    "partner_city",
+    "partner_zip",
+    "country_code",
+    "state_code",
+    "currency",
+    "currency_symbol",
+    "bic",
+    "desc",
+}
+"""Template-output keys whose values are ordinary place names or codes (a BIC names a bank that
+millions of accounts share, not the vendor), or the template's own description."""
 XML_TAGS = {
     # CII (ram:) and UBL (cbc:) element names whose text identifies a party, an account, a product or the document.
     "Name",
