@@ -79,11 +79,11 @@ _CORPUS_FIELD = {  # corpus key -> our field
 
 
 def _process(path: Path, use_xml: bool, ocr_languages: str) -> tuple[dict, float]:
-    from invoice_reader import DocumentError, process_document
+    from invoice_reader import DocumentError, ReadOptions, process_document
 
     start = time.perf_counter()
     try:
-        result = process_document(path, ocr_languages=ocr_languages, use_embedded_xml=use_xml)
+        result = process_document(path, ReadOptions(ocr_languages=ocr_languages, use_embedded_xml=use_xml))
         prediction = prediction_from_result(result)
     except DocumentError as e:
         prediction = {"document_type": "error", "error": f"{type(e).__name__}: {e}", "fields": {}, "page_count": 0}

@@ -95,7 +95,7 @@ def read_document(spec: DocumentSpec) -> ReadDocument:
 
 
 def _read(spec: DocumentSpec) -> ReadDocument:
-    from invoice_reader import read_pages
+    from invoice_reader import ReadOptions, read_pages
     from invoice_reader.pdf_text import PdfFile
 
     if spec.path:
@@ -108,7 +108,7 @@ def _read(spec: DocumentSpec) -> ReadDocument:
         pdf_path = Path(tmp.name)
     try:
         with PdfFile.open(pdf_path) as pdf:
-            pages, ocr = read_pages(pdf, ocr_languages=OCR_LANGUAGES)
+            pages, ocr = read_pages(pdf, ReadOptions(ocr_languages=OCR_LANGUAGES))
         return ReadDocument(spec, labels, pages, frozenset(ocr.pages))
     except Exception as e:  # noqa: BLE001 - a document the reader refuses is kept, with why
         return ReadDocument(spec, labels, error=f"{type(e).__name__}: {e}")

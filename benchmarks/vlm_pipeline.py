@@ -60,7 +60,7 @@ def main() -> None:
     from PIL import Image
 
     from benchmarks.vlm_stage import save_random_florence
-    from invoice_reader import process_document
+    from invoice_reader import ReadOptions, process_document
     from invoice_reader.pdf_text import PdfFile
     from invoice_reader.vlm_stage import BAND_ABOVE, BAND_BELOW
     from invoice_reader.vlm import FlorenceModel
@@ -95,8 +95,8 @@ def main() -> None:
         )
         runs = [
             ("off", scan, {}),
-            ("fallback (one band)", no_number, {"vlm": reader, "vlm_mode": "fallback"}),
-            ("always (whole page)", scan, {"vlm": reader, "vlm_mode": "always"}),
+            ("fallback (one band)", no_number, {"vlm": reader, "options": ReadOptions(vlm_mode="fallback")}),
+            ("always (whole page)", scan, {"vlm": reader, "options": ReadOptions(vlm_mode="always")}),
         ]
         print("| mode | total s | OCR s | model stage s | model share |")
         print("|---|---|---|---|---|")

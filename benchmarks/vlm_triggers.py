@@ -49,12 +49,12 @@ class ReadsNothing:
 
 
 def read(path: Path) -> dict:
-    from invoice_reader import DocumentError, process_document
+    from invoice_reader import DocumentError, ReadOptions, process_document
     from invoice_reader.vlm_stage import PAGE_TOKENS
 
     reader = ReadsNothing()
     try:
-        result = process_document(path, ocr_languages=DEFAULT_OCR_LANGUAGES, vlm=reader, vlm_mode="fallback")
+        result = process_document(path, ReadOptions(ocr_languages=DEFAULT_OCR_LANGUAGES, vlm_mode="fallback"), vlm=reader)
     except DocumentError as e:
         return {"error": str(e)}
     return {

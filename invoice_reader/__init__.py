@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .vlm import VlmError
-from .classify import classify_document
+from .classify import classify_pages
 from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
 from .label_values import label_lines
 from .labels import FIELD_LABELS
-from .ocr import OCR_PAGE_TIMEOUT_S, OcrResult, ocr_pages
+from .ocr import OcrResult, ocr_pages
+from .options import ReadOptions
 from .parties import find_provider
 from .pdf_text import MIN_TEXT_CHARS, PdfFile
 from .result import (
@@ -41,8 +42,6 @@ from .result import (
 from .text_lines import PageText
 from .vat import check_vat
 from .vlm_stage import (
-    DEFAULT_MIN_OCR_CONFIDENCE,
-    VLM_MODES,
     Region,
     VlmReader,
     choose_regions,
@@ -56,6 +55,9 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "process_document",
+    "read_pages",
+    "read_words",
+    "ReadOptions",
     "DocumentResult",
     "InvoiceFields",
     "LineItem",
@@ -74,59 +76,42 @@ __all__ = [
 
 def process_document(
     path: Path,
+    options: ReadOptions = ReadOptions(),
     *,
-    ocr_languages: str = "fra+eng",
-    dpi: int = 300,
-    use_embedded_xml: bool = True,
-    ocr_timeout_s: float = OCR_PAGE_TIMEOUT_S,
-    max_pages: int | None = None,
-    max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
     vlm: VlmReader | None = None,
-    vlm_mode: str = "off",
-    vlm_min_ocr_confidence: float = DEFAULT_MIN_OCR_CONFIDENCE,
 ) -> DocumentResult:
     """Read the PDF at path and return its text, type and, for an invoice, its fields.
 
     The fields come from the embedded Factur-X/ZUGFeRD/XRechnung/UBL XML when there is one and
-    use_embedded_xml is set (source='xml'; validation['xml_vs_print'] then lists where the
+    options.use_embedded_xml is set (source='xml'; validation['xml_vs_print'] then lists where the
     printed page disagrees), else from the text (source='text').
-    With a vlm reader and vlm_mode 'fallback' or 'always', Florence-2 reads again the pages (or
-    bands) that vlm_stage chooses, and the extraction takes its values where the first reading
+    With a vlm reader and options.vlm_mode 'fallback' or 'always', Florence-2 reads again the pages
+    (or bands) that vlm_stage chooses, and the extraction takes its values where the first reading
     has none or fails the arithmetic (validation['vlm'] says what it read and what was taken; a
     model that fails leaves the first reading, with the error in validation['vlm']).
     Raises NotAPdf, CorruptPdf, EncryptedPdf, EmptyPdf (no pages, or no text even after
-    OCR), TooManyPages (more than max_pages), PageTooLarge (a page to OCR would render to more
-    than max_page_pixels) or OcrFailed; their messages are meant for the person who sent the file.
-    None means no limit.
+    OCR), TooManyPages (more than options.max_pages), PageTooLarge (a page to OCR would render to
+    more than options.max_page_pixels) or OcrFailed; their messages are meant for the person who
+    sent the file.
     check, if given, is called between stages (and OCR pages) and may raise to stop the work:
     the runner uses it to stop a job that was cancelled or whose lease was lost.
     """
-    if vlm_mode not in VLM_MODES:
-        raise ValueError(f"Unknown VLM mode {vlm_mode!r}: use one of {', '.join(VLM_MODES)}")
     check = check or _go_on
     timings: dict[str, float] = {}
     with _timed(timings, "read"):
-        pdf = PdfFile.open(Path(path), max_pages=max_pages)
+        pdf = PdfFile.open(Path(path), max_pages=options.max_pages)
     with pdf:
-        pages, ocr = read_pages(
-            pdf,
-            ocr_languages=ocr_languages,
-            dpi=dpi,
-            ocr_timeout_s=ocr_timeout_s,
-            max_page_pixels=max_page_pixels,
-            check=check,
-            timings=timings,
-        )
+        pages, ocr = read_pages(pdf, options, check=check, timings=timings)
         with _timed(timings, "xml"):
-            embedded = read_embedded_invoice(pdf.xml_attachments()) if use_embedded_xml else EmbeddedInvoice(None, None)
+            embedded = read_embedded_invoice(pdf.xml_attachments()) if options.use_embedded_xml else EmbeddedInvoice(None, None)
         check()
         reading = _understand(pages, set(ocr.pages), embedded, timings)
         vlm_report = None
-        regions = _regions_to_read_again(reading, ocr, vlm_mode, vlm_min_ocr_confidence) if vlm else None
+        regions = _regions_to_read_again(reading, ocr, options.vlm_mode, options.vlm_min_ocr_confidence) if vlm else None
         if regions:
             with _timed(timings, "vlm"):
-                reading, vlm_report = _read_again(reading, regions, pdf, ocr, vlm, dpi, embedded, check)
+                reading, vlm_report = _read_again(reading, regions, pdf, ocr, vlm, options.dpi, embedded, check)
     if not reading.text.strip() and embedded.fields is None and not ocr.skipped:
         raise EmptyPdf(
             "This PDF has no readable text: its pages are blank or the scan is unreadable. Send a clearer copy."
@@ -143,16 +128,14 @@ def process_document(
         timings=timings,
         ocr_confidence=ocr.mean_confidence,
         vlm=vlm_report,
+        document_kind=reading.document_kind,
     )
 
 
 def read_pages(
     pdf: PdfFile,
+    options: ReadOptions = ReadOptions(),
     *,
-    ocr_languages: str = "fra+eng",
-    dpi: int = 300,
-    ocr_timeout_s: float = OCR_PAGE_TIMEOUT_S,
-    max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
     timings: dict[str, float] | None = None,
 ) -> tuple[list[PageText], OcrResult]:
@@ -169,10 +152,10 @@ def read_pages(
         ocr = ocr_pages(
             pdf,
             scanned,
-            languages=ocr_languages,
-            dpi=dpi,
-            timeout_s=ocr_timeout_s,
-            max_page_pixels=max_page_pixels,
+            languages=options.ocr_languages,
+            dpi=options.dpi,
+            timeout_s=options.ocr_timeout_s,
+            max_page_pixels=options.max_page_pixels,
             check=check,
         )
         pages = [ocr.pages.get(page.index, page) for page in pages]
@@ -193,6 +176,7 @@ def read_words(pages: list[PageText], ocr_pages: set[int] | frozenset[int] = fro
         ocr_pages=sorted(ocr_pages),
         skipped_pages=[],
         timings={},
+        document_kind=reading.document_kind,
     )
 
 
@@ -204,6 +188,8 @@ class _Reading:
     text: str
     document_type: str
     fields: InvoiceFields | None
+    document_kind: str | None = None
+    """The kind within the type (classify.Classification.document_kind)."""
 
 
 def _understand(
@@ -213,7 +199,8 @@ def _understand(
     text = "\f".join(page.text for page in pages)
     einvoice = embedded.fields
     with _timed(timings, "classify"):
-        document_type = classify_document(text, einvoice)
+        classification = classify_pages(pages, einvoice)
+        document_type = classification.document_type
     with _timed(timings, "extract"):
         fields = print_check = None
         if document_type == "invoice" and einvoice is not None:
@@ -227,7 +214,7 @@ def _understand(
             _validate(fields, embedded)
             if print_check is not None:
                 fields.validation["xml_vs_print"] = print_check
-    return _Reading(pages, text, document_type, fields)
+    return _Reading(pages, text, document_type, fields, classification.document_kind)
 
 
 def _validate(fields: InvoiceFields, embedded: EmbeddedInvoice) -> None:

@@ -27,7 +27,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from invoice_processor.logs import configure_logging, current_job_context, job_context_of
-from invoice_reader import process_document
+from invoice_reader import ReadOptions, process_document
+from invoice_reader.vlm_stage import VlmReader
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, ReadingTimedOut
 from job_runner.processes import exit_status as _how
 
@@ -41,7 +42,8 @@ START_TIMEOUT_S = 60.0
 """How long a new worker may take to say it is ready (the first one also starts the forkserver)."""
 
 Read = Callable[..., DocumentResult]
-"""What a worker runs on each file: read(path, **options, check=check) -> DocumentResult.
+"""What a worker runs on each file: read(path, options, check=check, vlm=vlm) -> DocumentResult
+(options an invoice_reader.ReadOptions, vlm a Florence-2 reader or None).
 It travels to the worker by name, so it must be a module-level function."""
 
 
@@ -90,8 +92,10 @@ class DocumentWorkers:
         with self._lock:
             return [worker.process.pid for worker in self._workers]
 
-    def process(self, path: Path, options: dict, check: Callable[[], None]) -> DocumentResult:
-        """read(path, **options) in a worker process, calling check() every CHECK_INTERVAL_S while
+    def process(
+        self, path: Path, options: ReadOptions, check: Callable[[], None], vlm: VlmReader | None = None
+    ) -> DocumentResult:
+        """read(path, options, vlm=vlm) in a worker process, calling check() every CHECK_INTERVAL_S while
         it runs.
 
         Raises the DocumentError the pipeline raised (same class, same message); WorkerError when
@@ -99,7 +103,7 @@ class DocumentWorkers:
         ran past timeout_s; whatever check() raised. In the last three cases the worker is killed
         (if it was not dead already), and the next call starts a new one.
         """
-        worker = self._send(path, options)
+        worker = self._send(path, options, vlm)
         try:
             answer = self._wait(worker, check, time.monotonic() + self.timeout_s)
         except BaseException:
@@ -132,13 +136,13 @@ class DocumentWorkers:
         for worker in idle + busy:
             self._discard(worker)
 
-    def _send(self, path: Path, options: dict) -> _Worker:
+    def _send(self, path: Path, options: ReadOptions, vlm: VlmReader | None) -> _Worker:
         """An idle or new worker, sent the job. A worker that died while idle is replaced."""
         for _ in range(3):
             worker = self._take()
             try:
                 # The job's ids go along, so that the worker's log lines name the job too.
-                worker.conn.send((self.read, str(path), options, current_job_context()))
+                worker.conn.send((self.read, str(path), options, vlm, current_job_context()))
                 return worker
             except OSError:
                 self._discard(worker)
@@ -284,10 +288,10 @@ def _serve(conn: Connection) -> None:
             continue
         if request is None:
             return
-        read, path, options, context = request
+        read, path, options, vlm, context = request
         try:
             with job_context_of(context):
-                answer = _read(read, Path(path), options, runner_gone)
+                answer = _read(read, Path(path), options, vlm, runner_gone)
         except _RunnerGone:
             return
         try:
@@ -298,11 +302,11 @@ def _serve(conn: Connection) -> None:
             conn.send(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
 
 
-def _read(read: Read, path: Path, options: dict, check: Callable[[], None]) -> tuple:
+def _read(read: Read, path: Path, options: ReadOptions, vlm: VlmReader | None, check: Callable[[], None]) -> tuple:
     """The answer to send back: ('result', DocumentResult), ('document_error', DocumentError) or
     ('error', message, traceback)."""
     try:
-        return ("result", read(path, **options, check=check))
+        return ("result", read(path, options, check=check, vlm=vlm))
     except _RunnerGone:
         raise
     except DocumentError as e:

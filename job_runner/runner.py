@@ -42,7 +42,7 @@ from invoice_processor.transient import (
 )
 from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.isolation import DocumentWorkers, Read
-from invoice_reader import process_document
+from invoice_reader import ReadOptions, process_document
 from invoice_reader.result import DocumentError, DocumentResult, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
 from job_runner.results import store_result
@@ -312,18 +312,16 @@ class Runner:
         """The real work: fetch the file (retrying an unreachable store for a while) and read it in
         a worker process, so that a file that crashes the PDF renderer fails alone. A file the tenant
         already sent is not read again (unless the request allowed duplicates)."""
-        options = {
-            "ocr_languages": self.ocr_languages,
-            "dpi": self.ocr_dpi,
-            "max_pages": self.max_pdf_pages,
-            "max_page_pixels": self.max_page_pixels,
-            "use_embedded_xml": self.use_embedded_xml if job.use_embedded_xml is None else job.use_embedded_xml,
-        }
         client = self.model.client() if self.model is not None and self.vlm_mode != "off" else None
-        if client is not None:
-            options.update(
-                vlm=client, vlm_mode=self.vlm_mode, vlm_min_ocr_confidence=self.vlm_min_ocr_confidence
-            )
+        options = ReadOptions(
+            ocr_languages=self.ocr_languages,
+            dpi=self.ocr_dpi,
+            max_pages=self.max_pdf_pages,
+            max_page_pixels=self.max_page_pixels,
+            vlm_mode=self.vlm_mode if client is not None else "off",
+            vlm_min_ocr_confidence=self.vlm_min_ocr_confidence,
+            use_embedded_xml=self.use_embedded_xml if job.use_embedded_xml is None else job.use_embedded_xml,
+        )
 
         def read(path: Path) -> DocumentResult:
             sha256 = file_sha256(path)
@@ -331,7 +329,7 @@ class Runner:
             if same_file is not None:
                 kind = "invoice" if same_file.invoice_id else "other"
                 return DocumentResult(0, "", kind, None, sha256=sha256, same_file_as=same_file)
-            return replace(self.documents.process(path, options, check), sha256=sha256)
+            return replace(self.documents.process(path, options, check, client), sha256=sha256)
 
         return with_local_copy(self.store, job, check, read)
 

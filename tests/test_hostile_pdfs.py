@@ -23,7 +23,7 @@ from invoice_processor.db import Batch, Job
 from invoice_processor.logs import current_job_context, job_context
 from invoice_processor.queue import NewFile
 from job_runner.isolation import DocumentWorkers, WorkerError
-from invoice_reader import process_document
+from invoice_reader import ReadOptions, process_document
 from invoice_reader.result import DocumentResult, EncryptedPdf, ReaderCrashed
 from tests import pdf_factory
 from tests.polling import wait_until
@@ -32,7 +32,7 @@ CRASH_MARKER = b"%crash-me"
 HANG_MARKER = b"%hang-me"
 
 
-def read_or_misbehave(path: Path, **options):
+def read_or_misbehave(path: Path, options, **kwargs):
     """The pipeline, except on a file holding a marker: CRASH_MARKER kills this process with SIGSEGV
     as a crash inside PDFium would, HANG_MARKER never returns. Runs in the runner's worker
     processes, which find it by name."""
@@ -42,14 +42,14 @@ def read_or_misbehave(path: Path, **options):
     if HANG_MARKER in data:
         while True:
             time.sleep(1)
-    return process_document(path, **options)
+    return process_document(path, options, **kwargs)
 
 
-def raise_value_error(path: Path, **options):
+def raise_value_error(path: Path, options, **kwargs):
     raise ValueError(f"a bug while reading {Path(path).name}")
 
 
-def read_job_context(path: Path, **options):
+def read_job_context(path: Path, options, **kwargs):
     """Answers with the job context the worker's log lines would carry."""
     return DocumentResult(page_count=1, text=current_job_context(), document_type="other", invoice=None)
 
@@ -211,7 +211,7 @@ def test_document_errors_come_back_from_the_worker_as_the_same_class_and_message
     workers = DocumentWorkers(timeout_s=60)
     try:
         with pytest.raises(EncryptedPdf) as raised:
-            workers.process(tmp_path / "locked.pdf", {}, lambda: None)
+            workers.process(tmp_path / "locked.pdf", ReadOptions(), lambda: None)
         assert type(raised.value) is EncryptedPdf
         with pytest.raises(EncryptedPdf) as in_process:
             process_document(tmp_path / "locked.pdf")
@@ -226,7 +226,7 @@ def test_other_exceptions_come_back_as_worker_errors_with_the_workers_traceback(
     workers = DocumentWorkers(timeout_s=60, read=raise_value_error)
     try:
         with pytest.raises(WorkerError, match="ValueError: a bug while reading a.pdf") as raised:
-            workers.process(tmp_path / "a.pdf", {}, lambda: None)
+            workers.process(tmp_path / "a.pdf", ReadOptions(), lambda: None)
         assert "in raise_value_error" in str(raised.value.__cause__)
     finally:
         workers.close()
@@ -237,12 +237,12 @@ def test_crashed_worker_is_replaced(tmp_path):
     pdf_factory.make_text_invoice(tmp_path / "invoice.pdf")
     workers = DocumentWorkers(timeout_s=60, read=read_or_misbehave)
     try:
-        first = workers.process(tmp_path / "invoice.pdf", {}, lambda: None)
+        first = workers.process(tmp_path / "invoice.pdf", ReadOptions(), lambda: None)
         (before,) = workers.pids
         with pytest.raises(ReaderCrashed, match="SIGSEGV"):
-            workers.process(tmp_path / "crash.pdf", {}, lambda: None)
+            workers.process(tmp_path / "crash.pdf", ReadOptions(), lambda: None)
         assert workers.pids == []
-        second = workers.process(tmp_path / "invoice.pdf", {}, lambda: None)
+        second = workers.process(tmp_path / "invoice.pdf", ReadOptions(), lambda: None)
         assert workers.pids != [before]
         assert second.invoice == first.invoice  # Decimals and dates come back whole
     finally:
@@ -263,8 +263,8 @@ def test_worker_log_lines_name_the_job(tmp_path):
     workers = DocumentWorkers(timeout_s=60, read=read_job_context)
     try:
         with job_context(job_id, batch_id):
-            result = workers.process(tmp_path / "a.pdf", {}, lambda: None)
+            result = workers.process(tmp_path / "a.pdf", ReadOptions(), lambda: None)
         assert result.text == f" job_id={job_id} batch_id={batch_id}"
-        assert workers.process(tmp_path / "a.pdf", {}, lambda: None).text == ""  # not left behind
+        assert workers.process(tmp_path / "a.pdf", ReadOptions(), lambda: None).text == ""  # not left behind
     finally:
         workers.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from invoice_reader import process_document
+from invoice_reader import ReadOptions, process_document
 from invoice_reader.einvoice import (
     MAX_EINVOICE_XML_BYTES,
     compare_with_print,
@@ -284,7 +284,7 @@ def test_print_comparison_ignores_spacing_case_missing_values_and_credit_note_si
 def test_print_comparison_is_not_made_when_the_xml_reader_is_off():
     folder, file = SAMPLES[1]
     row = expected_row(folder, file)
-    invoice = process_document(CORPUS / folder / file, use_embedded_xml=False).invoice
+    invoice = process_document(CORPUS / folder / file, ReadOptions(use_embedded_xml=False)).invoice
     assert invoice.source == "text"
     assert "xml_vs_print" not in invoice.validation
     assert invoice.invoice_number == row["invoice_number"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.corpus import invoice_key, load_corpus, source
-from invoice_reader import process_document
+from invoice_reader import ReadOptions, process_document
 from tests.conftest import CORPUS
 
 FIELDS = {
@@ -70,7 +70,7 @@ def held_out(kind: str, *, use_xml: bool) -> list[dict]:
 
 @cache
 def _read(path: str, use_xml: bool):
-    return process_document(Path(path), use_embedded_xml=use_xml).invoice
+    return process_document(Path(path), ReadOptions(use_embedded_xml=use_xml)).invoice
 
 
 def field_accuracy(rows: list[dict], *, use_xml: bool) -> tuple[float, list[str]]:

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from invoice_reader import EmptyPdf, OcrFailed, process_document
+from invoice_reader import ReadOptions, EmptyPdf, OcrFailed, process_document
 from invoice_reader.extract import extract_invoice
 from invoice_reader.ocr import ocr_pages, read_page_image
 from invoice_reader.pdf_text import PdfFile
@@ -103,7 +103,7 @@ def test_upside_down_sparse_page_too_short_for_osd_is_read_upright(scan):
 
 def test_page_whose_ocr_times_out_is_skipped_not_failed(scan):
     path, _ = scan
-    result = process_document(path, ocr_timeout_s=0.01)
+    result = process_document(path, ReadOptions(ocr_timeout_s=0.01))
     assert result.skipped_pages == [0, 1]
     assert result.ocr_pages == []
     assert result.document_type == "other"
@@ -113,7 +113,7 @@ def test_page_whose_ocr_times_out_is_skipped_not_failed(scan):
 def test_tesseract_failure_raises_ocr_failed(scan):
     path, _ = scan
     with pytest.raises(OcrFailed, match="Tesseract failed on page 1"):
-        process_document(path, ocr_languages="xx_missing")
+        process_document(path, ReadOptions(ocr_languages="xx_missing"))
 
 
 def test_blank_page_has_no_readable_text(tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from invoice_reader import process_document
+from invoice_reader import ReadOptions, process_document
 from invoice_reader.pdf_text import PdfFile
 from invoice_reader.result import DocumentError, FieldSource, InvoiceFields, LineItem
 from invoice_reader.text_lines import PageText, Word, build_lines
@@ -134,7 +134,7 @@ def test_missing_total_is_taken_from_the_model_with_provenance_vlm(scan_without_
     assert first.invoice.total_with_vat is None  # the premise: OCR cannot read what is not there
 
     reader = RecordedReader(page_recording(twin[1]))
-    result = process_document(path, vlm=reader, vlm_mode="fallback")
+    result = process_document(path, ReadOptions(vlm_mode="fallback"), vlm=reader)
 
     invoice = result.invoice
     assert invoice.total_with_vat == spec.total_with_vat
@@ -168,7 +168,7 @@ def test_a_page_ocr_cannot_read_at_all_is_read_by_the_model_alone(tmp_path, twin
     with pytest.raises(DocumentError, match="no readable text"):
         process_document(tmp_path / "blank.pdf")
 
-    result = process_document(tmp_path / "blank.pdf", vlm=RecordedReader(page_recording(twin[1])), vlm_mode="fallback")
+    result = process_document(tmp_path / "blank.pdf", ReadOptions(vlm_mode="fallback"), vlm=RecordedReader(page_recording(twin[1])))
     assert result.document_type == "invoice"
     assert result.vlm["reasons"] == ["low_ocr_confidence"]
     invoice = result.invoice
@@ -181,7 +181,7 @@ def test_a_page_ocr_cannot_read_at_all_is_read_by_the_model_alone(tmp_path, twin
 def test_model_error_keeps_the_ocr_reading_and_says_why(scan_without_totals):
     path, spec = scan_without_totals
     reader = RecordedReader(error=VlmError("The Florence-2 model process cannot be reached"))
-    result = process_document(path, vlm=reader, vlm_mode="fallback")
+    result = process_document(path, ReadOptions(vlm_mode="fallback"), vlm=reader)
     assert result.document_type == "invoice"
     assert result.invoice.total_with_vat is None
     assert result.invoice.invoice_number == spec.invoice_number
@@ -193,12 +193,12 @@ def test_model_error_keeps_the_ocr_reading_and_says_why(scan_without_totals):
 def test_a_clean_scan_is_not_sent_in_fallback_but_is_in_always(clean_scan):
     path, spec = clean_scan
     reader = RecordedReader()
-    result = process_document(path, vlm=reader, vlm_mode="fallback")
+    result = process_document(path, ReadOptions(vlm_mode="fallback"), vlm=reader)
     assert reader.calls == []
     assert result.vlm is None and "vlm" not in result.invoice.validation and "vlm" not in result.timings
     assert result.invoice.total_with_vat == spec.total_with_vat
 
-    always = process_document(path, vlm=reader, vlm_mode="always")
+    always = process_document(path, ReadOptions(vlm_mode="always"), vlm=reader)
     assert len(reader.images) == 1
     # The model read nothing (the recording is empty): nothing is taken, the OCR values stay.
     assert always.vlm["used"] == [] and always.vlm["reasons"] == ["always"]
@@ -210,19 +210,19 @@ def test_born_digital_pages_are_never_sent_in_fallback(twin, tmp_path):
     path = tmp_path / "bad-total.pdf"
     make_text_invoice(path)
     reader = RecordedReader()
-    result = process_document(twin[0], vlm=reader, vlm_mode="fallback")
+    result = process_document(twin[0], ReadOptions(vlm_mode="fallback"), vlm=reader)
     assert reader.calls == [] and result.vlm is None
 
 
 def test_mode_off_or_no_reader_never_calls(scan_without_totals):
     path, _ = scan_without_totals
     reader = RecordedReader()
-    for kwargs in ({"vlm": reader, "vlm_mode": "off"}, {"vlm": None, "vlm_mode": "fallback"}):
-        result = process_document(path, **kwargs)
+    for vlm, mode in ((reader, "off"), (None, "fallback")):
+        result = process_document(path, ReadOptions(vlm_mode=mode), vlm=vlm)
         assert result.vlm is None and "vlm" not in result.invoice.validation
     assert reader.calls == []
     with pytest.raises(ValueError, match="fallback"):
-        process_document(path, vlm=reader, vlm_mode="sometimes")
+        process_document(path, ReadOptions(vlm_mode="sometimes"), vlm=reader)
 
 
 def test_missing_number_sends_the_band_around_its_label(tmp_path, twin):
@@ -241,7 +241,7 @@ def test_missing_number_sends_the_band_around_its_label(tmp_path, twin):
     assert first.invoice.invoice_number is None
 
     # Where the band is: ask once with a model that fails (the report still lists the regions).
-    failing = process_document(tmp_path / "no-number.pdf", vlm=RecordedReader(error=VlmError("x")), vlm_mode="fallback")
+    failing = process_document(tmp_path / "no-number.pdf", ReadOptions(vlm_mode="fallback"), vlm=RecordedReader(error=VlmError("x")))
     [region] = failing.vlm["regions"]
     assert region["reason"] == "missing:invoice_number" and region["page"] == 0
     x0, top, x1, bottom = region["box"]
@@ -252,7 +252,7 @@ def test_missing_number_sends_the_band_around_its_label(tmp_path, twin):
     inside = [line for line in twin[1].lines if top <= line.top and line.top + line.height <= bottom]
     shifted = [Word(w.text, w.x0 - x0, w.top - top, w.x1 - x0, w.bottom - top) for line in inside for w in line.words]
     reader = RecordedReader(page_recording(PageText(0, build_lines(shifted), x1 - x0, bottom - top)))
-    result = process_document(tmp_path / "no-number.pdf", vlm=reader, vlm_mode="fallback")
+    result = process_document(tmp_path / "no-number.pdf", ReadOptions(vlm_mode="fallback"), vlm=reader)
 
     [(images, tokens)] = reader.calls
     assert tokens == 256
