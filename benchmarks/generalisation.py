@@ -5,7 +5,7 @@
 
 For every unit left out (each layout family of each generator, and each whole generator), the
 reader's models are trained without it (benchmarks/train.py's trainers, training seeds 10000..) into
-a temporary folder, and the left-out unit's held-out documents (seeds 100000..) are read with those
+a temporary folder (the dev half of the real corpus is always in training), and the left-out unit's held-out documents (seeds 100000..) are read with those
 models: the 'unseen' figure. The 'seen' figure reads the same documents with models trained on
 everything. The gap is seen - unseen. Nothing here is fitted on held-out documents: they are only
 scored. Pages are read once (text layer or OCR) and cached by benchmarks/training.py, so each
@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 
 from benchmarks.scoring import SCORED_FIELDS, FieldTally, LineScore, compare_field, prediction_from_result  # noqa: E402
 from benchmarks.train import _available, select, train, trainers  # noqa: E402
-from benchmarks.training import GENERATORS, document_specs, read_documents  # noqa: E402
+from benchmarks.training import GENERATORS, corpus_documents, document_specs, read_documents  # noqa: E402
 from invoice_reader.learned import MODELS_ENV  # noqa: E402
 
 MEASURES = ("born-digital fields", "scanned fields", "invoice or other", "line-item F1", "customer", "provider")
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         test_specs += document_specs(
             family, "held-out", invoices=args.test_invoices, scans=args.test_scans, others=args.test_others
         )
-    training = read_documents(train_specs, args.workers)
+    training = read_documents(train_specs, args.workers) + corpus_documents("dev", args.workers)
     testing = read_documents(test_specs, args.workers)
     modules = trainers()
 

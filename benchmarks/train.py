@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/train.py [--families reportlab,html] [--leave-out LAYOUT]
         [--invoices 240 --scans 40 --others 80] [--out invoice_reader/models] [--workers 2]
 
-Reads training-seed documents (10000..) of each family (benchmarks/training.py caches their pages), asks
-each trainer module for its examples (a model name, a candidate's features, whether it is right),
+Reads training-seed documents (10000..) of each family and the dev half of the real corpus
+(benchmarks/training.py caches their pages), asks each trainer module for its examples (a model name, a candidate's features, whether it is right),
 fits one logistic model per name and writes invoice_reader/models/<name>.json. Held-out seeds are
 never read here. --leave-out drops one layout family (e.g. 'classic' or 'html-utility') or a whole
 generator ('html') from training, for the evaluation's leave-one-family-out figures.
@@ -28,7 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.training import GENERATORS, document_specs, fit_logistic, read_documents  # noqa: E402
+from benchmarks.training import GENERATORS, corpus_documents, document_specs, fit_logistic, read_documents  # noqa: E402
 from invoice_reader.learned import MODELS_DIR, LinearModel  # noqa: E402
 
 TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields", "benchmarks.train_parties", "benchmarks.train_totals")
@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--invoices", type=int, default=240, help="born-digital invoices per family")
     parser.add_argument("--scans", type=int, default=40, help="scanned invoices per family")
     parser.add_argument("--others", type=int, default=80, help="look-alikes per family")
+    parser.add_argument("--corpus", choices=("dev", "none"), default="dev",
+                        help="also train on the dev half of the real corpus (never the held-out half)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--l2", type=float, default=1.0)
@@ -114,11 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     families = [f for f in args.families.split(",") if f and _available(f)]
     for family in families:
         specs += document_specs(family, "train", invoices=args.invoices, scans=args.scans, others=args.others)
-    documents = select(read_documents(specs, args.workers), args.leave_out)
+    documents = read_documents(specs, args.workers)
+    if args.corpus == "dev":
+        documents += corpus_documents("dev", args.workers)
+    documents = select(documents, args.leave_out)
     read_s = time.perf_counter() - start
     failed = [d for d in documents if d.error]
-    info = {"families": families, "left_out": args.leave_out, "documents": len(documents) - len(failed),
-            "seeds": "train"}
+    info = {
+        "families": families + (["corpus dev half"] if args.corpus == "dev" else []),
+        "left_out": args.leave_out,
+        "documents": len(documents) - len(failed),
+        "seeds": "train",
+    }
     summary = train(documents, trainers(), args.out, args.l2, info)
     print(f"read {len(documents)} documents in {read_s:.1f} s ({len(failed)} unreadable)")
     print("| model | examples | positives | features | training accuracy | fit | file |")

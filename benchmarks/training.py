@@ -69,6 +69,42 @@ def document_specs(family: str, seeds: str, *, invoices: int = 0, scans: int = 0
     ]
 
 
+def corpus_documents(half: str = "dev", workers: int = 2) -> list[ReadDocument]:
+    """The real PDFs of one half of the corpus split (benchmarks/corpus.py), with their annotations as
+    labels in the generators' shape. Annotations are incomplete (labels['complete'] is False: a None
+    means 'not annotated'), and e-invoice fields that are not printed on the page are left out, since
+    the page is what these documents teach. Only the 'dev' half may be trained on."""
+    from benchmarks.corpus import load_corpus
+    from benchmarks.evaluate import _CORPUS_FIELD, CORPUS_SKIPS, _corpus_expected
+
+    rows = [
+        r for r in load_corpus(half)
+        if r["path"].endswith(".pdf") and not r.get("visual_xml_mismatch")
+        and CORPUS_SKIPS.get(r["file"], ("",))[0] != "*"
+    ]
+    documents = read_documents([DocumentSpec("corpus", 0, "invoice", path=r["path"]) for r in rows], workers)
+    for document, row in zip(documents, rows):
+        skipped = CORPUS_SKIPS.get(row["file"], ("",))[0].split()
+        fields = _corpus_expected(row)
+        printed = row.get("text_layer_check") or {}
+        for key, ours in _CORPUS_FIELD.items():
+            if printed.get(key) is False or ours in skipped:
+                fields[ours] = None
+        if "lines" in skipped:
+            fields["lines"] = []
+        document.labels = {
+            "document_type": "other" if "fields" in skipped else "invoice",
+            "subtype": fields.get("subtype"),
+            "fields": fields,
+            "complete": False,
+            "scanned": False,
+            "family": "corpus",
+            "layout": f"corpus-{row['folder']}",
+            "pages": len(document.pages),
+        }
+    return documents
+
+
 def read_documents(specs: list[DocumentSpec], workers: int = 2) -> list[ReadDocument]:
     """Each spec read (from the cache when it is there), in the order given."""
     if workers <= 1:
@@ -78,9 +114,10 @@ def read_documents(specs: list[DocumentSpec], workers: int = 2) -> list[ReadDocu
 
 
 def read_document(spec: DocumentSpec) -> ReadDocument:
-    cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}-{spec.seed}.pickle"
     if spec.path:
         cache = CACHE / f"corpus-{hashlib.sha256(spec.path.encode()).hexdigest()[:16]}.pickle"
+    else:
+        cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}-{spec.seed}.pickle"
     if cache.exists():
         try:
             return pickle.loads(cache.read_bytes())
