@@ -170,7 +170,7 @@ def measure(folder: Path, device: str, page, pages: int, max_new_tokens: int, ma
     """Run `pages` pages one at a time, then all at once, through FlorenceModel; return the timings."""
     import torch
 
-    from job_runner import vlm
+    from invoice_reader import vlm
 
     model = vlm.FlorenceModel(str(folder), device=device, max_batch=max_batch, num_beams=1)
     started = time.perf_counter()

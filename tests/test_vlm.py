@@ -20,7 +20,7 @@ transformers = pytest.importorskip("transformers", reason="the vlm extra is not 
 from PIL import Image
 from transformers import Florence2ForConditionalGeneration
 
-from job_runner import vlm
+from invoice_reader import vlm
 from invoice_reader.vlm import DeviceUnavailable, FlorenceModel, VlmLine, VlmPage, parse_ocr_with_region
 
 REPO = Path(__file__).resolve().parents[1]
