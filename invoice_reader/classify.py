@@ -1,129 +1,92 @@
-"""Invoice or other: keyword scoring in English, French, German and Dutch."""
+"""Invoice or other, and which kind of document: learned weights over the document's cues.
+
+The cues (kind_features.py) describe where the words that name each kind of document appear
+(lexicon/document_kinds.json) and whether the document has an invoice's structure. Two logistic
+models, trained by benchmarks/train_classifier.py, decide:
+- `document_type`: P(invoice) from the evidence of the invoice kinds, of the other kinds, and the
+  structure; an invoice from 0.5 up;
+- `document_kind`: scores each kind of the decided type whose words appear (credit_note,
+  utility_bill, ... or quote, delivery_note, ...); the best one is the document's kind, and an
+  invoice kind gives the invoice's subtype (a credit note or a corrected invoice carries negative
+  totals; a self-billed 'Gutschrift' is an invoice).
+A PDF carrying an e-invoice XML is an invoice whatever its words; its type code gives the kind.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
+from .kind_features import DocumentCues, document_cues, pages_from_text
+from .kind_words import load_lexicon
+from .learned import load_model
 from .result import InvoiceFields
+from .text_lines import PageText
 
-INVOICE_THRESHOLD = 4.0
-"""A document scoring at least this is an invoice."""
-TITLE_LINES = 12
-"""Lines at the top of the first page where a document names what it is."""
-
-_TITLE_INVOICE_RE = re.compile(
-    r"\b(?:(?:tax\s+)?invoices?|factures?|rechnung|factuur|avoir|credit\s+note|gutschrift|note\s+de\s+cr[ée]dit|"
-    r"\w+rechnung|rechnungskorrektur)\b",
-    re.IGNORECASE,
-)
-_TITLE_OTHER_RE = re.compile(
-    r"\b(?:(?:payment\s+)?receipt|re[çc]u|quittung|kassenbon|delivery\s+note|bon\s+de\s+livraison|lieferschein|"
-    r"purchase\s+order|bon\s+de\s+commande|quot(?:e|ation)|devis|angebot|offerte|pro[-\s]?forma|"
-    r"contract|contrat|vertrag|agreement|statement\s+of\s+account|relev[ée]|kontoauszug|order\s+confirmation|"
-    r"confirmation\s+de\s+commande|auftragsbest[äa]tigung|mahnung|payment\s+reminder|relance)\b",
-    re.IGNORECASE,
-)
-_SIGNALS: tuple[tuple[float, re.Pattern[str]], ...] = tuple(
-    (weight, re.compile(pattern, re.IGNORECASE))
-    for weight, pattern in (
-        # Invoice numbers and dates.
-        (
-            2.0,
-            r"\b(?:invoice\s*(?:no|n[o°º]|number|#|nr)|n[°º]\s*(?:de\s*)?facture|facture\s*n[°º]|"
-            r"rechnungs[-\s]?(?:nummer|nr)|rechnung\s*nr|factuurnummer|invoice\s*date|date\s*de\s*facture|"
-            r"rechnungsdatum|factuurdatum)",
-        ),
-        # Totals.
-        (
-            1.5,
-            r"\b(?:total\s*(?:ht|ttc|h\.t\.|t\.t\.c\.)|montant\s*(?:ht|ttc)|sub[-\s]?total|net\s*total|"
-            r"total\s*(?:excl|incl)\w*\.?\s*(?:vat|tax)|nettobetrag|bruttobetrag|gesamtbetrag|rechnungsbetrag|"
-            r"exclusief\s*btw|totaal|invoice\s*total|grand\s*total|net\s*amount|total\s*due)\b",
-        ),
-        (
-            1.0,
-            r"\b(?:amount\s*due|balance\s*due|net\s*[àa]\s*payer|zahlbetrag|zu\s*zahlen|te\s*betalen|"
-            r"due\s*date|payment\s*due|pay(?:able)?\s*within|date\s*d['’]?\s*[ée]ch[ée]ance|zahlungsziel|f[äa]llig|"
-            r"vervaldatum)\b",
-        ),
-        # VAT.
-        (1.0, r"\b(?:vat|tva|mwst|ust|btw|umsatzsteuer|gst|sales\s*tax|tax\s*\(?\d)"),
-        (
-            1.0,
-            r"\b(?:bill(?:ed)?\s*to|factur[ée]\s*[àa]|rechnungsempf[äa]nger|invoice\s*to|payment\s*terms|"
-            r"conditions\s*de\s*(?:paiement|r[èe]glement)|zahlungsbedingungen)\b",
-        ),
-        # Letters and contracts.
-        (
-            -2.0,
-            r"\b(?:dear\s+(?:sir|madam|mr|mrs|ms)|yours\s+(?:sincerely|faithfully)|sincerely|kind\s+regards|"
-            r"madame,?\s+monsieur|cordialement|veuillez\s+agr[ée]er|sehr\s+geehrte|mit\s+freundlichen\s+gr[üu]ßen|"
-            r"geachte)\b",
-        ),
-        (
-            -2.0,
-            r"\b(?:hereinafter|the\s+parties|ci-apr[èe]s\s+d[ée]nomm[ée]|entre\s+les\s+soussign[ée]s|"
-            r"zwischen\s+den\s+parteien|im\s+folgenden|terms\s+and\s+conditions\s+of\s+this\s+agreement)\b",
-        ),
-        (
-            -5.0,
-            r"\b(?:this\s+is\s+not\s+an?\s+(?:tax\s+)?invoice|ceci\s+n['’]est\s+pas\s+une\s+facture|"
-            r"keine\s+rechnung|geen\s+factuur)\b",
-        ),
-    )
-)
+TYPE_MODEL = "document_type"
+KIND_MODEL = "document_kind"
+INVOICE_THRESHOLD = 0.5
+"""A document whose P(invoice) is at least this is an invoice."""
+UNNAMED = {"invoice": "invoice", "other": "other"}
+"""The kind of a document that names no kind of its type."""
 
 
-def classify_document(text: str, einvoice: InvoiceFields | None = None) -> str:
-    """'invoice' or 'other'. A PDF carrying an e-invoice XML is an invoice whatever its type
-    code (380 invoice, 381 credit note, 384 corrected invoice, 389 self-billed...)."""
+@dataclass(frozen=True)
+class Classification:
+    document_type: str
+    """'invoice' or 'other'."""
+    document_kind: str
+    """The kind within the type: 'invoice', 'credit_note', 'correction', 'self_billing', 'utility_bill',
+    'telecom_bill', 'insurance_bill', 'receipt'; or 'quote', 'purchase_order', 'order_confirmation',
+    'delivery_note', 'statement_of_account', 'payment_reminder', 'letter', 'contract', 'payment_receipt',
+    'pro_forma', or 'other' when the document names none."""
+    subtype: str
+    """For an invoice: 'invoice' or 'credit_note'."""
+    invoice_probability: float
+
+
+def classify_pages(pages: list[PageText] | str, einvoice: InvoiceFields | None = None) -> Classification:
+    """The document's type, kind and subtype. Raises learned.ModelMissing without the model files."""
+    cues = _cues(pages)
+    lexicon = load_lexicon()
     if einvoice is not None:
-        return "invoice"
-    return "invoice" if invoice_score(text) >= INVOICE_THRESHOLD else "other"
+        kind = lexicon.einvoice_kinds.get(einvoice.type_code or "") or choose_kind(cues, "invoice")
+        return Classification("invoice", kind, einvoice.subtype, 1.0)
+    probability = load_model(TYPE_MODEL).score(cues.type_features())
+    document_type = "invoice" if probability >= INVOICE_THRESHOLD else "other"
+    kind = choose_kind(cues, document_type)
+    subtype = (lexicon.kinds[kind].subtype if kind in lexicon.kinds else None) or "invoice"
+    return Classification(document_type, kind, subtype, probability)
 
 
-def invoice_score(text: str) -> float:
-    """How much the text reads like an invoice: the title at the top counts most, then each
-    kind of invoice vocabulary once; letter, contract and receipt vocabulary counts against."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    title = "\n".join(lines[:TITLE_LINES])
-    score = 0.0
-    # Whichever the document names itself first: an invoice may quote "Bon de commande n°".
-    other, invoice = _TITLE_OTHER_RE.search(title), _TITLE_INVOICE_RE.search(title)
-    if other and (invoice is None or other.start() < invoice.start()):
-        score -= 5.0
-    elif invoice:
-        score += 3.0
-    for weight, pattern in _SIGNALS:
-        if pattern.search(text):
-            score += weight
-    return score
+def classify_document(text: str | list[PageText], einvoice: InvoiceFields | None = None) -> str:
+    """'invoice' or 'other', from the document's pages (or its plain text). A PDF carrying an
+    e-invoice XML is an invoice whatever its type code (380 invoice, 381 credit note, 384
+    corrected invoice, 389 self-billed...)."""
+    return classify_pages(text, einvoice).document_type
 
 
-_CREDIT_NOTE_TITLE_RE = re.compile(
-    r"\b(?:credit\s*note|credit\s*memo|avoir|note\s*de\s*cr[ée]dit|facture\s*d['’]avoir|gutschrift|"
-    r"rechnungskorrektur|stornorechnung|creditnota|creditfactuur)\b",
-    re.IGNORECASE,
-)
-_SELF_BILLING_RE = re.compile(
-    r"selbst\s*ausgestellt|gutschriftsverfahren|self[-\s]?bill|auto[-\s]?facturation|\(389\)", re.IGNORECASE
-)
+def invoice_score(text: str | list[PageText]) -> float:
+    """P(the document is an invoice), 0..1."""
+    return load_model(TYPE_MODEL).score(_cues(text).type_features())
 
 
-def document_subtype(text: str) -> str:
-    """'credit_note' when the title at the top names a credit note ("Credit note", "Avoir",
-    "Gutschrift", "Rechnungskorrektur") before any invoice word, else 'invoice'. A German
-    "Gutschrift" that says it is self-billed ("Selbst ausgestellte Rechnung") is an invoice."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines[:TITLE_LINES]:
-        credit = _CREDIT_NOTE_TITLE_RE.search(line)
-        invoice = re.search(r"\b(?:invoice|facture|rechnung|factuur)\b", line, re.IGNORECASE)
-        if credit and _SELF_BILLING_RE.search(line):
-            return "invoice"
-        if credit and (invoice is None or credit.start() <= invoice.start()):
-            # "Facture liée" or "Invoice corrected by credit note 12" name another document.
-            if not re.search(r"\b(?:li[ée]e|related|original|ursprungs)\b", line[: credit.start()], re.IGNORECASE):
-                return "credit_note"
-        if invoice and not credit:
-            return "invoice"
-    return "invoice"
+def document_subtype(text: str | list[PageText]) -> str:
+    """'credit_note' when the document reads as a credit note or a corrected invoice of the
+    invoice kinds, else 'invoice'."""
+    kind = choose_kind(_cues(text), "invoice")
+    spec = load_lexicon().kinds.get(kind)
+    return (spec.subtype if spec else None) or "invoice"
+
+
+def choose_kind(cues: DocumentCues, document_type: str) -> str:
+    """The best-scored kind of document_type among those whose words appear; UNNAMED[type] when
+    none does."""
+    candidates = [kind for kind in load_lexicon().of_type(document_type) if cues.evidence_of(kind)]
+    if not candidates:
+        return UNNAMED[document_type]
+    model = load_model(KIND_MODEL)
+    return max(candidates, key=lambda kind: model.score(cues.kind_features(kind)))
+
+
+def _cues(pages: list[PageText] | str) -> DocumentCues:
+    return document_cues(pages_from_text(pages) if isinstance(pages, str) else pages)

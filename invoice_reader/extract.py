@@ -92,7 +92,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
         total_with_vat=totals.total_with_vat,
         lines=extract_line_items(lines, decimal_comma, where),
         source="text",
-        subtype=document_subtype(text),
+        subtype=document_subtype(pages),
         customer_vat_id=buyer_vat[0] if buyer_vat else None,
         purchase_order=order.value if order else None,
         amount_due=due[0] if due else None,

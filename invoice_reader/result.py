@@ -161,6 +161,10 @@ class DocumentResult:
     vlm: dict | None = None
     """What Florence-2 was asked to read and what was taken from it (see vlm_stage); None when it was not
     asked. Also under invoice.validation['vlm']."""
+    document_kind: str | None = None
+    """The kind of document within its type (classify.Classification.document_kind): for an invoice
+    'invoice', 'credit_note', 'correction', 'utility_bill', ...; for another document 'quote',
+    'delivery_note', 'statement_of_account', ... or 'other'. None where it was not classified."""
 
 
 @dataclass(frozen=True)
