@@ -1,15 +1,23 @@
-"""The words invoices print before their fields, in English, French, German and Dutch.
+"""The words invoices print before their fields, in English, French, German, Dutch, Italian and Spanish.
 
-Each vocabulary maps a kind of field to patterns with a weight: how surely the label
-announces that field ("Total TTC" surely is the total with VAT; a bare "Total" usually is).
-Patterns that must not be read as a field (a VAT *number*, a customer *number*) are
-listed with the kind 'ignore' so that, being longer, they win over the shorter label.
+The vocabulary is data: invoice_reader/lexicon/labels.toml lists, per field kind and language, the
+label variants and their weight (how surely the label announces that field: "Total TTC" surely is
+the total with VAT; a bare "Total" usually is). It is read once, when this module is imported, into
+four vocabularies: TOTAL_LABELS, FIELD_LABELS, COLUMN_LABELS and AMOUNT_DUE_LABELS. Phrases that must
+not be read as a field (a VAT *number*, a customer *number*) have the kind 'ignore' so that, being
+longer, they win over the shorter label; their `announces` says what they do announce.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+
+LEXICON = Path(__file__).with_name("lexicon") / "labels.toml"
+LANGUAGES = ("en", "fr", "de", "nl", "it", "es")
+"""The languages the lexicon covers; its entries say 'any' for words shared by several."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +25,17 @@ class Label:
     kind: str
     weight: float
     pattern: re.Pattern[str]
+    announces: str | None = None
+    """For an 'ignore' label, what it announces instead (customer_number, vat_id...)."""
+    lang: str = "any"
+    anchors: frozenset[str] | None = None
+    """Lower-case strings one of which every match contains; None when the pattern has none. A
+    line without any is not searched (most lines hold no label, and searching is the cost)."""
+
+    @property
+    def field(self) -> str:
+        """What the label announces: its kind, or for an 'ignore' label what it names instead."""
+        return self.announces or self.kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +44,19 @@ class LabelMatch:
     weight: float
     start: int
     end: int
+    announces: str | None = None
+
+    @property
+    def field(self) -> str:
+        """What the label announces: its kind, or for an 'ignore' label what it names instead."""
+        return self.announces or self.kind
 
 
 _WORD_END = r"(?:(?<![\w])|(?![\w]))"
 
 
-def _labels(*entries: tuple) -> tuple[Label, ...]:
-    """Labels from (kind, weight, *alternative patterns) entries."""
-    return tuple(
-        # Whole words only; a label ending in punctuation ("n°", "Nr.") may touch its value.
-        Label(kind, weight, re.compile(rf"(?<![\w])(?:{_one_cell('|'.join(alternatives))}){_WORD_END}", re.I))
-        for kind, weight, *alternatives in entries
-    )
+class LexiconError(ValueError):
+    """The label lexicon (invoice_reader/lexicon/labels.toml) is malformed: fix the entry named."""
 
 
 def _one_cell(pattern: str) -> str:
@@ -45,513 +65,100 @@ def _one_cell(pattern: str) -> str:
     return pattern.replace(r"\s*", r"(?:\s(?!\s))?").replace(r"\s+", r"\s(?!\s)")
 
 
-_HT = r"h\.?\s?t\.?"
-_TTC = r"t\.?\s?t\.?\s?c\.?"
-_VAT = r"(?:vat|tva|tax(?:es)?|mwst\.?|ust\.?|btw|gst)"
-_VAT_NUMBER_TAIL = (
-    r"[\s./-]*(?:id\b|ident|identification|i\.?d\.?\s?nr|nr\b|no\b|n[°º]|number|nummer|num[ée]ro"
-    r"|reg|intra|tin\b|code|idnr)"
-)
+def _expand(pattern: str, pieces: dict[str, str]) -> str:
+    return re.sub(r"<([A-Z_]+)>", lambda m: pieces[m.group(1)], pattern)
 
-TOTAL_LABELS = _labels(
-    # Total without VAT.
-    (
-        "total_without_vat",
-        3,
-        rf"total\s*{_HT}",
-        r"total\s*hors\s*taxes?",
-        rf"montant\s*(?:total\s*)?{_HT}",
-        rf"sous[-\s]?total\s*{_HT}",
-        rf"base\s*{_HT}",
-    ),
-    (
-        "total_without_vat",
-        3,
-        r"net\s*total",
-        r"total\s*net",
-        r"net\s*amount",
-        rf"total\s*(?:excl\.?|excluding|before|without|w/o)\s*{_VAT}",
-        rf"amount\s*(?:excl\.?|excluding|before)\s*{_VAT}",
-    ),
-    (
-        "total_without_vat",
-        3,
-        r"sub[-\s]?total",
-        r"sous[-\s]?total",
-        r"zwischensumme",
-    ),
-    (
-        "total_without_vat",
-        3,
-        r"netto(?:betrag|summe|gesamt|rechnungsbetrag)?",
-        r"summe\s*netto",
-        r"gesamt\s*netto",
-        r"gesamtbetrag\s*netto",
-        rf"rechnungssumme\s*ohne\s*{_VAT}",
-        rf"(?:betrag|summe)\s*ohne\s*{_VAT}",
-    ),
-    (
-        "total_without_vat",
-        2,
-        r"exclusief\s*btw",
-        r"totaal\s*excl\.?(?:\s*btw)?",
-        r"subtotaal",
-    ),
-    (
-        "total_without_vat",
-        1,
-        r"positionssumme",
-        r"warenwert",
-        r"summe\s*positionen",
-        r"grondslag",
-        r"basisbetrag",
-        r"montant\s*eur\s*ht",
-    ),
-    # VAT amount.
-    (
-        "total_vat",
-        3,
-        r"total\s*(?:de\s*la\s*)?(?:tva|taxes?|vat)",
-        r"montant\s*(?:de\s*la\s*|total\s*)?tva",
-        r"montant\s*(?:eur\s*)?tva",
-        r"(?:vat|tax|gst)\s*(?:total|amount)",
-        r"steuerbetrag",
-        r"(?:mwst|ust|umsatzsteuer)\.?[-\s]?(?:betrag|gesamt|summe)",
-        r"gesamt\s*(?:mwst|ust)\.?",
-        r"summe\s*(?:mwst|ust)\.?",
-        r"btw[-\s]?bedrag",
-        r"totaal\s*btw",
-    ),
-    (
-        "total_vat",
-        2,
-        rf"{_VAT}",
-        r"umsatzsteuer",
-        r"sales\s*tax",
-        r"mehrwertsteuer",
-    ),
-    # Total with VAT.
-    (
-        "total_with_vat",
-        3,
-        rf"total\s*{_TTC}",
-        rf"montant\s*(?:total\s*)?(?:eur\s*)?{_TTC}",
-        rf"total\s*(?:incl\.?|including|inclusive\s*of|with)\s*{_VAT}",
-        r"grand\s*total",
-        r"invoice\s*total",
-        r"total\s*(?:amount|invoice|for\s*this\s*invoice)",
-        r"total\s*facture",
-        r"montant\s*total",
-        r"total\s*(?:à|a)\s*payer",
-        r"net\s*(?:à|a)\s*payer",
-    ),
-    (
-        "total_with_vat",
-        3,
-        r"gesamtbetrag",
-        r"gesamtsumme",
-        r"bruttobetrag",
-        r"bruttosumme",
-        r"brutto",
-        r"rechnungsbetrag",
-        r"rechnungssumme",
-        r"endbetrag",
-        r"factuur\s*totaal",
-        r"totaal\s*incl\.?(?:\s*btw)?",
-        r"te\s*betalen",
-    ),
-    (
-        "total_with_vat",
-        1.5,
-        r"amount\s*due",
-        r"balance\s*due",
-        r"total\s*due",
-        r"due\s*payable",
-        r"amount\s*payable",
-        r"(?:somme|montant|reste|solde)\s*(?:à|a)\s*payer",
-        r"zahlbetrag",
-        r"zu\s*zahlen(?:der\s*betrag)?",
-    ),
-    (
-        "total_with_vat",
-        2,
-        r"total",
-        r"totaal",
-        r"summe",
-        r"gesamt",
-    ),
-    # Not totals, though they contain the words.
-    (
-        "ignore",
-        0,
-        rf"{_VAT}{_VAT_NUMBER_TAIL}",
-        rf"n[°º]\s*(?:de\s*)?{_VAT}",
-        rf"{_VAT}\s*client",
-        r"uw\s*btw",
-        r"your\s*vat",
-        rf"{_VAT}\s*(?:\(?%\)?|rate|taux)",
-        r"taux\s*(?:de\s*)?tva",
-    ),
-    (
-        "ignore",
-        0,
-        rf"(?:prix|prices?|prijzen|preise?)?\s*(?:incl(?:\.|usief|usive|uding)?|excl(?:\.|usief|usive|uding)?|zzgl\.?|inkl\.?)\s*(?:of\s*)?{_VAT}(?!\s*(?:total|\d))",
-        rf"plus\s*{_VAT}",
-        r"hors\s*taxes?",
-        rf"ohne\s*{_VAT}",
-        rf"{_VAT}\s*acquitt[ée]e",
-    ),
-    (
-        "ignore",
-        0,
-        r"gesamtbetrag\s*der\s*(?:zu|ab)schl[äa]ge",
-        r"erhaltene\s*anzahlungen",
-        r"total\s*(?:qty|quantity|items?|pages?)",
-        r"gesamtmenge",
-        r"service\s*tax",
-    ),
-)
+
+def load_vocabulary(lexicon: dict, name: str) -> tuple[Label, ...]:
+    """The labels of one vocabulary of the lexicon (its [[name]] entries), in file order: one Label
+    per entry, its variants tried in order. Raises LexiconError for a malformed entry."""
+    pieces = lexicon.get("patterns", {})
+    labels = []
+    for number, entry in enumerate(lexicon.get(name, ()), 1):
+        try:
+            variants = "|".join(_expand(v, pieces) for v in entry["variants"])
+            # Whole words only; a label ending in punctuation ("n°", "Nr.") may touch its value.
+            pattern = re.compile(rf"(?<![\w])(?:{_one_cell(variants)}){_WORD_END}", re.I)
+            lang = entry.get("lang", "any")
+            if lang not in (*LANGUAGES, "any"):
+                raise ValueError(f"unknown language {lang!r}")
+            labels.append(
+                Label(entry["kind"], float(entry["weight"]), pattern, entry.get("announces"), lang, _anchors(pattern))
+            )
+        except (KeyError, ValueError, re.error) as e:
+            raise LexiconError(f"{LEXICON.name}: [[{name}]] entry {number} ({entry.get('kind')}): {e}") from e
+    return tuple(labels)
+
+
+def _anchors(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of the pattern contains (lower-cased), read from its
+    parse tree: the longest literal run that every match must print, or None."""
+    try:
+        from re import _constants as c
+        from re import _parser
+
+        found = _required(_parser.parse(pattern.pattern, pattern.flags), c)
+    except Exception:  # noqa: BLE001 - another Python's parser: search every line, as before
+        return None
+    return frozenset(found) if found else None
+
+
+def _required(items, c) -> set[str] | None:
+    """One set of strings, one of which must occur in any match of this sequence of regex
+    items; the set whose shortest string is longest. None when no such set is known."""
+    choices: list[set[str]] = []
+    run = {""}
+
+    def close_run() -> None:
+        nonlocal run
+        if min(map(len, run)) > 0:
+            choices.append(run)
+        run = {""}
+
+    for op, value in items:
+        if op is c.LITERAL:
+            run = {r + chr(value).lower() for r in run}
+        elif op is c.IN and len(value) <= 4 and all(o is c.LITERAL for o, _ in value) and len(run) <= 8:
+            run = {r + chr(v).lower() for r in run for _, v in value}
+        elif op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            continue  # matches no characters
+        else:
+            close_run()
+            if op is c.SUBPATTERN:
+                inner = _required(value[-1], c)
+            elif op is c.BRANCH:
+                alternatives = [_required(branch, c) for branch in value[1]]
+                inner = set().union(*alternatives) if all(alternatives) else None
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:
+                inner = _required(value[2], c)
+            else:
+                inner = None
+            if inner:
+                choices.append(inner)
+    close_run()
+    return max(choices, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+
+
+def _load() -> dict:
+    with LEXICON.open("rb") as f:
+        return tomllib.load(f)
+
+
+_LEXICON = _load()
+
+TOTAL_LABELS = load_vocabulary(_LEXICON, "totals")
 """Labels of the three totals; kinds total_without_vat, total_vat, total_with_vat."""
 
-FIELD_LABELS = _labels(
-    ("invoice_number", 3, r"invoice\s*(?:no\.?|n[o°º]\.?|number|num\.?|nr\.?|#|id)", r"bill\s*(?:no\.?|number|#)"),
-    (
-        "invoice_number",
-        3,
-        r"(?:n[°º]|no\.?|num[ée]ro)\s*(?:de\s*)?(?:la\s*)?facture",
-        r"facture\s*(?:n[°º]|no\.?|num[ée]ro|nr\.?)",
-    ),
-    (
-        "invoice_number",
-        3,
-        r"rechnungs[-\s]?(?:nummer|nr\.?|no\.?)",
-        r"[\w-]*(?:rechnung|gutschrift)[\w-]*\s*(?:nr\.?|nummer|no\.?|#)",
-    ),
-    # A title of a few words, maybe a type code in brackets, then the number: "Rechnung für
-    # Wartungsarbeiten (380) Nr. 2024-0815".
-    (
-        "invoice_number",
-        3,
-        r"[\w-]*(?:rechnung|gutschrift|korrektur|invoice|facture)[\w-]*(?: [\w()-]+){0,4}? ?(?:\(\d{3}\)\s*)?(?:nr\.?|nummer|no\.?|n[°º]|#)",
-    ),
-    (
-        "invoice_number",
-        3,
-        r"factuur\s*(?:nummer|nr\.?|no\.?)",
-        r"factuurnummer",
-        r"credit\s*note\s*(?:no\.?|number|#)",
-        r"avoir\s*n[°º]",
-    ),
-    (
-        "invoice_number",
-        1,
-        r"invoice",
-        r"facture",
-        r"rechnung",
-        r"factuur",
-        r"avoir",
-        r"gutschrift",
-        r"credit\s*note",
-        r"\w+rechnung",
-    ),
-    # A bare "Number:" / "Nr." heading the document's reference block; must start its cell.
-    (
-        "invoice_number",
-        2,
-        r"(?<![\w.\-/])(?:nr\.?|no\.?|number|num[ée]ro|nummer|n[°º])(?=\s*[:#]|\s*$|\s{2})",
-    ),
-    (
-        "date",
-        3,
-        r"invoice\s*date",
-        r"date\s*(?:of\s*)?(?:the\s*)?invoice",
-        r"date\s*de\s*(?:la\s*)?factur(?:e|ation)",
-        r"date\s*d['’]?\s*[ée]mission",
-        r"rechnungsdatum",
-        r"datum\s*der\s*rechnung",
-        r"factuur\s*datum",
-        r"factuurdatum",
-        r"issue\s*date",
-        r"date\s*of\s*issue",
-        r"issued\s*(?:at|on)",
-        r"belegdatum",
-        r"ausstellungsdatum",
-        r"rechnungs-datum",
-    ),
-    ("date", 2, r"date", r"datum"),
-    (
-        "due_date",
-        3,
-        r"due\s*date",
-        r"date\s*due",
-        r"payment\s*due(?:\s*date)?",
-        r"due\s*(?:on|by)",
-        r"pay(?:able)?\s*(?:by|before|until)",
-        r"remit\s*(?:until|by|before)",
-        r"date\s*d['’]?\s*[ée]ch[ée]ance",
-        r"[ée]ch[ée]ance",
-        r"date\s*limite(?:\s*de\s*(?:paiement|r[èe]glement))?",
-        r"(?:à|a)\s*payer\s*avant\s*le",
-        r"payable\s*(?:avant\s*)?le",
-    ),
-    (
-        "due_date",
-        3,
-        r"f[äa]llig(?:keitsdatum|keit)?(?:\s*(?:am|bis|zum))?",
-        r"zahlungsziel",
-        r"zahlbar\s*bis",
-        r"zahlbar\s*(?:innerhalb\s*\d+\s*tagen\s*)?(?:netto\s*)?bis",
-        r"vervaldatum",
-        r"uiterste\s*betaaldatum",
-        r"te\s*betalen\s*v[oó][oó]r",
-    ),
-    (
-        "customer",
-        3,
-        r"bill(?:ed)?\s*to(?:\s*address)?",
-        r"invoice\s*to",
-        r"sold\s*to",
-        r"customer(?:\s*name)?",
-        r"client",
-        r"buyer",
-        r"billing\s*address",
-        r"factur(?:é|ée|ee)\s*(?:à|a)",
-        r"adresse\s*de\s*facturation",
-        r"destinataire",
-        r"acheteur",
-        r"rechnungsempf[äa]nger",
-        r"k[äa]ufer(?:/leistungsempf[äa]nger)?",
-        r"leistungsempf[äa]nger",
-        r"rechnungsadresse",
-        r"kunde",
-        r"factuuradres",
-        r"afnemer",
-    ),
-    # A short heading alone in its cell, over the recipient's address: "An", "To:", "À :".
-    ("customer", 3, r"(?:^|(?<=\s\s))(?:(?:an|to|à)(?=\s?:?(?:\s\s|$))|a(?=\s?:(?:\s\s|$)))"),
-    (
-        "seller",
-        3,
-        r"seller",
-        r"vendor",
-        r"supplier",
-        r"sold\s*by",
-        r"service\s*provider",
-        r"bill\s*from",
-        r"fournisseur",
-        r"vendeur",
-        r"[ée]metteur",
-        r"prestataire",
-        r"verk[äa]ufer",
-        r"lieferant",
-        r"rechnungssteller",
-        r"leistungserbringer",
-        r"leverancier",
-        r"verkoper",
-    ),
-    (
-        "seller",
-        2,
-        r"from(?=\s*:)",
-        r"von(?=\s*:)",
-        r"de(?=\s*:)",
-    ),
-    (
-        "currency",
-        3,
-        r"currency",
-        r"devise",
-        r"monnaie",
-        r"w[äa]hrung",
-        r"rechnungsw[äa]hrung",
-        r"valuta",
-    ),
-    # Longer phrases that contain the words above but announce something else.
-    (
-        "ignore",
-        0,
-        r"(?:order|delivery|shipping|ship|due|service|check[-\s]?in|check[-\s]?out|print|payment|start|end)\s*date",
-        r"date\s*(?:of\s*)?(?:delivery|order|service|de\s*livraison|de\s*commande|de\s*prestation)",
-    ),
-    (
-        "ignore",
-        0,
-        r"date\s*de\s*(?:la\s*)?facture\s*(?:associ[ée]e|d['’]origine|initiale|pr[ée]c[ée]dente)",
-        r"(?:original|related|preceding)\s*invoice\s*date",
-    ),
-    (
-        "ignore",
-        0,
-        r"(?:order|bestell|liefer|leistungs|auftrags|druck|buchungs)(?:-\s*und\s*leistungs)?datum",
-        r"liefer-\s*und\s*leistungsdatum",
-        r"orderdatum",
-        r"leverdatum",
-        r"date\s*de\s*d[ée]but",
-        r"date\s*de\s*fin",
-    ),
-    (
-        "ignore",
-        0,
-        r"(?:customer|client|kunden?|klant)[-\s.]*(?:no\.?|n[°º]|nr\.?|number|nummer|id|ref\.?|reference|r[ée]f[ée]rence|care|service|code|account)",
-        r"kundennr\.?",
-        r"(?:lieferschein|liefer|delivery\s*note|delivery|bon\s*de\s*livraison|bl|bestell|auftrags|order|commande|"
-        r"angebots|quote|devis|contract|vertrags|contrat|mandat|mandate|tracking|sendungs|serien|serial|article|"
-        r"artikel|art|item|page|seite|pagina|account|konto|compte|rekening)"
-        r"[-\s.]*(?:nr\.?|no\.?|n[°º]|number|nummer|num[ée]ro)",
-        r"kundennummer",
-        r"klantnummer",
-        r"(?:n[°º]\s*(?:de\s*)?)?(?:tva|vat|btw|ust)[-\s.]*(?:id\.?\s*|nummer\s*|number\s*)?(?:client|customer|kunde)",
-        r"customer\s*vat(?:\s*(?:no|number|id))?",
-        r"id\.?\s*client",
-        r"n[°º]\s*(?:de\s*)?client",
-        r"num[ée]ro\s*(?:de\s*)?client",
-        r"service\s*clients?",
-        r"espace\s*client",
-        r"ship\s*to",
-        r"livr[ée]\s*(?:à|a)",
-        r"adresse\s*de\s*livraison",
-        r"lieferadresse",
-        r"afleveradres",
-    ),
-    (
-        "ignore",
-        0,
-        r"(?:invoice|facture|rechnung|factuur)s?\s*(?:date|datum|period|p[ée]riode|address|adresse|total|totaal|summe|amount|montant|betrag)",
-        r"factur(?:é|ée|ee)\s*(?:le|du)",
-        r"rechnungs(?:datum|betrag|summe|adresse|empf[äa]nger|periode|zeitraum|kopie)",
-    ),
-)
-"""Labels of the identity fields: invoice_number, date, due_date, customer, seller, currency."""
+FIELD_LABELS = load_vocabulary(_LEXICON, "fields")
+"""Labels of the identity fields: invoice_number, date, due_date, customer, seller, currency; and,
+as 'ignore', the other references printed the same way (customer and order numbers, VAT ids...)."""
 
-COLUMN_LABELS = _labels(
-    (
-        "description",
-        2,
-        r"description",
-        r"d[ée]signation",
-        r"libell[ée]",
-        r"beschreibung",
-        r"bezeichnung",
-        r"artikelbezeichnung",
-        r"leistung",
-        r"omschrijving",
-        r"product(?:\s*name)?",
-        r"produit",
-        r"items?",
-        r"article",
-        r"artikel",
-        r"title",
-        r"services?",
-        r"prestations?",
-        r"d[ée]tails?",
-        r"naam",
-        r"leistungsbeschreibung",
-        r"bezeichnung",
-    ),
-    (
-        "quantity",
-        2,
-        r"qty\.?",
-        r"quantity",
-        r"quantit[ée]",
-        r"qt[ée]\.?",
-        r"menge",
-        r"anzahl",
-        r"anz\.?",
-        r"aantal",
-        r"nombre",
-        r"hoeveelheid",
-        r"stk\.?",
-        r"units",
-        r"nb",
-    ),
-    (
-        "unit_price",
-        3,
-        r"unit\s*price",
-        r"price\s*per\s*unit",
-        rf"prix\s*unitaire(?:\s*{_HT})?",
-        rf"prix\s*u\.?(?:\s*{_HT})?",
-        rf"p\.?\s?u\.?(?:\s*{_HT})?",
-        r"einzelpreis",
-        r"st[üu]ckpreis",
-        r"nettopreis",
-        r"vk-preis",
-        r"preis\s*(?:pro|je)\s*einheit",
-        r"prijs\s*per\s*stuk",
-        r"stukprijs",
-        r"unit\s*cost",
-    ),
-    (
-        "unit_price",
-        2,
-        r"rate",
-        r"price",
-        rf"prix(?:\s*{_HT})?",
-        r"preis",
-        r"prijs",
-        r"tarif",
-        r"cost",
-    ),
-    (
-        "vat_rate",
-        2,
-        rf"{_VAT}\s*(?:\(?%\)?|rate)",
-        rf"%\s*{_VAT}",
-        r"taux(?:\s*tva)?",
-        r"steuersatz",
-        r"mwst\.?-?satz",
-        r"ust\.?-?satz",
-        rf"{_VAT}",
-    ),
-    (
-        "total",
-        3,
-        r"line\s*total",
-        rf"total\s*{_HT}",
-        rf"montant\s*{_HT}",
-        r"prix\s*total",
-        r"nettobetrag",
-        r"zeilenbetrag",
-        r"gesamtpreis",
-        r"positionsbetrag",
-        r"betrag",
-        r"bedrag",
-        r"prijs\s*incl\.?\s*btw",
-        rf"montant(?:\s*eur)?(?:\s*{_HT})?",
-    ),
-    (
-        "total",
-        2,
-        r"total",
-        r"amount",
-        r"totaal",
-        r"summe",
-        r"gesamt",
-        r"sum",
-    ),
-    (
-        "discount",
-        2,
-        r"disc\.?\s*%?",
-        r"discount",
-        r"remise",
-        r"rem\.",
-        r"rabatt(?:\s*%)?",
-        r"korting",
-        r"rabais",
-        r"nachlass",
-    ),
-    (
-        "position",
-        1,
-        r"pos\.?",
-        r"line",
-        r"ligne",
-        r"lfd\.?\s*nr\.?",
-    ),
-)
+COLUMN_LABELS = load_vocabulary(_LEXICON, "columns")
 """Column headings of a line-item table."""
+
+AMOUNT_DUE_LABELS = load_vocabulary(_LEXICON, "amount_due")
+"""Labels of the amount left to pay (after prepayments), which may differ from the total, and of
+what is deducted before it (kinds prepaid, discount)."""
 
 
 def find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
@@ -567,15 +174,30 @@ def find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
     return list(cached)
 
 
+def _anchors_of(labels: tuple[Label, ...]) -> tuple[str, ...]:
+    """Every anchor of the vocabulary, each once: looked for once per line."""
+    known = _ANCHORS.get(id(labels))
+    if known is None or known[0] is not labels:
+        if len(_ANCHORS) >= 64:
+            _ANCHORS.clear()  # vocabularies joined on the fly ("FIELD_LABELS + TOTAL_LABELS")
+        known = _ANCHORS[id(labels)] = (labels, tuple({a for label in labels for a in label.anchors or ()}))
+    return known[1]
+
+
+_ANCHORS: dict[int, tuple[tuple[Label, ...], tuple[str, ...]]] = {}
 LABEL_CACHE_SIZE = 50_000
 """Lines whose labels are kept: several stages label the same lines with the same vocabulary."""
 _FOUND: dict[tuple[int, str], tuple[LabelMatch, ...]] = {}
 
 
 def _find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
+    lower = text.lower()
+    anchors = _anchors_of(labels)
+    present = {a for a in anchors if a in lower}
     found = [
-        LabelMatch(label.kind, label.weight, m.start(), m.end())
+        LabelMatch(label.kind, label.weight, m.start(), m.end(), label.announces)
         for label in labels
+        if label.anchors is None or not present.isdisjoint(label.anchors)
         for m in label.pattern.finditer(text)
         if m.end() > m.start() and "  " not in m.group(0)  # a label never spans two cells
     ]
@@ -586,28 +208,3 @@ def _find_labels(text: str, labels: tuple[Label, ...]) -> list[LabelMatch]:
             chosen.append(match)
     chosen.sort(key=lambda m: m.start)
     return chosen
-
-
-AMOUNT_DUE_LABELS = _labels(
-    (
-        "amount_due",
-        3,
-        r"amount\s*due",
-        r"balance\s*due",
-        r"total\s*due",
-        r"amount\s*payable",
-        r"amount\s*to\s*pay",
-        r"(?:net|solde|reste|montant|somme|total)\s*(?:à|a)\s*payer",
-        r"zahlbetrag",
-        r"zu\s*zahlen(?:der\s*betrag)?",
-        r"f[äa]lliger\s*betrag",
-        r"(?:offener|verbleibender)\s*betrag",
-        r"restbetrag",
-        r"te\s*betalen",
-        r"due\s*payable",
-        r"residual(?:\s*amount)?",
-        r"(?:reste|restant|solde|montant)\s*d[ûu]",
-    ),
-    ("ignore", 0, r"(?:past|over)\s*due\s*amount", r"amount\s*due\s*(?:date|by|on)"),
-)
-"""Labels of the amount left to pay (after prepayments), which may differ from the total."""
