@@ -170,6 +170,10 @@ class OtherDocumentPublic(BaseModel):
     batch_id: uuid.UUID | None
     job_id: uuid.UUID | None
     created_at: datetime
+    document_kind: str | None = None
+    """What kind of document it is: 'quote', 'purchase_order', 'order_confirmation', 'delivery_note',
+    'statement_of_account', 'payment_reminder', 'letter', 'contract', 'payment_receipt', 'pro_forma', or
+    'other' when it names none; null for documents stored before kinds were recorded."""
 
 
 class OtherDocumentsPublic(BaseModel):

@@ -231,6 +231,9 @@ class OtherDocument(Base):
     batch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     sha256: Mapped[str | None] = mapped_column(Text)
+    # What kind of document the reader took it for ('quote', 'delivery_note', 'letter', ... or 'other');
+    # NULL for documents stored before migration 0007.
+    document_kind: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

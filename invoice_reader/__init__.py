@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .vlm import VlmError
-from .classify import classify_document
+from .classify import classify_pages
 from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
 from .label_values import label_lines
@@ -128,6 +128,7 @@ def process_document(
         timings=timings,
         ocr_confidence=ocr.mean_confidence,
         vlm=vlm_report,
+        document_kind=reading.document_kind,
     )
 
 
@@ -175,6 +176,7 @@ def read_words(pages: list[PageText], ocr_pages: set[int] | frozenset[int] = fro
         ocr_pages=sorted(ocr_pages),
         skipped_pages=[],
         timings={},
+        document_kind=reading.document_kind,
     )
 
 
@@ -186,6 +188,8 @@ class _Reading:
     text: str
     document_type: str
     fields: InvoiceFields | None
+    document_kind: str | None = None
+    """The kind within the type (classify.Classification.document_kind)."""
 
 
 def _understand(
@@ -195,7 +199,8 @@ def _understand(
     text = "\f".join(page.text for page in pages)
     einvoice = embedded.fields
     with _timed(timings, "classify"):
-        document_type = classify_document(text, einvoice)
+        classification = classify_pages(pages, einvoice)
+        document_type = classification.document_type
     with _timed(timings, "extract"):
         fields = print_check = None
         if document_type == "invoice" and einvoice is not None:
@@ -209,7 +214,7 @@ def _understand(
             _validate(fields, embedded)
             if print_check is not None:
                 fields.validation["xml_vs_print"] = print_check
-    return _Reading(pages, text, document_type, fields)
+    return _Reading(pages, text, document_type, fields, classification.document_kind)
 
 
 def _validate(fields: InvoiceFields, embedded: EmbeddedInvoice) -> None:

@@ -78,6 +78,7 @@ def store_result(
         batch_id=job.batch_id,
         job_id=job.id,
         sha256=result.sha256,
+        document_kind=result.document_kind,
     )
     session.add(document)
     session.flush()

@@ -61,6 +61,7 @@ def test_batch_upload_answers_batch_processing_response(api, pdfs):
     assert 0 <= x0 < x1 <= 595.3 and 0 <= top < bottom <= 841.9  # on the A4 page, in points
     document = api.get(f"/api/v1/other-documents/{letter['document_id']}").json()
     assert document["raw_text"]
+    assert document["document_kind"] == "letter"
 
 
 def test_broken_files_fail_alone_with_their_reason(api, pdfs):
