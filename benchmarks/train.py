@@ -13,7 +13,9 @@ A trainer module exposes MODELS (the model names it fills) and examples(document
 (model name, features, 0 or 1); it must compute the features with the same invoice_reader
 functions that score them at run time. It may also expose examples_of_all(documents), yielding
 the same triples from all the documents at once: for models whose features are other models'
-scores, made by cross-fitting (benchmarks/train_totals.py).
+scores, made by cross-fitting (benchmarks/train_totals.py). And calibrate(model, documents), returning
+what to add to a fitted model's info before it is written (a decision threshold chosen on the
+training documents: benchmarks/train_fields.py). --trainers fits only the models of the modules named.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields", "benchmark
 """Trainer modules; those not written yet are skipped with a line saying so."""
 
 
-def trainers() -> list:
+def trainers(names: tuple[str, ...] = TRAINERS) -> list:
     found = []
-    for name in TRAINERS:
+    for name in names:
         try:
             found.append(importlib.import_module(name))
         except ModuleNotFoundError as e:
@@ -68,6 +70,9 @@ def train(documents, modules, out: Path, l2: float = 1.0, info: dict | None = No
         weights, bias = fit_logistic(rows[model], targets[model], l2=l2)
         fitted = LinearModel(model, weights, bias, {**(info or {}), "examples": len(rows[model]),
                                                      "positives": sum(targets[model])})
+        owner = next((m for m in modules if model in getattr(m, "MODELS", ())), None)
+        if hasattr(owner, "calibrate"):
+            fitted.info.update(owner.calibrate(fitted, [d for d in documents if not d.error]))
         right = sum((fitted.score(r) >= 0.5) == bool(t) for r, t in zip(rows[model], targets[model]))
         path = fitted.save(out)
         summary.append({
@@ -109,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--trainers", default=",".join(TRAINERS),
+                        help="trainer modules whose models are fitted (default: all)")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -128,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "documents": len(documents) - len(failed),
         "seeds": "train",
     }
-    summary = train(documents, trainers(), args.out, args.l2, info)
+    summary = train(documents, trainers(tuple(n for n in args.trainers.split(",") if n)), args.out, args.l2, info)
     print(f"read {len(documents)} documents in {read_s:.1f} s ({len(failed)} unreadable)")
     print("| model | examples | positives | features | training accuracy | fit | file |")
     print("|---|---|---|---|---|---|---|")
