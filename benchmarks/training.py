@@ -158,12 +158,17 @@ _versions: dict[str, str] = {}
 
 
 def _generator_version(family: str) -> str:
-    """A digest of the generator's source files, so that a changed generator is read again."""
+    """A digest of the generator's source files, so that a changed generator is read again: the
+    benchmarks/synthetic*.py modules (the reportlab generator and what generators share) and, for a
+    generator that is a package (synthetic_html), its own files. One family's edits do not make the
+    other's pages be read (and OCR'd) again."""
     if family not in _versions:
-        module = importlib.import_module(GENERATORS[family])
-        folder = Path(inspect.getfile(module)).parent
+        source = Path(inspect.getfile(importlib.import_module(GENERATORS[family])))
+        files = sorted(Path(__file__).parent.glob("synthetic*.py"))
+        if source.name == "__init__.py":
+            files += sorted(source.parent.rglob("*.py"))
         digest = hashlib.sha256()
-        for path in sorted(folder.glob("synthetic*.py")) + sorted(folder.glob("synthetic*/*.py")):
+        for path in files:
             digest.update(path.read_bytes())
         _versions[family] = digest.hexdigest()[:12]
     return _versions[family]
