@@ -62,7 +62,8 @@ class KindEvidence:
     standalone: float = 0.0
     """The largest share of its line's letters a title word of the kind covers, in the title zone."""
     first: float = 0.0
-    """Its title word is the first title word of page 1, reading top to bottom."""
+    """Its title word is the first title word in the title zone of page 1, reading top to bottom (a
+    title word further down is a reference: 'as per quote 12')."""
     high: float = 0.0
     """1 - the height on page 1 of its first title word, as a fraction of the page."""
     page1: float = 0.0
@@ -128,7 +129,7 @@ def document_cues(pages: list[PageText]) -> DocumentCues:
     """The kind evidence and the structure of the document."""
     cues = DocumentCues()
     _kind_evidence(pages, cues)
-    cues.structure.update(_structure(pages, cues))
+    cues.structure.update(_structure(pages))
     return cues
 
 
@@ -157,11 +158,13 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
         on_first = page.index == pages[0].index
         sizes = _font_sizes(page.lines) if on_first else None
         for number, line in enumerate(page.lines):
-            top_zone = on_first and number < TITLE_LINES
+            # A title is never inside a sentence: a prose line is body, however high it sits.
+            prose = len(line.words) >= PROSE_WORDS
+            top_zone = on_first and number < TITLE_LINES and not prose
             large = largest = False
             if sizes is not None:
                 usual, biggest = sizes
-                large = line.em >= LARGE_FONT * usual
+                large = line.em >= LARGE_FONT * usual and not prose
                 largest = line.em >= 0.95 * biggest and biggest >= LARGE_FONT * usual
             in_zone = top_zone or large
             words, found = find_kind_words(line.text, fuzzy=on_first and in_zone)
@@ -172,7 +175,7 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
                 if match.role == "cue":
                     not_invoice += "not_invoice" in match.names
                     continue
-                first = match.role == "title" and on_first and not first_title_seen
+                first = match.role == "title" and on_first and in_zone and not first_title_seen
                 first_title_seen = first_title_seen or first
                 for name in match.names:
                     evidence = kinds.setdefault(name, KindEvidence())
@@ -223,8 +226,10 @@ def _font_sizes(lines: list[TextLine]) -> tuple[float, float] | None:
     return heights[len(heights) // 2], heights[-1]
 
 
-def _structure(pages: list[PageText], cues: DocumentCues) -> dict[str, float]:
-    lines = [line for page in pages for line in page.lines]
+def _structure(pages: list[PageText]) -> dict[str, float]:
+    # The first and the last page hold the header and the totals; the pages between, only more rows.
+    read = pages if len(pages) <= 2 else [pages[0], pages[-1]]
+    lines = [line for page in read for line in page.lines]
     texts = [line.layout_text() for line in lines]
     decimal_comma = guess_decimal_comma("\n".join(texts))
     found: dict[str, float] = {}
@@ -266,10 +271,10 @@ def _structure(pages: list[PageText], cues: DocumentCues) -> dict[str, float]:
     found["s.amounts"] = min(1.0, math.log1p(amounts) / math.log1p(40))
     if amounts == 0:
         found["s.no_amounts"] = 1.0
-    words = [len(line.words) for line in lines]
+    words = [len(line.words) for page in pages for line in page.lines]
     if words:
         found["s.prose"] = sum(n >= PROSE_WORDS for n in words) / len(words)
     found["s.pages"] = min(1.0, math.log(max(1, len(pages))) / math.log(10))
-    if len(lines) < 12:
+    if len(words) < 12:
         found["s.few_lines"] = 1.0
     return found
