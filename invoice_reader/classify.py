@@ -14,6 +14,7 @@ A PDF carrying an e-invoice XML is an invoice whatever its words; its type code 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from .kind_features import DocumentCues, document_cues, pages_from_text
@@ -88,5 +89,18 @@ def choose_kind(cues: DocumentCues, document_type: str) -> str:
     return max(candidates, key=lambda kind: model.score(cues.kind_features(kind)))
 
 
+_last = threading.local()
+
+
 def _cues(pages: list[PageText] | str) -> DocumentCues:
-    return document_cues(pages_from_text(pages) if isinstance(pages, str) else pages)
+    """The document's cues; the pipeline asks twice for the same pages (type, then the extractor's
+    subtype), so each thread keeps the last document's."""
+    if isinstance(pages, str):
+        return document_cues(pages_from_text(pages))
+    key = (tuple(map(id, pages)), tuple(len(page.lines) for page in pages))
+    held = getattr(_last, "entry", None)
+    if held is not None and held[0] is pages and held[1] == key:
+        return held[2]
+    cues = document_cues(pages)
+    _last.entry = (pages, key, cues)
+    return cues

@@ -299,3 +299,12 @@ def test_classification_is_cheap():
         classify_pages(pages)
     # A few ms on an idle machine; the bound leaves room for a busy shared one.
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+def test_the_pipeline_hands_on_the_kind(tmp_path):
+    from invoice_reader import process_document
+    from tests.pdf_factory import make_letter
+
+    make_letter(tmp_path / "letter.pdf")
+    result = process_document(tmp_path / "letter.pdf")
+    assert (result.document_type, result.document_kind) == ("other", "letter")
