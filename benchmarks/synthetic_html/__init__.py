@@ -1,0 +1,111 @@
+"""A second, independent family of seeded, labelled synthetic documents: HTML in the styles of
+real invoicing software, printed to PDF by headless Chromium.
+
+    pdf_bytes, labels = make_document(seed, kind="invoice" | "scanned" | "lookalike")
+
+Same call and same label schema as benchmarks.synthetic (the reportlab family), so that
+benchmarks/scoring.py and benchmarks/evaluate.py score both alike; labels add
+labels["family"] = "html", labels["template"] (the style variant, e.g. 'erp-sap') and
+labels["document_kind"] (invoice, credit_note, correction, utility_bill, telecom_bill,
+insurance_bill, receipt, self_billing; or for look-alikes quote, purchase_order,
+order_confirmation, delivery_note, statement_of_account, payment_reminder, letter,
+payment_receipt). `layout` is the template family: html-erp, html-webapp, html-word,
+html-utility, html-telecom, html-insurance, html-receipt. Every value in `fields` is printed;
+`labels["printed"]` holds the printed forms of the number, date, total and names.
+
+The same seed and kind give the same labels and the same HTML; the PDF bytes may differ
+(Chromium stamps a creation date). Seeds 0..999 are for development, from 100000 held out, as
+for the first family. Needs Chromium (`apt-get install chromium`; see chromium.py).
+"""
+
+from __future__ import annotations
+
+import random
+
+from benchmarks.synthetic_html.content import (
+    FAMILY_OF_KIND,
+    INVOICE_KIND_WEIGHTS,
+    INVOICE_KINDS,
+    LOOKALIKE_KINDS,
+    TRADE_FAMILIES,
+    VARIANTS,
+    insurance,
+    lookalike,
+    receipt,
+    telecom,
+    trade,
+    utility,
+)
+from benchmarks.synthetic_html.locales import LOCALE_WEIGHTS, LOCALES
+
+KINDS = ("invoice", "scanned", "lookalike")
+FAMILIES = tuple(VARIANTS)
+DOCUMENT_KINDS = INVOICE_KINDS + LOOKALIKE_KINDS
+
+__all__ = ["DOCUMENT_KINDS", "FAMILIES", "KINDS", "make_document", "make_html"]
+
+
+def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[str, dict, random.Random]:
+    """The HTML and labels (without `pages`) for seed, and the random stream to go on with."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    rng = random.Random(f"html:{kind}:{seed}:{document_kind or ''}")
+    locale = LOCALES[rng.choices(list(LOCALE_WEIGHTS), weights=list(LOCALE_WEIGHTS.values()))[0]]
+    if kind == "lookalike":
+        dkind = document_kind or rng.choice(LOOKALIKE_KINDS)
+        if dkind not in LOOKALIKE_KINDS:
+            raise ValueError(f"a look-alike's document_kind is one of {LOOKALIKE_KINDS}")
+        family = rng.choice(TRADE_FAMILIES)
+    else:
+        dkind = document_kind or rng.choices(INVOICE_KINDS, weights=INVOICE_KIND_WEIGHTS)[0]
+        if dkind not in INVOICE_KINDS:
+            raise ValueError(f"an invoice's document_kind is one of {INVOICE_KINDS}")
+        family = FAMILY_OF_KIND.get(dkind) or rng.choice(TRADE_FAMILIES)
+    variant = rng.choice(VARIANTS[family])
+    if kind == "lookalike":
+        doc, labels = lookalike(rng, locale, family, variant, dkind)
+    elif dkind == "utility_bill":
+        doc, labels = utility(rng, locale, family, variant)
+    elif dkind == "telecom_bill":
+        doc, labels = telecom(rng, locale, family, variant)
+    elif dkind == "insurance_bill":
+        doc, labels = insurance(rng, locale, family, variant)
+    elif dkind == "receipt":
+        doc, labels = receipt(rng, locale, family, variant)
+    else:
+        doc, labels = trade(rng, locale, family, variant, dkind)
+    from benchmarks.synthetic_html.templates import render_html
+
+    page, style = render_html(doc, rng, letter_size=locale.key == "en-US")
+    labels.update(
+        family="html",
+        layout=family,
+        template=variant,
+        language=locale.language,
+        locale=locale.key,
+        font=style.font_key,
+        table_style=style.table,
+        seed=seed,
+        scanned=kind == "scanned",
+    )
+    return page, labels, rng
+
+
+def make_document(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[bytes, dict]:
+    """The PDF and its labels for seed; kind is 'invoice' (born-digital), 'scanned' or 'lookalike'.
+    document_kind forces one kind of document (else it is drawn from the seed)."""
+    import pypdfium2 as pdfium
+
+    from benchmarks.synthetic_html import chromium
+    from benchmarks.synthetic_html.scan import scan_pdf
+
+    page, labels, rng = make_html(seed, kind, document_kind=document_kind)
+    pdf = chromium.print_pdf(page)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        labels["pages"] = len(document)
+    finally:
+        document.close()
+    if kind == "scanned":
+        pdf, labels["scan"] = scan_pdf(pdf, rng)
+    return pdf, labels

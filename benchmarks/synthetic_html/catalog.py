@@ -1,0 +1,140 @@
+"""What the HTML family sells: designations per language with a unit and a price range, second
+lines, and unit names (its own pools)."""
+
+from __future__ import annotations
+
+CATALOG = {
+    # (designation, unit, lowest price, highest price) in the document's currency
+    "en": [
+        ("Annual software subscription", "month", 19, 450), ("On-site support", "h", 45, 160),
+        ("Ergonomic desk chair", "pc", 120, 690), ("Toner cartridge, black", "pc", 35, 140),
+        ("Network switch 24-port", "pc", 180, 1450), ("Consulting services", "h", 80, 240),
+        ("Installation and commissioning", "lot", 250, 4800), ("Steel brackets, galvanised", "pc", 2, 18),
+        ("Cable ties (pack of 100)", "pc", 3, 12), ("Copywriting", "h", 40, 120),
+        ("Cloud storage 1 TB", "month", 6, 25), ("Pallet transport", "pc", 45, 220),
+        ("Printed brochures A4, 8 pages", "pc", 1, 4), ("Safety gloves, size L", "pc", 2, 9),
+        ("Project management", "day", 450, 1200), ("Copper pipe 15 mm", "m", 4, 14),
+        ("Coffee beans, espresso roast", "kg", 14, 38), ("Workshop facilitation", "day", 600, 1800),
+    ],
+    "fr": [
+        ("Abonnement logiciel de gestion", "month", 19, 450), ("Intervention sur site", "h", 45, 160),
+        ("Fauteuil de bureau ergonomique", "pc", 120, 690), ("Cartouche d'encre noire", "pc", 35, 140),
+        ("Commutateur réseau 24 ports", "pc", 180, 1450), ("Prestation de conseil", "h", 80, 240),
+        ("Installation et mise en service", "lot", 250, 4800), ("Équerres acier galvanisé", "pc", 2, 18),
+        ("Colliers de serrage (sachet de 100)", "pc", 3, 12), ("Rédaction de contenus", "h", 40, 120),
+        ("Stockage cloud 1 To", "month", 6, 25), ("Transport sur palette", "pc", 45, 220),
+        ("Plaquettes imprimées A4, 8 pages", "pc", 1, 4), ("Gants de protection taille L", "pc", 2, 9),
+        ("Pilotage de projet", "day", 450, 1200), ("Tube cuivre 15 mm", "m", 4, 14),
+        ("Café en grains", "kg", 14, 38), ("Animation d'atelier", "day", 600, 1800),
+    ],
+    "de": [
+        ("Softwareabonnement Warenwirtschaft", "month", 19, 450), ("Vor-Ort-Service", "h", 45, 160),
+        ("Ergonomischer Bürodrehstuhl", "pc", 120, 690), ("Tonerkartusche schwarz", "pc", 35, 140),
+        ("Netzwerk-Switch 24 Port", "pc", 180, 1450), ("Beratungsleistung", "h", 80, 240),
+        ("Montage und Inbetriebnahme", "lot", 250, 4800), ("Stahlwinkel verzinkt", "pc", 2, 18),
+        ("Kabelbinder (100 Stück)", "pc", 3, 12), ("Texterstellung", "h", 40, 120),
+        ("Cloud-Speicher 1 TB", "month", 6, 25), ("Palettentransport", "pc", 45, 220),
+        ("Broschüren A4, 8 Seiten", "pc", 1, 4), ("Schutzhandschuhe Gr. L", "pc", 2, 9),
+        ("Projektleitung", "day", 450, 1200), ("Kupferrohr 15 mm", "m", 4, 14),
+        ("Kaffeebohnen Espresso", "kg", 14, 38), ("Workshop-Moderation", "day", 600, 1800),
+    ],
+    "nl": [
+        ("Software-abonnement boekhouding", "month", 19, 450), ("Service op locatie", "h", 45, 160),
+        ("Ergonomische bureaustoel", "pc", 120, 690), ("Tonercartridge zwart", "pc", 35, 140),
+        ("Netwerkswitch 24 poorten", "pc", 180, 1450), ("Adviesdiensten", "h", 80, 240),
+        ("Installatie en inbedrijfstelling", "lot", 250, 4800), ("Stalen hoekbeugels verzinkt", "pc", 2, 18),
+        ("Kabelbinders (zak van 100)", "pc", 3, 12), ("Tekstschrijven", "h", 40, 120),
+        ("Cloudopslag 1 TB", "month", 6, 25), ("Pallettransport", "pc", 45, 220),
+        ("Brochures A4, 8 pagina's", "pc", 1, 4), ("Werkhandschoenen maat L", "pc", 2, 9),
+        ("Projectmanagement", "day", 450, 1200), ("Koperen buis 15 mm", "m", 4, 14),
+        ("Koffiebonen espresso", "kg", 14, 38), ("Begeleiding workshop", "day", 600, 1800),
+    ],
+    "it": [
+        ("Abbonamento software gestionale", "month", 19, 450), ("Assistenza tecnica in sede", "h", 45, 160),
+        ("Sedia da ufficio ergonomica", "pc", 120, 690), ("Cartuccia toner nero", "pc", 35, 140),
+        ("Switch di rete 24 porte", "pc", 180, 1450), ("Consulenza professionale", "h", 80, 240),
+        ("Installazione e collaudo", "lot", 250, 4800), ("Staffe in acciaio zincato", "pc", 2, 18),
+        ("Fascette (confezione da 100)", "pc", 3, 12), ("Redazione testi", "h", 40, 120),
+        ("Spazio cloud 1 TB", "month", 6, 25), ("Trasporto su bancale", "pc", 45, 220),
+        ("Brochure A4, 8 pagine", "pc", 1, 4), ("Guanti da lavoro taglia L", "pc", 2, 9),
+        ("Gestione progetto", "day", 450, 1200), ("Tubo in rame 15 mm", "m", 4, 14),
+        ("Caffè in grani", "kg", 14, 38), ("Conduzione workshop", "day", 600, 1800),
+    ],
+    "es": [
+        ("Suscripción software de gestión", "month", 19, 450), ("Asistencia técnica in situ", "h", 45, 160),
+        ("Silla de oficina ergonómica", "pc", 120, 690), ("Cartucho de tóner negro", "pc", 35, 140),
+        ("Switch de red 24 puertos", "pc", 180, 1450), ("Servicios de consultoría", "h", 80, 240),
+        ("Instalación y puesta en marcha", "lot", 250, 4800), ("Escuadras de acero galvanizado", "pc", 2, 18),
+        ("Bridas (bolsa de 100)", "pc", 3, 12), ("Redacción de contenidos", "h", 40, 120),
+        ("Almacenamiento en la nube 1 TB", "month", 6, 25), ("Transporte de palé", "pc", 45, 220),
+        ("Folletos A4, 8 páginas", "pc", 1, 4), ("Guantes de protección talla L", "pc", 2, 9),
+        ("Gestión de proyecto", "day", 450, 1200), ("Tubo de cobre 15 mm", "m", 4, 14),
+        ("Café en grano", "kg", 14, 38), ("Dinamización de taller", "day", 600, 1800),
+    ],
+}  # fmt: skip
+
+SECOND_LINES = {
+    "en": ["Period {month} {year}", "Ref. {code}", "Serial no. SN{n}", "as per quote Q-{n}", "Order line {n}"],
+    "fr": ["Période {month} {year}", "Réf. {code}", "N° de série SN{n}", "selon devis D-{n}", "Ligne de commande {n}"],
+    "de": [
+        "Zeitraum {month} {year}",
+        "Art.-Nr. {code}",
+        "Seriennr. SN{n}",
+        "lt. Angebot A-{n}",
+        "Auftragsposition {n}",
+    ],
+    "nl": ["Periode {month} {year}", "Art.nr. {code}", "Serienr. SN{n}", "volgens offerte O-{n}", "Orderregel {n}"],
+    "it": ["Periodo {month} {year}", "Cod. {code}", "Matricola SN{n}", "come da preventivo P-{n}", "Riga ordine {n}"],
+    "es": [
+        "Periodo {month} {year}",
+        "Ref. {code}",
+        "Nº de serie SN{n}",
+        "según presupuesto P-{n}",
+        "Línea de pedido {n}",
+    ],
+}
+
+UNITS = {
+    "pc": {
+        "en": ["pcs", "ea", "PC"],
+        "fr": ["pce", "u."],
+        "de": ["Stk", "ST"],
+        "nl": ["st", "stuks"],
+        "it": ["pz", "n."],
+        "es": ["ud", "uds"],
+    },
+    "h": {
+        "en": ["h", "hrs"],
+        "fr": ["h", "heure"],
+        "de": ["Std", "h"],
+        "nl": ["uur"],
+        "it": ["ore", "h"],
+        "es": ["h", "horas"],
+    },
+    "day": {
+        "en": ["day", "days"],
+        "fr": ["jour", "j"],
+        "de": ["Tag", "PT"],
+        "nl": ["dag"],
+        "it": ["gg"],
+        "es": ["día", "jornada"],
+    },
+    "month": {
+        "en": ["month", "mo"],
+        "fr": ["mois"],
+        "de": ["Monat", "Mon."],
+        "nl": ["mnd"],
+        "it": ["mese"],
+        "es": ["mes"],
+    },
+    "kg": {lang: ["kg"] for lang in ("en", "fr", "de", "nl", "it", "es")},
+    "m": {lang: ["m"] for lang in ("en", "fr", "de", "nl", "it", "es")},
+    "lot": {
+        "en": ["lot", "job"],
+        "fr": ["forfait", "ens."],
+        "de": ["psch.", "pausch."],
+        "nl": ["post"],
+        "it": ["a corpo"],
+        "es": ["global"],
+    },
+}
