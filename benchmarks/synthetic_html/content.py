@@ -430,7 +430,7 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
     parties: list[Party] = []
     if self_billing:
         supplier_lines = [provider, *provider_addr, f"{vlabel} {provider_vat_p}" if provider_vat_p else ""]
-        parties.append(Party("supplier", ctx.w("supplier"), [x for x in supplier_lines if x]))
+        parties.append(Party("supplier", ctx.w("supplier_self"), [x for x in supplier_lines if x]))
     else:
         parties.append(Party("bill_to", ctx.w("bill_to"), bill_lines))
     ship = rng.random() < 0.35 and not self_billing

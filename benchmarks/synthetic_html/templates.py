@@ -210,9 +210,10 @@ def cards_html(table: Table) -> str:
         if "unit" in table.columns and row.get("unit"):
             detail[-1:] = [f"{detail[-1]} {row['unit'][0]}"] if detail else [row["unit"][0]]
         if "discount" in table.columns and row.get("discount", [""])[0]:
-            detail.append(f"{table.headers.get('discount', '')} {row['discount'][0]}")
+            detail.append(f"{table.headers.get('discount', '').replace('%', '').strip()} {row['discount'][0]}")
         if "vat" in table.columns:
-            detail.append(f"{table.headers.get('vat', '')} {row['vat'][0]}")
+            vat_header = table.headers.get("vat", "").replace("%", "").strip()
+            detail.append(row["vat"][0] if row["vat"][0].startswith(vat_header) else f"{vat_header} {row['vat'][0]}")
         subs = "".join(f'<div class="sub">{esc(v)}</div>' for v in designation[1:])
         out.append(
             '<div class="card"><div class="card-main">'

@@ -228,7 +228,8 @@ WORDS = {
         "Il credito è stato ceduto a {f}; il pagamento è liberatorio solo se effettuato a suo favore.",
         "Este crédito ha sido cedido a {f}; solo el pago a su favor tiene efecto liberatorio.",
     ),
-    "supplier": w(
+    "supplier": w("Supplier", "Fournisseur", "Lieferant", "Leverancier", "Fornitore", "Proveedor"),
+    "supplier_self": w(
         ["Supplier", "Supplier (on whose behalf this invoice is issued)"],
         ["Fournisseur", "Prestataire"],
         ["Leistungserbringer", "Lieferant"],
