@@ -3,6 +3,7 @@ real-world corpus in ../shared/corpus, and prints Markdown tables.
 
     .venv/bin/python benchmarks/evaluate.py [--seeds dev|held-out] [--count 150] [--scanned-count 48]
         [--lookalike-count 48] [--no-corpus] [--corpus-half held-out|dev|all] [--workers 2]
+        [--families reportlab,html] [--generalisation]
 
 Seeds: the dev range (0..999) is for development: look at its documents, debug with it, tune on it.
 The held-out range (from 100000) must never be used while tuning the extractor or the generator;
@@ -10,7 +11,12 @@ run it only to report a number (docs/evaluation.md), so that the number means so
 The corpus is split the same way (benchmarks/corpus.py, benchmarks/corpus_split.json): the
 held-out half (the default here, for reporting) is never used for tuning; develop on --corpus-half dev.
 
-Synthetic documents are generated inside the worker processes (benchmarks/synthetic.py) and read
+Synthetic documents come from two independent generators (families): 'reportlab'
+(benchmarks/synthetic.py) and 'html' (benchmarks/synthetic_html, printed by Chromium); the counts are
+per family. --generalisation adds the leave-one-family-out table (benchmarks/generalisation.py):
+each layout family and generator read by models trained without it.
+
+Synthetic documents are generated inside the worker processes and read
 with process_document exactly as the runner reads uploads (OCR languages as in the settings).
 Corpus documents are scored on their annotated fields only (see CORPUS_SKIPS for the documented
 exceptions); the e-invoices are read twice, with the embedded-XML reader off (the printed page)
@@ -20,6 +26,7 @@ and on.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shlex
 import statistics
@@ -40,7 +47,7 @@ from benchmarks.scoring import (
     prediction_from_result,
 )
 from benchmarks.corpus import HALVES, invoice_key, load_corpus
-from benchmarks.synthetic import make_document
+from benchmarks.training import GENERATORS
 
 SEED_RANGES = {"dev": (0, 1000), "held-out": (100_000, None)}
 DEFAULT_COUNT, DEFAULT_SCANNED, DEFAULT_LOOKALIKES, DEFAULT_WORKERS = 150, 48, 48, 2
@@ -85,14 +92,16 @@ def _process(path: Path, use_xml: bool, ocr_languages: str) -> tuple[dict, float
     try:
         result = process_document(path, ReadOptions(ocr_languages=ocr_languages, use_embedded_xml=use_xml))
         prediction = prediction_from_result(result)
+        prediction["timings"] = result.timings
     except DocumentError as e:
         prediction = {"document_type": "error", "error": f"{type(e).__name__}: {e}", "fields": {}, "page_count": 0}
     return prediction, time.perf_counter() - start
 
 
-def run_synthetic(seed: int, kind: str, ocr_languages: str) -> dict:
-    """Generate one document, read it, return its labels, the prediction and the seconds taken."""
-    pdf, labels = make_document(seed, kind)
+def run_synthetic(family: str, seed: int, kind: str, ocr_languages: str) -> dict:
+    """Generate one document of a family, read it, return its labels, the prediction and the seconds taken."""
+    pdf, labels = importlib.import_module(GENERATORS[family]).make_document(seed, kind)
+    labels = {**labels, "family": family}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}-{seed}.pdf"
         path.write_bytes(pdf)
@@ -117,9 +126,14 @@ def score_synthetic(results: list[dict]) -> str:
     slices = {
         "born-digital": lambda r: not r["labels"]["scanned"],
         "scanned": lambda r: r["labels"]["scanned"],
-        "EN": lambda r: r["labels"]["language"] == "en",
-        "FR": lambda r: r["labels"]["language"] == "fr",
-        "DE": lambda r: r["labels"]["language"] == "de",
+        **{
+            family: (lambda r, family=family: r["labels"]["family"] == family)
+            for family in sorted({r["labels"]["family"] for r in invoices})
+        },
+        **{
+            language.upper(): (lambda r, language=language: r["labels"]["language"] == language)
+            for language in sorted({r["labels"]["language"] for r in invoices})
+        },
     }
     tallies = {name: FieldTally() for name in ["all", *slices]}
     by_layout: dict[tuple[str, bool], FieldTally] = defaultdict(FieldTally)
@@ -240,11 +254,16 @@ def score_synthetic(results: list[dict]) -> str:
     return "\n".join(out)
 
 
-def _timing_row(name: str, runs: list[dict]) -> str:
-    per_page = [r["seconds"] / max(r["prediction"].get("page_count") or 1, 1) for r in runs]
+def _timing_row(name: str, runs: list[dict], stages: tuple[str, ...] = ()) -> str:
+    """Median and max seconds per page: of the whole call, or of the named stages only."""
+    def seconds(r: dict) -> float:
+        timings = r["prediction"].get("timings") or {}
+        return sum(timings.get(stage, 0.0) for stage in stages) if stages else r["seconds"]
+
+    per_page = [seconds(r) / max(r["prediction"].get("page_count") or 1, 1) for r in runs]
     if not per_page:
         return f"| {name} | 0 | — | — |"
-    return f"| {name} | {len(per_page)} | {statistics.median(per_page):.2f} | {max(per_page):.2f} |"
+    return f"| {name} | {len(per_page)} | {statistics.median(per_page):.3f} | {max(per_page):.3f} |"
 
 
 def _corpus_expected(row: dict) -> dict:
@@ -390,19 +409,26 @@ def main(argv: list[str] | None = None) -> str:
         default="held-out",
         help="which half of the corpus split to score (held-out for reporting; dev for development)",
     )
+    parser.add_argument("--families", default=",".join(GENERATORS),
+                        help="synthetic generators, each with the counts above (reportlab, html)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--ocr-languages", default=DEFAULT_OCR_LANGUAGES)
+    parser.add_argument("--generalisation", action="store_true",
+                        help="also train without each family and score it unseen (benchmarks/generalisation.py)")
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per worker
 
     started = time.perf_counter()
-    jobs = [(s, "scanned") for s in seed_list(args.seeds, args.scanned_count)]
-    jobs += [(s, "invoice") for s in seed_list(args.seeds, args.count)]
-    jobs += [(s, "lookalike") for s in seed_list(args.seeds, args.lookalike_count)]
+    families = [f for f in args.families.split(",") if f]
+    jobs = []
+    for family in families:
+        jobs += [(family, s, "scanned") for s in seed_list(args.seeds, args.scanned_count)]
+        jobs += [(family, s, "invoice") for s in seed_list(args.seeds, args.count)]
+        jobs += [(family, s, "lookalike") for s in seed_list(args.seeds, args.lookalike_count)]
     rows = [] if args.no_corpus else load_corpus(args.corpus_half)
     corpus_jobs = [(r["path"], use_xml) for r in rows if r["path"].endswith(".pdf") for use_xml in (False, True)]
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        synthetic_futures = [pool.submit(run_synthetic, s, kind, args.ocr_languages) for s, kind in jobs]
+        synthetic_futures = [pool.submit(run_synthetic, *job, args.ocr_languages) for job in jobs]
         corpus_futures = {job: pool.submit(run_corpus, *job, args.ocr_languages) for job in corpus_jobs}
         results = [f.result() for f in synthetic_futures]
         corpus_runs = {job: f.result() for job, f in corpus_futures.items()}
@@ -421,6 +447,7 @@ def main(argv: list[str] | None = None) -> str:
             f"- seeds: {args.seeds} range, born-digital {seeds}..{seeds + args.count - 1}, scanned {seeds}..{seeds + args.scanned_count - 1}, "
             f"look-alikes {seeds}..{seeds + args.lookalike_count - 1} (each kind has its own generator stream)"
         ),
+        f"- synthetic families: {', '.join(families)} (the counts are per family)",
         f"- OCR languages: {args.ocr_languages}",
         f"- corpus: {'not read' if args.no_corpus else corpus_half_label(args.corpus_half)}",
         "",
@@ -445,15 +472,26 @@ def main(argv: list[str] | None = None) -> str:
         "",
         "| documents | n | median | max |",
         "|---|---|---|---|",
-        _timing_row("synthetic born-digital (incl. look-alikes)", [r for r in results if not r["labels"]["scanned"]]),
-        _timing_row("synthetic scanned", [r for r in results if r["labels"]["scanned"]]),
     ]
+    for family in families:
+        runs = [r for r in results if r["labels"]["family"] == family]
+        out += [
+            _timing_row(f"{family} born-digital (incl. look-alikes)", [r for r in runs if not r["labels"]["scanned"]]),
+            _timing_row(f"{family} scanned", [r for r in runs if r["labels"]["scanned"]]),
+        ]
+    born_digital = [r for r in results if not r["labels"]["scanned"]]
+    out.append(_timing_row("born-digital, understanding only (classify + extract + validate)", born_digital,
+                           stages=("classify", "extract", "validate")))
     if rows:
         out.append(
             _timing_row(f"corpus ({corpus_half_label(args.corpus_half)}), XML off", [v for (p, x), v in corpus_runs.items() if not x])
         )
     report = "\n".join(out)
-    print(report)
+    print(report, flush=True)
+    if args.generalisation:
+        from benchmarks import generalisation
+
+        generalisation.main(["--families", args.families, "--workers", str(args.workers)])
     return report
 
 
