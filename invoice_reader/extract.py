@@ -63,10 +63,11 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     breakdown = find_vat_breakdown(lines, decimal_comma)
     totals = extract_totals(lines, decimal_comma, [row.rate for row in breakdown])
     customer = find_customer(lines, labelled)
-    vat_id = find_vat_id(labelled)
+    read_by_ocr = bool(where.ocr_pages)
+    vat_id = find_vat_id(labelled, ocr=read_by_ocr)
     number, number_line = find_invoice_number(lines, labelled)
     order = find_purchase_order(lines)
-    iban = find_iban(lines)
+    iban = find_iban(lines, ocr=read_by_ocr)
     is_order = order is not None and number == order.value
     is_account = iban is not None and number is not None and len(number) >= 6 and number.replace(" ", "") in iban.value
     if is_order or is_account:
@@ -77,7 +78,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     due = find_amount_due(lines, decimal_comma)
     if due is None and totals.total_with_vat is not None and not prints_prepayment(lines, decimal_comma):
         due = (totals.total_with_vat, None)  # nothing deducted: the total is what is due
-    buyer_vat = find_customer_vat_id(labelled, vat_id)
+    buyer_vat = find_customer_vat_id(labelled, vat_id, ocr=read_by_ocr)
     bic = find_bic(lines)
     fields = InvoiceFields(
         provider=find_provider(lines, labelled, customer),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import ids
 from .label_values import LabelledLine, cell_after, cells, cells_below, ends_cell, starts_cell
 from .labels import FIELD_LABELS, TOTAL_LABELS, LabelMatch, find_labels
 from .text_lines import TextLine
@@ -49,6 +50,7 @@ _VAT_ID_SHAPES = {
 
 _COUNTRY_PREFIXES = "|".join(sorted(_VAT_ID_SHAPES, key=len, reverse=True))
 _VAT_ID_START_RE = re.compile(rf"(?<![A-Za-z0-9])({_COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Z])")
+_VAT_ID_OCR_START_RE = re.compile(rf"(?<![A-Za-z0-9])({_COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Za-z|])")
 _VAT_ID_LABEL_RE = re.compile(r"vat|tva|ust|mwst|btw|uid|umsatzsteuer|tax\s*id|n[°º]\s*tva|intra", re.IGNORECASE)
 _CUSTOMER_WORDS_RE = re.compile(
     r"\b(?:client|customer|kunde|k[äa]ufer|buyer|acheteur|uw|your|votre|vos|ihre|afnemer|klant)\b", re.IGNORECASE
@@ -137,13 +139,14 @@ def _account_holder(labelled: list[LabelledLine], customer: str | None) -> str |
     return None
 
 
-def find_vat_id(labelled: list[LabelledLine]) -> str | None:
+def find_vat_id(labelled: list[LabelledLine], *, ocr: bool = False) -> str | None:
     """The seller's VAT number, compact ('FR40303265045'); numbers on customer lines or in the
-    customer's block are skipped, and a number next to a VAT label wins over a bare one."""
+    customer's block are skipped, and a number next to a VAT label wins over a bare one. With
+    ocr, readings that fail their checksum are repaired where one repair passes (vat_ids_in)."""
     zone = customer_zone(labelled)
     best: tuple[int, int, str] | None = None
     for item in labelled:
-        for start, vat_id in vat_ids_in(item.text):
+        for start, vat_id in vat_ids_in(item.text, ocr=ocr):
             if in_zone(zone, item, start, start + len(vat_id)):
                 continue
             before = item.text[max(0, start - 40) : start]
@@ -156,12 +159,15 @@ def find_vat_id(labelled: list[LabelledLine]) -> str | None:
     return best[2] if best else None
 
 
-def find_customer_vat_id(labelled: list[LabelledLine], seller_vat_id: str | None) -> tuple[str, int] | None:
+def find_customer_vat_id(
+    labelled: list[LabelledLine], seller_vat_id: str | None, *, ocr: bool = False
+) -> tuple[str, int] | None:
     """The buyer's VAT number and its line index: one printed after a customer word
-    ("N° TVA client", "Customer VAT", "Your VAT no") or inside the customer's block."""
+    ("N° TVA client", "Customer VAT", "Your VAT no") or inside the customer's block. With ocr,
+    as find_vat_id."""
     zone = customer_zone(labelled)
     for item in labelled:
-        for start, vat_id in vat_ids_in(item.text):
+        for start, vat_id in vat_ids_in(item.text, ocr=ocr):
             if vat_id == seller_vat_id:
                 continue
             cell_before = item.text[max(0, start - 40) : start].split("  ")[-1]
@@ -176,23 +182,32 @@ def find_customer_vat_id(labelled: list[LabelledLine], seller_vat_id: str | None
     return None
 
 
-def vat_ids_in(text: str) -> list[tuple[int, str]]:
-    """(offset, compact VAT number) for every well-formed VAT number in text."""
+def vat_ids_in(text: str, *, ocr: bool = False) -> list[tuple[int, str]]:
+    """(offset, compact VAT number) for every well-formed VAT number in text.
+
+    With ocr (the text was read by OCR), a number whose reading fails its checksum is repaired
+    where exactly one repair of look-alike characters (O/0, l/1, S/5, B/8...) passes it
+    (ids.repair_vat_id); a number that passes, or that no single repair makes pass, stays as read."""
     found = []
-    for m in _VAT_ID_START_RE.finditer(text):
+    for m in (_VAT_ID_OCR_START_RE if ocr else _VAT_ID_START_RE).finditer(text):
         country = m.group(1)
         # The number may be printed in groups separated by one space, dot or dash.
         groups: list[str] = []
         for token in re.split(r"[\s.\-]", text[m.end() : m.end() + 24].split("  ")[0]):
             if not token and not groups:
                 continue
-            if not re.fullmatch(r"[0-9A-Z+*]+", token):
+            if not re.fullmatch(r"[0-9A-Za-z+*|]+" if ocr else r"[0-9A-Z+*]+", token):
                 break
             groups.append(token)
         shape = _VAT_ID_SHAPES[country]
         for n in range(len(groups), 0, -1):
             body = "".join(groups[:n])
-            if re.fullmatch(shape, body):
+            well_formed = re.fullmatch(shape, body)
+            repaired = ids.repair_vat_id(country, body) if ocr else None
+            if repaired is not None and (not well_formed or repaired[len(country) :] != body):
+                found.append((m.start(), repaired))
+                break
+            if well_formed:
                 found.append((m.start(), country + body))
                 break
     return found

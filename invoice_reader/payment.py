@@ -10,20 +10,16 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from . import ids
 from .amounts import find_dates
 from .label_values import cells
 from .text_lines import TextLine
 
 _IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2})(?=[\s\-]?[0-9A-Z])")
+_IBAN_OCR_START_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}[0-9OIlSBZG|]{2})(?=[\s\-]?[0-9A-Za-z|])")
+"""In OCR'd text the check digits and the groups may hold look-alike letters (ids.repair_iban)."""
 _BIC_LABEL_RE = re.compile(r"\b(?:bic|swift(?:[-\s]?(?:code|bic))?|bic[-/\s]?swift)\b\s*(?:code)?\s*[:.]?\s*", re.I)
 _BIC_RE = re.compile(r"^([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])")
-_IBAN_LENGTHS = {
-    "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24,
-    "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IT": 27, "LI": 21, "LT": 20,
-    "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24,
-    "SI": 19, "SK": 24, "SM": 27,
-}  # fmt: skip
-"""IBAN length per country; other countries are accepted at 15..34 characters."""
 
 _TERM_PATTERNS = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -77,24 +73,24 @@ class PaymentTerm(NamedTuple):
 
 
 def iban_is_valid(iban: str) -> bool:
-    """Whether the IBAN has its country's length and passes the ISO 7064 mod-97 check."""
-    iban = iban.replace(" ", "").upper()
-    expected = _IBAN_LENGTHS.get(iban[:2])
-    if (expected and len(iban) != expected) or not 15 <= len(iban) <= 34 or not iban.isalnum():
-        return False
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    """Whether the IBAN has its country's length and structure and passes the ISO 7064 mod-97
+    check (ids.iban_is_valid)."""
+    iban = iban.replace(" ", "")
+    return iban.isalnum() and iban == iban.upper() and ids.iban_is_valid(iban)
 
 
-def find_iban(lines: list[TextLine]) -> Found | None:
-    """The first IBAN that passes the mod-97 check, compact ('DE89370400440532013000')."""
+def find_iban(lines: list[TextLine], *, ocr: bool = False) -> Found | None:
+    """The first IBAN that passes the mod-97 check, compact ('DE89370400440532013000').
+
+    With ocr (the text was read by OCR), an IBAN whose reading fails the check is repaired where
+    exactly one repair of look-alike characters passes it (ids.repair_iban)."""
     for index, line in enumerate(lines):
         text = line.text
-        for m in _IBAN_START_RE.finditer(text):
+        for m in (_IBAN_OCR_START_RE if ocr else _IBAN_START_RE).finditer(text):
             groups = [m.group(1)]
             for token in re.split(r"[\s\-]", text[m.end() : m.end() + 48].lstrip(" -")):
                 token = token.rstrip(".,;)")  # "... 189." at the end of a sentence
-                if not re.fullmatch(r"[0-9A-Z]{1,30}", token):
+                if not re.fullmatch(r"[0-9A-Za-z|]{1,30}" if ocr else r"[0-9A-Z]{1,30}", token):
                     break
                 groups.append(token)
             candidate = ""
@@ -102,6 +98,23 @@ def find_iban(lines: list[TextLine]) -> Found | None:
                 candidate += group
                 if len(candidate) >= 15 and iban_is_valid(candidate):
                     return Found(candidate, index)
+            repaired = _repaired_iban(groups) if ocr else None
+            if repaired is not None:
+                return Found(repaired, index)
+    return None
+
+
+def _repaired_iban(groups: list[str]) -> str | None:
+    """The IBAN the groups read by OCR stand for, when their first groups make up exactly its
+    country's length and one repair passes the check."""
+    length = ids.iban_length(groups[0][:2])
+    candidate = ""
+    for group in groups:
+        candidate += group
+        if length is None or len(candidate) > length:
+            return None
+        if len(candidate) == length:
+            return ids.repair_iban(candidate)
     return None
 
 
