@@ -5,6 +5,8 @@
 
 benchmarks/train.py imports this module: `examples(document)` yields
 - ('document_type', the document's type features, 1 for an invoice), one per document;
+- ('invoice_subtype', an invoice's subtype features given its labelled kind, 1 for a credit note),
+  one per invoice (at run time the kind is the document_kind model's choice);
 - ('document_kind', a candidate kind's features, 1 for the labelled kind), one per kind of the
   labelled type whose words appear in the document.
 Run on its own, it classifies documents of the given seeds (the dev range by default, never the
@@ -25,7 +27,7 @@ if __package__ in (None, ""):
 from invoice_reader.kind_features import document_cues  # noqa: E402
 from invoice_reader.kind_words import load_lexicon  # noqa: E402
 
-MODELS = ("document_type", "document_kind")
+MODELS = ("document_type", "document_kind", "invoice_subtype")
 
 
 def document_kind(labels: dict) -> str:
@@ -42,6 +44,9 @@ def examples(document):
     document_type = labels["document_type"]
     yield "document_type", cues.type_features(), int(document_type == "invoice")
     kind = document_kind(labels)
+    if document_type == "invoice":
+        subtype = int(labels.get("subtype") == "credit_note")
+        yield "invoice_subtype", cues.subtype_features(kind), subtype
     for candidate in load_lexicon().of_type(document_type):
         if cues.evidence_of(candidate):
             yield "document_kind", cues.kind_features(candidate), int(candidate == kind)
@@ -66,16 +71,21 @@ def check(documents) -> str:
         tally["n"] += 1
         tally["type"] += result.document_type == labels["document_type"]
         tally["kind"] += result.document_kind == kind
+        if labels["document_type"] == "invoice":
+            tally["invoices"] += 1
+            tally["subtype"] += result.subtype == labels.get("subtype", "invoice")
         if result.document_kind != kind:
             confusions[(kind, result.document_kind, result.document_type)] += 1
-    out = ["| documents | n | type right | kind right |", "|---|---|---|---|"]
+    out = ["| documents | n | type right | kind right | subtype right |", "|---|---|---|---|---|"]
     total = Counter()
     for name in sorted(by_kind):
         tally = by_kind[name]
         total.update(tally)
-        out.append(f"| {name} | {tally['n']} | {tally['type'] / tally['n']:.1%} | {tally['kind'] / tally['n']:.1%} |")
+        out.append(f"| {name} | {tally['n']} | {tally['type'] / tally['n']:.1%} | {tally['kind'] / tally['n']:.1%} "
+                   f"| {_share(tally['subtype'], tally['invoices'])} |")
     if total["n"]:
-        out.append(f"| **all** | {total['n']} | **{total['type'] / total['n']:.1%}** | **{total['kind'] / total['n']:.1%}** |")
+        out.append(f"| **all** | {total['n']} | **{total['type'] / total['n']:.1%}** | **{total['kind'] / total['n']:.1%}** "
+                   f"| **{_share(total['subtype'], total['invoices'])}** |")
     out.append("")
     out += [f"- {labelled} read as {read} ({typed}): {n}" for (labelled, read, typed), n in confusions.most_common(20)]
     if seconds:
@@ -83,6 +93,10 @@ def check(documents) -> str:
         out.append(f"- classification time per document: median {1000 * seconds[len(seconds) // 2]:.2f} ms, "
                    f"max {1000 * seconds[-1]:.2f} ms")
     return "\n".join(out)
+
+
+def _share(right: int, n: int) -> str:
+    return f"{right / n:.1%}" if n else "—"
 
 
 def main(argv: list[str] | None = None) -> int:

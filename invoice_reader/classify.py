@@ -6,9 +6,10 @@ models, trained by benchmarks/train_classifier.py, decide:
 - `document_type`: P(invoice) from the evidence of the invoice kinds, of the other kinds, and the
   structure; an invoice from 0.5 up;
 - `document_kind`: scores each kind of the decided type whose words appear (credit_note,
-  utility_bill, ... or quote, delivery_note, ...); the best one is the document's kind, and an
-  invoice kind gives the invoice's subtype (a credit note or a corrected invoice carries negative
-  totals; a self-billed 'Gutschrift' is an invoice).
+  utility_bill, ... or quote, delivery_note, ...); the best one is the document's kind;
+- `invoice_subtype`: P(credit note) of an invoice, from the words of credit notes, corrected and
+  self-billed invoices and whether its totals are printed negative (a corrected invoice may add or
+  take back; a self-billed 'Gutschrift' is an invoice). A credit note carries negative totals.
 A PDF carrying an e-invoice XML is an invoice whatever its words; its type code gives the kind.
 """
 
@@ -25,6 +26,7 @@ from .text_lines import PageText
 
 TYPE_MODEL = "document_type"
 KIND_MODEL = "document_kind"
+SUBTYPE_MODEL = "invoice_subtype"
 INVOICE_THRESHOLD = 0.5
 """A document whose P(invoice) is at least this is an invoice."""
 UNNAMED = {"invoice": "invoice", "other": "other"}
@@ -41,7 +43,7 @@ class Classification:
     'delivery_note', 'statement_of_account', 'payment_reminder', 'letter', 'contract', 'payment_receipt',
     'pro_forma', or 'other' when the document names none."""
     subtype: str
-    """For an invoice: 'invoice' or 'credit_note'."""
+    """For an invoice: 'invoice' or 'credit_note' (for another document, what it would be as one)."""
     invoice_probability: float
 
 
@@ -55,8 +57,8 @@ def classify_pages(pages: list[PageText] | str, einvoice: InvoiceFields | None =
     probability = load_model(TYPE_MODEL).score(cues.type_features())
     document_type = "invoice" if probability >= INVOICE_THRESHOLD else "other"
     kind = choose_kind(cues, document_type)
-    subtype = (lexicon.kinds[kind].subtype if kind in lexicon.kinds else None) or "invoice"
-    return Classification(document_type, kind, subtype, probability)
+    invoice_kind = kind if document_type == "invoice" else choose_kind(cues, "invoice")
+    return Classification(document_type, kind, _subtype(cues, invoice_kind), probability)
 
 
 def classify_document(text: str | list[PageText], einvoice: InvoiceFields | None = None) -> str:
@@ -72,11 +74,15 @@ def invoice_score(text: str | list[PageText]) -> float:
 
 
 def document_subtype(text: str | list[PageText]) -> str:
-    """'credit_note' when the document reads as a credit note or a corrected invoice of the
-    invoice kinds, else 'invoice'."""
-    kind = choose_kind(_cues(text), "invoice")
-    spec = load_lexicon().kinds.get(kind)
-    return (spec.subtype if spec else None) or "invoice"
+    """'credit_note' when the invoice reads as one (a credit note, or a corrected invoice that
+    takes an amount back), else 'invoice'."""
+    cues = _cues(text)
+    return _subtype(cues, choose_kind(cues, "invoice"))
+
+
+def _subtype(cues: DocumentCues, kind: str) -> str:
+    credit = load_model(SUBTYPE_MODEL).score(cues.subtype_features(kind)) >= INVOICE_THRESHOLD
+    return "credit_note" if credit else "invoice"
 
 
 def choose_kind(cues: DocumentCues, document_type: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .amounts import find_dates, guess_decimal_comma
 from .kind_words import KindWord, find_kind_words, load_lexicon
-from .label_values import cell_after, label_lines, text_after
+from .label_values import cell_after, cells, label_lines, text_after
 from .labels import FIELD_LABELS
 from .line_items import table_header
 from .payment import find_iban
@@ -42,11 +42,15 @@ EVIDENCE = (
     "page1",
     "anywhere",
     "fuzzy",
+    "title_line",
     "body",
     "body_top",
     "body_page1",
 )
 """Per kind: how its words appear (see KindEvidence)."""
+SUBTYPE_KINDS = ("invoice", "credit_note", "correction", "self_billing")
+"""The kinds whose words tell a credit note from an invoice."""
+SIGN_FEATURES = ("s.negative_total", "s.negative_share")
 
 
 @dataclass
@@ -70,6 +74,9 @@ class KindEvidence:
     anywhere: float = 0.0
     fuzzy: float = 0.0
     """Its title words were all found with a letter wrong."""
+    title_line: float = 0.0
+    """A word of the kind (title or body) on the line of the document's first title word: 'Rechnung
+    Wasser', 'Invoice - gas supply', 'Facture (autofacturation)'."""
     body: float = 0.0
     """log(1 + the number of its body phrases)."""
     body_top: float = 0.0
@@ -120,6 +127,17 @@ class DocumentCues:
                 features[f"kind={kind}|{key}"] = self.structure[key]
         return features
 
+    def subtype_features(self, kind: str) -> dict[str, float]:
+        """Features of the invoice_subtype model (credit note or invoice) of an invoice of this kind:
+        the kind, the evidence of the kinds that decide it (a credit note's, a corrected invoice's,
+        a self-billed invoice's, an invoice's words) and whether the totals are printed negative."""
+        features = {key: value for key, value in self.structure.items() if key in SIGN_FEATURES}
+        features[f"kind={kind}"] = 1.0
+        for name in SUBTYPE_KINDS:
+            if name in self.kinds:
+                features.update(self.kinds[name].as_features(f"{name}."))
+        return features
+
     def evidence_of(self, kind: str) -> bool:
         """Whether any word of the kind appears."""
         return kind in self.kinds
@@ -154,12 +172,14 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
     kinds = cues.kinds
     not_invoice = 0
     first_title_seen = False
+    title_line: int | None = None
+    kinds_on_line: dict[int, set[str]] = {}
     for page in pages:
         on_first = page.index == pages[0].index
         sizes = _font_sizes(page.lines) if on_first else None
-        for number, line in enumerate(page.lines):
+        for number, line, text, stacked in _units(page, sizes):
             # A title is never inside a sentence: a prose line is body, however high it sits.
-            prose = len(line.words) >= PROSE_WORDS
+            prose = len(line.words) >= PROSE_WORDS and not stacked
             top_zone = on_first and number < TITLE_LINES and not prose
             large = largest = False
             if sizes is not None:
@@ -167,7 +187,7 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
                 large = line.em >= LARGE_FONT * usual and not prose
                 largest = line.em >= 0.95 * biggest and biggest >= LARGE_FONT * usual
             in_zone = top_zone or large
-            words, found = find_kind_words(line.text, fuzzy=on_first and in_zone)
+            words, found = find_kind_words(text, fuzzy=on_first and in_zone)
             if not found:
                 continue
             letters = sum(len(w) for w in words if not w.isdigit()) or 1
@@ -176,7 +196,10 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
                     not_invoice += "not_invoice" in match.names
                     continue
                 first = match.role == "title" and on_first and in_zone and not first_title_seen
-                first_title_seen = first_title_seen or first
+                if first:
+                    first_title_seen, title_line = True, number
+                if on_first:
+                    kinds_on_line.setdefault(number, set()).update(match.names)
                 for name in match.names:
                     evidence = kinds.setdefault(name, KindEvidence())
                     if match.role == "body":
@@ -186,10 +209,51 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
                         continue
                     _title_word(evidence, match, line, page, on_first, top_zone, large, largest, letters)
                     evidence.first = max(evidence.first, float(first))
+    for name in kinds_on_line.get(title_line, ()) if title_line is not None else ():
+        kinds[name].title_line = 1.0
     for evidence in kinds.values():
         evidence.body = math.log1p(evidence.body)
     if not_invoice:
         cues.structure["c.not_invoice"] = 1.0
+
+
+def _units(page: PageText, sizes: tuple[float, float] | None) -> list[tuple[int, TextLine, str, bool]]:
+    """(line number, line, text, stacked) to read for kind words: each line's text; on page 1,
+    large-font cells stacked in one column (a title set on two lines, 'Corrected' over 'Invoice',
+    beside the letterhead) are read as one text at the line where they start (stacked=True), and
+    left out of their lines."""
+    plain = [(number, line, line.text, False) for number, line in enumerate(page.lines)]
+    if sizes is None:
+        return plain
+    blocks: list[dict] = []
+    for number, line in enumerate(page.lines):
+        if line.em < LARGE_FONT * sizes[0]:
+            continue
+        for i, cell in enumerate(cells(line)):
+            for block in blocks:
+                below = line.top - block["bottom"]
+                if min(block["x1"], cell.x1) > max(block["x0"], cell.x0) and -0.2 * line.em <= below <= 1.5 * line.em:
+                    block.update(x0=min(block["x0"], cell.x0), x1=max(block["x1"], cell.x1),
+                                 bottom=line.top + line.height)
+                    block["texts"].append(cell.text)
+                    block["cells"].add((number, i))
+                    break
+            else:
+                blocks.append({"x0": cell.x0, "x1": cell.x1, "bottom": line.top + line.height, "texts": [cell.text],
+                               "start": number, "cells": {(number, i)}})
+    stacked = [block for block in blocks if len(block["texts"]) > 1]
+    if not stacked:
+        return plain
+    taken = set().union(*(block["cells"] for block in stacked))
+    units = []
+    for number, line in enumerate(page.lines):
+        if any(n == number for n, _ in taken):
+            rest = [cell.text for i, cell in enumerate(cells(line)) if (number, i) not in taken]
+            units.append((number, line, "  ".join(rest), False))
+        else:
+            units.append((number, line, line.text, False))
+        units += [(number, line, " ".join(block["texts"]), True) for block in stacked if block["start"] == number]
+    return units
 
 
 def _title_word(
@@ -250,6 +314,8 @@ def _structure(pages: list[PageText]) -> dict[str, float]:
     by_kind: dict[str, set] = {}
     for c in candidates:
         by_kind.setdefault(c.kind, set()).add(abs(c.value))
+        if c.value < 0 and c.kind != "total_vat":
+            found["s.negative_total"] = 1.0
     for kind, name in (("total_without_vat", "s.net"), ("total_vat", "s.vat"), ("total_with_vat", "s.gross")):
         if by_kind.get(kind):
             found[name] = 1.0
@@ -267,7 +333,10 @@ def _structure(pages: list[PageText]) -> dict[str, float]:
         found["s.iban"] = 1.0
     if any(table_header(line) for line in lines):
         found["s.table"] = 1.0
-    amounts = sum(len(money_amounts(text, decimal_comma)) for text in texts)
+    money = [m.value for text in texts for m in money_amounts(text, decimal_comma)]
+    amounts = len(money)
+    if amounts:
+        found["s.negative_share"] = sum(value < 0 for value in money) / amounts
     found["s.amounts"] = min(1.0, math.log1p(amounts) / math.log1p(40))
     if amounts == 0:
         found["s.no_amounts"] = 1.0

@@ -38,8 +38,6 @@ class Kind:
     name: str
     type: str
     """'invoice' or 'other'."""
-    subtype: str | None
-    """For invoice kinds, the InvoiceFields.subtype it gives ('invoice' or 'credit_note')."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +177,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
     """The lexicon, compiled once per process. Raises ValueError when an entry folds to the same
     words for two kinds in the same role (the file would say two things)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    kinds = {name: Kind(name, spec["type"], spec.get("subtype")) for name, spec in data["kinds"].items()}
+    kinds = {name: Kind(name, spec["type"]) for name, spec in data["kinds"].items()}
     entries: dict[tuple[str, ...], dict[str, set[str]]] = {}
     suffixes, prefixes = [], []
 

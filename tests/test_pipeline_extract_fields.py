@@ -142,16 +142,18 @@ def test_credit_note_has_negative_totals_and_line_totals_even_when_printed_posit
 @pytest.mark.parametrize(
     ("title", "subtype"),
     [
-        ("Credit note CN-1", "credit_note"),
-        ("Gutschrift Nr. 12", "credit_note"),
-        ("Rechnungskorrektur Nr. 5", "credit_note"),
-        ("Gutschrift (Selbst ausgestellte Rechnung) Nr. 7", "invoice"),
-        ("Invoice 12  Related credit note: CN-3", "invoice"),
-        ("Facture liée avoir", "invoice"),
+        ("Credit note CN-1\nTotal 10.00", "credit_note"),
+        ("Gutschrift Nr. 12\nTotal 10.00", "credit_note"),
+        # A corrected invoice takes an amount back or charges more: its sign says which.
+        ("Rechnungskorrektur Nr. 5\nGesamt -10,00", "credit_note"),
+        ("Rechnungskorrektur Nr. 5\nNachberechnung  10,00\nGesamt 10,00", "invoice"),
+        ("Gutschrift (Selbst ausgestellte Rechnung) Nr. 7\nTotal 10.00", "invoice"),
+        ("Invoice 12\nRelated credit note: CN-3\nTotal 10.00", "invoice"),
+        ("Facture F-12\nFacture liée à l'avoir AV-3\nTotal 10,00", "invoice"),
     ],
 )
 def test_subtype_comes_from_the_title(title, subtype):
-    assert document_subtype(f"ACME\n{title}\nTotal 10.00") == subtype
+    assert document_subtype(f"ACME\n{title}") == subtype
 
 
 def test_amount_due_after_a_deposit_is_the_labelled_balance():
