@@ -1,0 +1,173 @@
+"""Examples for the totals models of invoice_reader/totals_decoder.py (trained by benchmarks/train.py).
+
+Role models (amount_net, amount_vat, amount_gross, amount_due, amount_prepaid, amount_vat_rate): one
+example per amount on the pages, right when its value is the labelled one (signs ignored: credit
+notes print magnitudes or negatives). Assignment models (totals_net_vat_gross, totals_due): one
+example per combination of the roles' options, right when the totals it gives are the labelled
+ones. Their features hold the role models' log-odds, so they are made by cross-fitting (examples_of_all):
+the role models are fitted on one half of the documents and score the other half, so that the
+arithmetic's weights are learned against role scores as unsure as on unseen documents.
+
+A field whose label is None is skipped when the labels say they are incomplete (the corpus).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from decimal import Decimal
+
+from benchmarks.training import ReadDocument, fit_logistic
+from invoice_reader.amount_candidates import AmountReading, read_amounts
+from invoice_reader.amounts import guess_decimal_comma
+from invoice_reader.learned import LinearModel
+from invoice_reader.totals_decoder import (
+    DUE_MODEL,
+    NONE,
+    ROLE_MODELS,
+    ROLES,
+    TRIPLE_MODEL,
+    assignment_totals,
+    due_features,
+    role_logits,
+    role_options,
+    triple_features,
+)
+from invoice_reader.vat_breakdown import find_vat_breakdown
+
+MODELS = (*ROLE_MODELS.values(), TRIPLE_MODEL, DUE_MODEL)
+SKIP = object()
+"""A truth that any value satisfies (the label is missing from incomplete labels)."""
+
+
+_read: dict[int, tuple[ReadDocument, tuple[AmountReading, list]]] = {}
+
+
+def evidence(document: ReadDocument) -> tuple[AmountReading, list]:
+    """The amounts of the document and its VAT breakdown, read as invoice_reader.extract reads
+    them (once per document and process: the examples of both stages need them)."""
+    known = _read.get(id(document))
+    if known is not None and known[0] is document:
+        return known[1]
+    found = _evidence(document)
+    _read[id(document)] = (document, found)
+    return found
+
+
+def _evidence(document: ReadDocument) -> tuple[AmountReading, list]:
+    lines = [line for page in document.pages for line in page.lines]
+    decimal_comma = guess_decimal_comma("\n".join(line.layout_text() for line in lines))
+    rows = find_vat_breakdown(lines, decimal_comma)
+    reading = read_amounts(document.pages, decimal_comma, document.ocr_pages, [(row.rate, row.line) for row in rows])
+    page_of = [page.index for page in document.pages for _ in page.lines]
+    return reading, [row.rate for row in rows if page_of[row.line] not in reading.explanatory_pages]
+
+
+def truth(labels: dict) -> dict[str, object] | None:
+    """Role -> the labelled magnitude, None (not printed) or SKIP; None for a document that is
+    not an invoice."""
+    fields = labels.get("fields") or {}
+    if labels.get("document_type", "invoice") != "invoice" or not fields:
+        return None
+    complete = labels.get("complete") is not False
+
+    def value(name: str):
+        raw = fields.get(name)
+        if raw is None:
+            return None if complete else SKIP
+        return abs(Decimal(str(raw)))
+
+    found = {
+        "net": value("total_without_vat"),
+        "vat": value("total_vat"),
+        "gross": value("total_with_vat"),
+        "due": value("amount_due"),
+    }
+    gross, due = found["gross"], found["due"]
+    if isinstance(gross, Decimal) and isinstance(due, Decimal):
+        found["prepaid"] = gross - due if gross != due else None
+    else:
+        found["prepaid"] = SKIP
+    rates = fields.get("vat_breakdown")
+    if rates is None and not complete:
+        found["vat_rate"] = SKIP
+    else:
+        found["vat_rate"] = {abs(Decimal(str(r["amount"]))) for r in rates or [] if r.get("amount") is not None}
+    return found
+
+
+def _right(value: Decimal | None, expected: object) -> bool:
+    if expected is SKIP:
+        return True
+    if expected is None:
+        return value is None
+    return value is not None and abs(value) == expected
+
+
+def examples(document: ReadDocument) -> Iterator[tuple[str, dict[str, float], int]]:
+    """One example per amount and role model."""
+    expected = truth(document.labels)
+    if expected is None:
+        return
+    reading, _ = evidence(document)
+    for role in ROLES:
+        wanted = expected[role]
+        if wanted is SKIP:
+            continue
+        for c in reading.candidates:
+            if role == "vat_rate":
+                right = abs(c.value) in wanted
+            else:
+                right = wanted is not None and abs(c.value) == wanted
+            yield ROLE_MODELS[role], c.features, int(right)
+
+
+def examples_of_all(documents: list[ReadDocument]) -> Iterator[tuple[str, dict[str, float], int]]:
+    """Assignment examples, by two-fold cross-fitting: the role models fitted on the documents of
+    one fold score the candidates of the other."""
+    invoices = [(d, truth(d.labels)) for d in documents]
+    invoices = [(d, t) for d, t in invoices if t is not None]
+    folds = ([pair for pair in invoices if _fold(pair[0]) == 0], [pair for pair in invoices if _fold(pair[0]) == 1])
+    readings = {id(d): evidence(d) for d, _ in invoices}
+    for k in (0, 1):
+        models = _fit_roles([d for d, _ in folds[1 - k]])
+        for document, expected in folds[k]:
+            reading, breakdown = readings[id(document)]
+            yield from assignment_examples(reading, breakdown, expected, models)
+
+
+def assignment_examples(reading: AmountReading, breakdown: list, expected: dict, models) -> Iterator:
+    options = role_options(reading, role_logits(reading, models), breakdown)
+    for net, vat, gross in itertools.product(options.net, options.vat, options.gross):
+        got = assignment_totals(net, vat, gross, NONE, NONE)
+        right = all(_right(getattr(got, f), expected[r]) for f, r in _TRIPLE_FIELDS)
+        yield TRIPLE_MODEL, triple_features(net, vat, gross, reading, breakdown), int(right)
+    for gross, prepaid, due in itertools.product(options.gross, options.prepaid, options.due):
+        got = assignment_totals(NONE, NONE, gross, prepaid, due)
+        right = all(_right(getattr(got, f), expected[r]) for f, r in _DUE_FIELDS)
+        yield DUE_MODEL, due_features(gross, prepaid, due, reading, options), int(right)
+
+
+_TRIPLE_FIELDS = (("total_without_vat", "net"), ("total_vat", "vat"), ("total_with_vat", "gross"))
+_DUE_FIELDS = (("total_with_vat", "gross"), ("prepaid", "prepaid"), ("amount_due", "due"))
+
+
+def _fold(document: ReadDocument) -> int:
+    spec = document.spec
+    return (spec.seed if spec.path is None else sum(spec.path.encode())) % 2
+
+
+def _fit_roles(documents: list[ReadDocument]) -> dict[str, LinearModel]:
+    rows: dict[str, list] = {name: [] for name in ROLE_MODELS.values()}
+    targets: dict[str, list] = {name: [] for name in ROLE_MODELS.values()}
+    for document in documents:
+        for name, features, target in examples(document):
+            rows[name].append(features)
+            targets[name].append(target)
+    models = {}
+    for role, name in ROLE_MODELS.items():
+        weights, bias = fit_logistic(rows[name], targets[name])
+        models[role] = LinearModel(name, weights, bias)
+    return models
+
+
