@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--max-workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="RUNNER_THREADS of the served runner")
     args = parser.parse_args()
-    languages = os.environ.get("OCR_LANGUAGES", "fra+eng")
+    languages = os.environ.get("OCR_LANGUAGES", "auto")
 
     with tempfile.TemporaryDirectory(prefix="ip-bench-") as tmp:
         folder = Path(tmp)

@@ -51,7 +51,7 @@ from benchmarks.training import GENERATORS
 
 SEED_RANGES = {"dev": (0, 1000), "held-out": (100_000, None)}
 DEFAULT_COUNT, DEFAULT_SCANNED, DEFAULT_LOOKALIKES, DEFAULT_WORKERS = 150, 48, 48, 2
-DEFAULT_OCR_LANGUAGES = "fra+eng"
+DEFAULT_OCR_LANGUAGES = "auto"
 """As in invoice_processor.settings.Settings.ocr_languages."""
 
 CORPUS_SKIPS = {

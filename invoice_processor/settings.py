@@ -24,7 +24,13 @@ class Settings(BaseSettings):
     aws_secret_access_key: str | None = None
     data_dir: Path = Path(".invoice-processor")
     runner_threads: int = Field(default=2, ge=1, le=256, description="Threads of one runner's pool.")
-    ocr_languages: str = "fra+eng"
+    ocr_languages: str = Field(
+        default="auto",
+        description="Tesseract languages scanned pages may be read with: auto (every installed one of eng, fra, "
+        "deu, nld, ita, spa) or a list joined by '+', e.g. fra+eng. Of more than two, each document is read with the "
+        "language it is written in and a second, chosen from its text layer or a quick first reading of its first "
+        "scanned page.",
+    )
     ocr_dpi: int = 300
     use_embedded_xml: bool = Field(
         default=True,

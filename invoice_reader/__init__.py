@@ -20,6 +20,7 @@ from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
 from .label_values import label_lines
 from .labels import FIELD_LABELS
+from .language import guess_language
 from .ocr import OcrResult, ocr_pages
 from .options import ReadOptions
 from .parties import find_provider
@@ -129,6 +130,9 @@ def process_document(
         ocr_confidence=ocr.mean_confidence,
         vlm=vlm_report,
         document_kind=reading.document_kind,
+        language=guess_language(reading.text),
+        ocr_languages=ocr.languages if ocr.pages or ocr.skipped else None,
+        ocr_language_choice=ocr.language_choice,
     )
 
 
@@ -157,8 +161,11 @@ def read_pages(
             timeout_s=options.ocr_timeout_s,
             max_page_pixels=options.max_page_pixels,
             check=check,
+            known_text="\n".join(page.text for page in pages if page.index not in scanned),
         )
         pages = [ocr.pages.get(page.index, page) for page in pages]
+    if ocr.language_choice and "seconds" in ocr.language_choice:
+        timings["ocr_language"] = ocr.language_choice["seconds"]  # the probe's share of 'ocr'
     return pages, ocr
 
 

@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pytesseract
 from PIL import Image
 
+from .language import AUTO, LanguageChoice, can_choose, candidate_languages, choose_languages, fallback_languages
 from .pdf_text import PdfFile
 from .result import OcrFailed, PageTooLarge
 from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright
@@ -27,6 +29,18 @@ OCR_PSM = 6
 rows whole. On our scanned invoices (benchmarks/ocr_psm.py) it recalls 98.3% of the printed
 words unstraightened against 94.8% for the default 3, and ties 3 and 4 once deskewed; lines are
 rebuilt from the word boxes (build_lines), so its single block costs nothing on columns."""
+PROBE_DPI = 100
+"""Resolution of the first pass that tells a scan's language: the English model at 100 DPI still
+reads most words of a 9-10 pt text right, in about a third of a full reading's time."""
+PROBE_BANDS = ((0.0, 0.4), (0.4, 1.0))
+"""The parts of the page the probe reads, in turn, until their words decide."""
+PROBE_MIN_WORD_CONFIDENCE = 60.0
+"""Words the probe read with a lower confidence do not count."""
+PROBE_UPSIDE_DOWN_CONFIDENCE = 40.0
+"""A band whose words the probe read with a lower mean confidence is taken to be turned the wrong
+way (upside down, or sideways the other way). On dev scans the top band read at 51-85 upright
+and at 0-46 (mostly 17-38) turned the wrong way."""
+PROBE_TIMEOUT_S = 20.0
 UPRIGHT_MIN_CONFIDENCE = 70.0
 """A page read with a lower mean word confidence may be upside down or sideways, so Tesseract's
 orientation detection (OSD) is asked. Upright scans read at 90-96, turned ones at 40-55;
@@ -55,6 +69,11 @@ class OcrResult:
     """Pages whose OCR timed out, in order."""
     reads: dict[int, PageRead] = field(default_factory=dict)
     """How each page in pages was read: its confidence, turn and skew."""
+    languages: str | None = None
+    """The Tesseract languages the pages were read with ('deu', 'fra+eng'); None when there was no page to read."""
+    language_choice: dict | None = None
+    """How the languages were chosen among the candidates: {'by': 'probe' | 'text_layer' |
+    'fallback', 'scores': {...}, 'seconds': ...}; None when the candidates were used as given."""
 
     @property
     def mean_confidence(self) -> float | None:
@@ -76,9 +95,16 @@ def ocr_pages(
     timeout_s: float = OCR_PAGE_TIMEOUT_S,
     max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
+    known_text: str = "",
 ) -> OcrResult:
     """Render each page at dpi and read it with Tesseract, up to OCR_MAX_WORKERS at once.
     check, if given, is called before each page is rendered and may raise to stop the work.
+
+    languages are the candidates ('auto', or Tesseract languages joined by '+'). When there are
+    more than two, all with a word list (language.can_choose), the document is read with the
+    language it is written in and a second (language.choose_languages): chosen from known_text
+    (the document's text layer) when that says enough, else from a quick reading of its first
+    scanned page (probe_languages), else the first two candidates.
 
     Rendering happens on the calling thread (PDFium is not thread-safe) and at most one page
     is rendered ahead of the workers, so memory stays bounded on long scans.
@@ -93,6 +119,20 @@ def ocr_pages(
         refuse_oversized_pages(pdf, indexes, dpi, max_page_pixels)
     # Parallelism comes from pages and documents; one Tesseract thread each avoids oversubscription.
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    is_auto = languages.strip().lower() == AUTO
+    candidates = candidate_languages(languages, installed_languages() if is_auto else frozenset())
+    if not candidates:
+        raise OcrFailed(
+            "None of the OCR languages this server chooses from (OCR_LANGUAGES=auto: eng, fra, deu, nld, ita, "
+            "spa) is installed for Tesseract, so scanned pages cannot be read."
+        )
+    choose = can_choose(candidates)
+    result.languages = "+".join(candidates) if is_auto else languages
+    if choose:
+        known = choose_languages(known_text, candidates)
+        if known.decided:
+            result.languages = "+".join(known.languages)
+            result.language_choice = {"by": "text_layer", "scores": known.scores}
     workers = min(OCR_MAX_WORKERS, len(indexes))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
     futures: dict[int, Future[PageRead | None]] = {}
@@ -104,7 +144,9 @@ def ocr_pages(
             if len(running) > workers:
                 wait(running, return_when=FIRST_COMPLETED)
             image = pdf.render_page(index, dpi)
-            futures[index] = pool.submit(read_page_image, image, index, languages, dpi, timeout_s)
+            if choose and result.language_choice is None:
+                result.languages, result.language_choice = _languages_of_page(image, index, candidates, dpi)
+            futures[index] = pool.submit(read_page_image, image, index, result.languages, dpi, timeout_s)
         for index, future in futures.items():
             read = future.result()
             if read is None:
@@ -117,6 +159,82 @@ def ocr_pages(
         raise
     pool.shutdown(wait=True)
     return result
+
+
+@lru_cache(maxsize=1)
+def installed_languages() -> frozenset[str]:
+    """The languages Tesseract has data for (tesseract --list-langs). Raises OcrFailed when
+    Tesseract is missing."""
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except pytesseract.TesseractNotFoundError as e:
+        raise OcrFailed("Tesseract is not installed on this server, so scanned pages cannot be read.") from e
+    except (pytesseract.TesseractError, OSError) as e:
+        raise OcrFailed(f"Tesseract could not list its languages: {e}") from e
+
+
+def _languages_of_page(image: Image.Image, index: int, candidates: list[str], dpi: int) -> tuple[str, dict]:
+    """The languages to read a document with, from a probe of its first scanned page."""
+    started = time.perf_counter()
+    choice, rotate = probe_languages(image, index, candidates, dpi)
+    how = {"by": "probe", "scores": choice.scores, "seconds": round(time.perf_counter() - started, 4)}
+    if rotate:
+        how["probe_rotate_deg"] = rotate
+    if not choice.decided:
+        how["by"] = "fallback"
+        return "+".join(fallback_languages(candidates)), how
+    return "+".join(choice.languages), how
+
+
+def probe_languages(
+    image: Image.Image, index: int, candidates: list[str], dpi: int, timeout_s: float = PROBE_TIMEOUT_S
+) -> tuple[LanguageChoice, int]:
+    """The languages a page image is written in (language.choose_languages), from a quick reading
+    with the English model (or the first candidate when English is not one) at PROBE_DPI, and the
+    clockwise turn under which it was read.
+
+    The page is turned by its layout, and its top band (PROBE_BANDS) is read first: title, parties
+    and labels mostly say enough. When they do not, the rest of the page is read too. A band read
+    with a very low mean confidence (PROBE_UPSIDE_DOWN_CONFIDENCE) is a page turned the wrong way:
+    the other turns are read instead, the layout's axis first. Words read with a confidence under
+    PROBE_MIN_WORD_CONFIDENCE are not counted, so that the noise of a wrongly turned page never
+    decides."""
+    deadline = time.monotonic() + timeout_s
+    factor = max(1, round(dpi / PROBE_DPI))
+    gray = image.convert("L")
+    small = gray.reduce(factor) if factor > 1 else gray
+    small_dpi = round(dpi / factor)
+    layout = measure_layout(small, small_dpi)
+    language = "eng" if "eng" in candidates else candidates[0]
+    choice = LanguageChoice((), {})
+    # The layout's axis first; a landscape scan of a portrait page may still lie the other way.
+    for rotate in (90, 270, 0, 180) if layout.sideways else (0, 180, 90, 270):
+        upright = deskew(turn_upright(small, rotate), layout.skew_deg(rotate))
+        text = ""
+        for top, bottom in PROBE_BANDS:
+            band = upright.crop((0, round(top * upright.height), upright.width, round(bottom * upright.height)))
+            try:
+                data = _call_tesseract(
+                    pytesseract.image_to_data,
+                    band,
+                    index,
+                    deadline,
+                    lang=language,
+                    config=f"--psm {OCR_PSM} --dpi {small_dpi}",
+                    output_type=pytesseract.Output.DICT,
+                )
+            except _PageTimedOut:
+                return choice, 0
+            words = [(t.strip(), float(c)) for t, c in zip(data["text"], data["conf"], strict=True) if (t or "").strip()]
+            text += " " + " ".join(t for t, c in words if c >= PROBE_MIN_WORD_CONFIDENCE)
+            choice = choose_languages(text, candidates)
+            if choice.decided:
+                return choice, rotate
+            if not words or sum(c for _, c in words) / len(words) < PROBE_UPSIDE_DOWN_CONFIDENCE:
+                break  # turned the wrong way: try the other turn
+        else:
+            return choice, 0  # read the right way up, and the page does not say
+    return choice, 0
 
 
 def refuse_oversized_pages(pdf: PdfFile, indexes: list[int], dpi: int, max_pixels: int) -> None:

@@ -13,8 +13,11 @@ class ReadOptions:
     """What process_document may do with a document. The runner builds one from its settings and
     the job's request; the defaults are the settings' defaults."""
 
-    ocr_languages: str = "fra+eng"
-    """Tesseract languages for pages without a text layer, e.g. 'fra+eng'."""
+    ocr_languages: str = "auto"
+    """Tesseract languages pages without a text layer may be read with: 'auto' (every installed one
+    of eng, fra, deu, nld, ita, spa) or a '+'-separated list, e.g. 'fra+eng'. Of more than two, each
+    document is read with the language it is written in and a second (ocr.ocr_pages;
+    DocumentResult.ocr_languages)."""
     dpi: int = 300
     """Resolution at which pages are rendered for OCR and for the model."""
     use_embedded_xml: bool = True

@@ -165,6 +165,16 @@ class DocumentResult:
     """The kind of document within its type (classify.Classification.document_kind): for an invoice
     'invoice', 'credit_note', 'correction', 'utility_bill', ...; for another document 'quote',
     'delivery_note', 'statement_of_account', ... or 'other'. None where it was not classified."""
+    language: str | None = None
+    """The language the document is written in, ISO 639-1 ('de', 'fr', 'en', 'nl', 'it', 'es'), guessed
+    from its words (language.guess_language); None when its text holds too few common words."""
+    ocr_languages: str | None = None
+    """The Tesseract languages its scanned pages were read with ('deu+eng'); None when no page was."""
+    ocr_language_choice: dict | None = None
+    """How ocr_languages were chosen among the candidates (ReadOptions.ocr_languages): {'by': 'probe' (a
+    quick reading of the first scanned page), 'text_layer' or 'fallback' (too few words to tell),
+    'scores': common words found per language, 'seconds': the probe's time}; None when the
+    candidates were used as given."""
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class Runner:
         *,
         database_url: str,
         threads: int,
-        ocr_languages: str = "fra+eng",
+        ocr_languages: str = "auto",
         ocr_dpi: int = 300,
         poll_interval_s: float = 2.0,
         shutdown_grace_s: float = SHUTDOWN_GRACE_S,

@@ -76,7 +76,8 @@ class InvoiceSpec:
 
 
 def make_text_invoice(path: Path, **fields) -> InvoiceSpec:
-    """A born-digital one-page invoice (reportlab), in English or French (language='fr').
+    """A born-digital one-page invoice (reportlab), in English, French (language='fr') or German
+    (language='de').
 
     Any InvoiceSpec field may be given; returns the spec that was printed.
     """
@@ -215,16 +216,18 @@ def make_empty_pdf(path: Path) -> None:
 
 
 def format_amount(value: Decimal, language: str) -> str:
-    """1234.5 as '1,234.50' (en) or '1 234,50' (fr)."""
+    """1234.5 as '1,234.50' (en), '1 234,50' (fr) or '1.234,50' (de)."""
     text = f"{value:,.2f}"
     if language == "fr":
         text = text.replace(",", " ").replace(".", ",")
+    elif language == "de":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
     return text
 
 
 def format_money(value: Decimal, currency: str, language: str) -> str:
     symbol = _CURRENCY_SYMBOLS.get(currency, currency)
-    if language == "fr":
+    if language in ("fr", "de"):
         return f"{format_amount(value, language)} {symbol}"
     return f"{symbol}{format_amount(value, language)}"
 
@@ -232,12 +235,13 @@ def format_money(value: Decimal, currency: str, language: str) -> str:
 def format_date(value: dt.date, language: str) -> str:
     if language == "fr":
         return value.strftime("%d/%m/%Y")
+    if language == "de":
+        return value.strftime("%d.%m.%Y")
     return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
 
 
 def _draw_invoice(c: canvas.Canvas, spec: InvoiceSpec) -> None:
-    fr = spec.language == "fr"
-    t = _FR if fr else _EN
+    t = {"fr": _FR, "de": _DE}.get(spec.language, _EN)
     width, height = A4
     left, right = 50, width - 50
 
@@ -341,6 +345,24 @@ _FR = {
     "total": "Total TTC",
     "terms": "Paiement par virement sous 30 jours. Pénalités de retard : trois fois le taux d'intérêt légal.",
     "legal": "{seller} au capital de 10 000 € - RCS Paris 123 456 789.",
+}
+_DE = {
+    "title": "RECHNUNG",
+    "vat_id": "USt-IdNr.",
+    "number": "Rechnungsnummer",
+    "date": "Rechnungsdatum",
+    "due": "Fällig am",
+    "bill_to": "Rechnungsempfänger",
+    "col_description": "Beschreibung",
+    "col_qty": "Menge",
+    "col_price": "Einzelpreis",
+    "col_vat": "MwSt.",
+    "col_total": "Betrag",
+    "subtotal": "Nettobetrag",
+    "vat": "MwSt. {rate} %",
+    "total": "Gesamtbetrag",
+    "terms": "Zahlbar innerhalb von 30 Tagen ohne Abzug. Bitte geben Sie bei der Überweisung die Rechnungsnummer an.",
+    "legal": "{seller} - Sitz der Gesellschaft: München, Amtsgericht München HRB 12345.",
 }
 
 
