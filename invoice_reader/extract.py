@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 from decimal import Decimal
 
 from .amounts import (
     CURRENCY_SYMBOLS,
-    ISO_CURRENCIES,
-    currency_of_token,
     find_dates,
     guess_day_first,
     guess_decimal_comma,
 )
 from .classify import document_subtype
-from .label_values import LabelledLine, cell_after, cells_below, ends_cell, label_lines, starts_cell, text_after
+from .currency import find_currency
+from .label_values import LabelledLine, cells_below, ends_cell, label_lines, starts_cell, text_after
 from .labels import FIELD_LABELS
 from .line_items import extract_line_items
 from .parties import find_customer, find_customer_vat_id, find_provider, find_vat_id
@@ -29,13 +27,7 @@ from .vat_breakdown import find_vat_breakdown, vat_rates_printed
 
 _INVOICE_NUMBER_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
 _MONEY_LIKE_RE = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
-_CURRENCY_TOKEN_RE = re.compile(
-    r"[€$£₹¥]|(?<![A-Za-z])(?:" + "|".join(sorted(ISO_CURRENCIES)) + r"|Rs\.?)(?![A-Za-z])"
-    r"|\b(?:euros?|us\s*dollars?|dollars?|pounds?\s*sterling|rupees?)\b",
-    re.IGNORECASE,
-)
 _DATE_PREPOSITION_RE = re.compile(r"^\s*(?:vom|du|dated|of|le|van|d\.d\.)\s", re.IGNORECASE)
-_CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD", "rupee": "INR", "rupees": "INR"}
 
 CENT = Decimal("0.01")
 KEY_FIELD_WEIGHTS = {
@@ -87,7 +79,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
         invoice_number=number,
         date=issued,
         due_date=printed_due or due_date_from_term(issued, term),
-        currency=find_currency(labelled, text),
+        currency=find_currency(labelled, text, seller_vat_id=vat_id, iban=iban.value if iban else None, ocr=read_by_ocr),
         total_without_vat=totals.total_without_vat,
         total_vat=totals.total_vat,
         total_with_vat=totals.total_with_vat,
@@ -266,30 +258,6 @@ def find_date(
         if found is not None:
             return found
     return best[2] if best else None
-
-
-def find_currency(labelled: list[LabelledLine], text: str) -> str | None:
-    """The ISO code after a currency label ("Währung: EUR"), else the currency most often
-    printed (symbols, codes, 'euros'); None when the document names none."""
-    for item in labelled:
-        for label in item.labels:
-            if label.kind == "currency":
-                for token in re.findall(r"[A-Za-z€$£]+", cell_after(item, label)):
-                    code = currency_of_token(token) or _CURRENCY_WORDS.get(token.lower())
-                    if code:
-                        return code
-    votes: Counter[str] = Counter()
-    for m in _CURRENCY_TOKEN_RE.finditer(text):
-        token = m.group(0)
-        lowered = re.sub(r"\s+", " ", token.lower())
-        code = currency_of_token(token) or _CURRENCY_WORDS.get(lowered)
-        if code is None and "dollar" in lowered:
-            code = "USD"
-        if code is None and "sterling" in lowered:
-            code = "GBP"
-        if code:
-            votes[code] += 1
-    return votes.most_common(1)[0][0] if votes else None
 
 
 def _date_on_number_line(lines: list[TextLine], number_line: LabelledLine, day_first: bool) -> date | None:
