@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .amounts import find_dates, guess_decimal_comma
 from .kind_words import KindWord, find_kind_words, load_lexicon
-from .label_values import cell_after, cells, label_lines, text_after
+from .label_values import cell_after, label_lines, text_after
 from .labels import FIELD_LABELS
 from .line_items import table_header
 from .payment import find_iban
@@ -177,15 +177,15 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
     for page in pages:
         on_first = page.index == pages[0].index
         sizes = _font_sizes(page.lines) if on_first else None
-        for number, line, text, stacked in _units(page, sizes):
+        for number, line, text, height, words_in in _units(page, sizes):
             # A title is never inside a sentence: a prose line is body, however high it sits.
-            prose = len(line.words) >= PROSE_WORDS and not stacked
+            prose = words_in >= PROSE_WORDS
             top_zone = on_first and number < TITLE_LINES and not prose
             large = largest = False
-            if sizes is not None:
+            if sizes is not None and height:
                 usual, biggest = sizes
-                large = line.em >= LARGE_FONT * usual and not prose
-                largest = line.em >= 0.95 * biggest and biggest >= LARGE_FONT * usual
+                large = height >= LARGE_FONT * usual and not prose
+                largest = large and height >= 0.95 * biggest
             in_zone = top_zone or large
             words, found = find_kind_words(text, fuzzy=on_first and in_zone)
             if not found:
@@ -217,43 +217,81 @@ def _kind_evidence(pages: list[PageText], cues: DocumentCues) -> None:
         cues.structure["c.not_invoice"] = 1.0
 
 
-def _units(page: PageText, sizes: tuple[float, float] | None) -> list[tuple[int, TextLine, str, bool]]:
-    """(line number, line, text, stacked) to read for kind words: each line's text; on page 1,
-    large-font cells stacked in one column (a title set on two lines, 'Corrected' over 'Invoice',
-    beside the letterhead) are read as one text at the line where they start (stacked=True), and
-    left out of their lines."""
-    plain = [(number, line, line.text, False) for number, line in enumerate(page.lines)]
+@dataclass
+class _Block:
+    """Large-font cells stacked in one column of page 1."""
+
+    x0: float
+    x1: float
+    bottom: float
+    height: float
+    start: int
+    texts: list[str]
+    words: int
+
+
+def _units(page: PageText, sizes: tuple[float, float] | None) -> list[tuple[int, TextLine, str, float, int]]:
+    """(line number, line, text, font height or 0, words) to read for kind words. On page 1 the
+    cells set in a large font are read apart from the rest of their line, and stacked ones as one
+    text (a title on two lines beside the letterhead, 'Corrected' over 'Invoice', 'BON DE' over
+    'COMMANDE'), at the line where they start, with their height; elsewhere, each line."""
     if sizes is None:
-        return plain
-    blocks: list[dict] = []
+        return [(number, line, line.text, 0.0, len(line.words)) for number, line in enumerate(page.lines)]
+    threshold = LARGE_FONT * sizes[0]
+    units: list[tuple[int, TextLine, str, float, int]] = []
+    blocks: list[_Block] = []
     for number, line in enumerate(page.lines):
-        if line.em < LARGE_FONT * sizes[0]:
-            continue
-        for i, cell in enumerate(cells(line)):
+        small: list[str] = []
+        for text, x0, x1, height, count in _large_runs(_cells(line), threshold):
+            if height < threshold:
+                small.append(text)
+                continue
             for block in blocks:
-                below = line.top - block["bottom"]
-                if min(block["x1"], cell.x1) > max(block["x0"], cell.x0) and -0.2 * line.em <= below <= 1.5 * line.em:
-                    block.update(x0=min(block["x0"], cell.x0), x1=max(block["x1"], cell.x1),
-                                 bottom=line.top + line.height)
-                    block["texts"].append(cell.text)
-                    block["cells"].add((number, i))
+                below = line.top - block.bottom
+                if min(block.x1, x1) > max(block.x0, x0) and -0.3 * height <= below <= 1.5 * height:
+                    block.x0, block.x1, block.bottom = min(block.x0, x0), max(block.x1, x1), line.top + height
+                    block.texts.append(text)
+                    block.words += count
+                    block.height = max(block.height, height)
                     break
             else:
-                blocks.append({"x0": cell.x0, "x1": cell.x1, "bottom": line.top + line.height, "texts": [cell.text],
-                               "start": number, "cells": {(number, i)}})
-    stacked = [block for block in blocks if len(block["texts"]) > 1]
-    if not stacked:
-        return plain
-    taken = set().union(*(block["cells"] for block in stacked))
-    units = []
-    for number, line in enumerate(page.lines):
-        if any(n == number for n, _ in taken):
-            rest = [cell.text for i, cell in enumerate(cells(line)) if (number, i) not in taken]
-            units.append((number, line, "  ".join(rest), False))
-        else:
-            units.append((number, line, line.text, False))
-        units += [(number, line, " ".join(block["texts"]), True) for block in stacked if block["start"] == number]
+                blocks.append(_Block(x0, x1, line.top + height, height, number, [text], count))
+        if small:
+            units.append((number, line, "  ".join(small), 0.0, len(line.words)))
+    lines = page.lines
+    units += [(b.start, lines[b.start], " ".join(b.texts), b.height, b.words) for b in blocks]
+    units.sort(key=lambda unit: (unit[0], -unit[3]))
     return units
+
+
+def _large_runs(found: list[tuple[str, float, float, float, int]], threshold: float) -> list[tuple[str, float, float, float, int]]:
+    """The cells with neighbouring large ones joined: a letter-spaced title ('I N V O I C E') is
+    spread over as many cells as letters."""
+    joined: list[tuple[str, float, float, float, int]] = []
+    for cell in found:
+        if joined and cell[3] >= threshold and joined[-1][3] >= threshold:
+            text, x0, _, height, count = joined[-1]
+            joined[-1] = (f"{text} {cell[0]}", x0, cell[2], max(height, cell[3]), count + cell[4])
+        else:
+            joined.append(cell)
+    return joined
+
+
+def _cells(line: TextLine) -> list[tuple[str, float, float, float, int]]:
+    """The line's cells (split where the gap between words is wide): text, left, right, median
+    word height, number of words."""
+    text, spans = line.layout()
+    found = []
+    start = 0
+    for part in text.split("  "):
+        end = start + len(part)
+        words = [word for word, (s, e) in zip(line.words, spans) if start <= s and e <= end]
+        if part.strip() and words:
+            heights = sorted(word.height for word in words)
+            found.append((part.strip(), min(w.x0 for w in words), max(w.x1 for w in words),
+                          heights[len(heights) // 2], len(words)))
+        start = end + 2
+    return found
 
 
 def _title_word(
