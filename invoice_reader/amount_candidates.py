@@ -405,7 +405,7 @@ def _arithmetic_features(
                         other.features["rate_base"] = 1.0
 
     labelled = [c for c in candidates if not c.features["unlabelled"] and not c.features["item_row"]]
-    for role in ("prepaid", "discount", "amount_due"):
+    for role in ("prepaid", "discount", "amount_due", "total_with_vat"):
         marked = [c for c in labelled if c.value and f"own:{role}" in c.features]
         for c in candidates:
             if any(m.page == c.page and m.line < c.line for m in marked):

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from .amount_candidates import read_amounts
 from .amounts import (
     CURRENCY_SYMBOLS,
     find_dates,
@@ -22,7 +23,7 @@ from .payment import due_date_from_term, find_bic, find_iban, find_payment_term,
 from .provenance import PageLines
 from .result import FieldSource, InvoiceFields, VatRate
 from .text_lines import PageText, TextLine
-from .totals import extract_totals, find_amount_due, prints_prepayment
+from .totals_decoder import decode_totals
 from .vat_breakdown import find_vat_breakdown, vat_rates_printed
 
 _INVOICE_NUMBER_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
@@ -53,7 +54,9 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     day_first = guess_day_first(text)
     labelled = label_lines(lines, FIELD_LABELS)
     breakdown = find_vat_breakdown(lines, decimal_comma)
-    totals = extract_totals(lines, decimal_comma, [row.rate for row in breakdown])
+    amounts = read_amounts(pages, decimal_comma, where.ocr_pages, [(row.rate, row.line) for row in breakdown])
+    breakdown = [row for row in breakdown if where.page_of[row.line] not in amounts.explanatory_pages]
+    totals = decode_totals(amounts, [row.rate for row in breakdown])
     customer = find_customer(lines, labelled)
     read_by_ocr = bool(where.ocr_pages)
     vat_id = find_vat_id(labelled, ocr=read_by_ocr)
@@ -67,9 +70,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     issued = find_date(lines, labelled, "date", day_first, number_line)
     term = find_payment_term(lines)
     printed_due = find_date(lines, labelled, "due_date", day_first)
-    due = find_amount_due(lines, decimal_comma)
-    if due is None and totals.total_with_vat is not None and not prints_prepayment(lines, decimal_comma):
-        due = (totals.total_with_vat, None)  # nothing deducted: the total is what is due
+    due = (totals.amount_due, totals.lines.get("due")) if totals.amount_due is not None else None
     buyer_vat = find_customer_vat_id(labelled, vat_id, ocr=read_by_ocr)
     bic = find_bic(lines)
     fields = InvoiceFields(

@@ -1,23 +1,23 @@
-"""The three totals of an invoice: without VAT, VAT, and with VAT.
+"""Labelled totals: every amount that follows a total label, and the heaviest three that add up.
 
 Every labelled amount becomes a candidate; the chosen three are the heaviest set, with a
-large bonus when without VAT + VAT = with VAT to the cent. That settles the usual
-ambiguities (several "Total" lines, a "Subtotal" that includes VAT, per-rate VAT lines).
+large bonus when without VAT + VAT = with VAT to the cent. The classifier reads an invoice's
+structure from these candidates (kind_features); the extractor decodes the totals with learned
+models over every amount instead (amount_candidates, totals_decoder). Also here: which numbers
+read as money (money_amounts, is_money).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from .amounts import NumberMatch, blank_dates, find_numbers
 from .label_values import cells
-from .labels import AMOUNT_DUE_LABELS, COLUMN_LABELS, TOTAL_LABELS, LabelMatch, find_labels
-from .result import VatRate
+from .labels import COLUMN_LABELS, TOTAL_LABELS, LabelMatch, find_labels
 from .text_lines import TextLine
 
 CENT = Decimal("0.01")
@@ -27,14 +27,6 @@ CONSISTENT_BONUS = 6.0
 """Weight added to a set of totals that adds up; more than any two label weights."""
 
 _CURRENCY_NEAR_RE = re.compile(r"[€$£₹¥]|\b(?:EUR|USD|GBP|CHF|INR|PLN|Rs\.?|Euros?)\b", re.IGNORECASE)
-_AMOUNT_DUE_HINT_RE = re.compile(r"due|pay|zahl|betrag|betalen|resid|d[ûu]", re.IGNORECASE)
-_PREPAYMENT_RE = re.compile(
-    r"\b(?:deposit|prepaid|prepayment|already\s*paid|amount\s*paid|payments?\s*received|paid\s*on|less\s*paid|"
-    r"acomptes?|avances?|d[ée]j[àa]\s*(?:pay[ée]|vers[ée]|r[ée]gl[ée])|r[èe]glements?|"
-    r"anzahlung(?:en)?|vorauszahlung(?:en)?|bereits\s*(?:bezahlt|gezahlt|erhalten)|teilzahlung(?:en)?|"
-    r"aanbetaling|vooruitbetaling)\b",
-    re.IGNORECASE,
-)
 _KINDS = ("total_without_vat", "total_vat", "total_with_vat")
 
 
@@ -51,18 +43,6 @@ class TotalCandidate:
     weight: float
     position: int
     """Index of the line it was read from; later totals win ties."""
-
-
-def extract_totals(lines: list[TextLine], decimal_comma: bool | None, breakdown: Sequence[VatRate] = ()) -> Totals:
-    """The totals printed in lines; each is None when no labelled amount was found.
-
-    A VAT breakdown of several rates adds its sums as candidates: the VAT total may be
-    printed only per rate, or garbled, while the rates' amounts still add up."""
-    candidates = find_total_candidates(lines, decimal_comma)
-    amounts = [rate.amount for rate in breakdown if rate.amount is not None]
-    if len(amounts) >= 2 and len(amounts) == len(breakdown):
-        candidates.append(TotalCandidate("total_vat", sum(amounts, Decimal(0)), 2, len(lines)))
-    return choose_totals(candidates)
 
 
 def find_total_candidates(lines: list[TextLine], decimal_comma: bool | None) -> list[TotalCandidate]:
@@ -229,47 +209,3 @@ def _align(
         if best is not None and best.kind != "ignore":
             found.append(TotalCandidate(best.kind, m.value, 2.5, row_index))
     return found
-
-
-def find_amount_due(lines: list[TextLine], decimal_comma: bool | None) -> tuple[Decimal, int] | None:
-    """The amount after the last amount-due label ("Amount due", "Net à payer", "Zahlbetrag")
-    and the index of its line; None when the document prints no such label."""
-    for index in range(len(lines) - 1, -1, -1):
-        if not _AMOUNT_DUE_HINT_RE.search(lines[index].text):
-            continue
-        text = lines[index].layout_text()
-        labels = [m for m in find_labels(text, AMOUNT_DUE_LABELS) if m.kind == "amount_due"]
-        if not labels:
-            continue
-        amounts = [m for m in money_amounts(text, decimal_comma) if m.start >= labels[-1].end]
-        if amounts:
-            return amounts[0].value, index
-        below = _amount_under(lines, index, labels[-1], decimal_comma)
-        if below is not None:
-            return below, index + 1
-    return None
-
-
-def _amount_under(lines: list[TextLine], index: int, label: LabelMatch, decimal_comma: bool | None) -> Decimal | None:
-    """The amount printed right under a heading label, in a row of amounts only."""
-    if index + 1 >= len(lines) or not _amounts_only(lines[index + 1]):
-        return None
-    header, row = lines[index], lines[index + 1]
-    text, spans = header.layout()
-    box = header.x_range(spans, label.start, label.end)
-    row_text, row_spans = row.layout()
-    for m in money_amounts(row_text, decimal_comma):
-        cell = row.x_range(row_spans, m.start, m.end)
-        if box and cell and min(cell[1], box[1] + row.em) > max(cell[0], box[0] - row.em):
-            return m.value
-    return None
-
-
-def prints_prepayment(lines: list[TextLine], decimal_comma: bool | None) -> bool:
-    """Whether a deposit or payment already made is deducted on the document ("Less deposit
-    paid", "Acompte versé", "Erhaltene Anzahlungen 50,00"): then the total is not what is due."""
-    for line in lines:
-        text = line.layout_text()
-        if _PREPAYMENT_RE.search(text) and any(m.value != 0 for m in money_amounts(text, decimal_comma)):
-            return True
-    return False

@@ -100,8 +100,9 @@ def role_options(
     reading: AmountReading, logits: Mapping[str, list[float]], breakdown: Sequence[VatRate] = ()
 ) -> Options:
     """The options of each role: its TOP_K amounts (one per value, the surest occurrence) and
-    'none'; the VAT's also the sums of per-rate lines and an unprinted zero; with a breakdown of
-    several rates, the sums of its bases and amounts (a receipt's rate table may be all it prints)."""
+    'none'; the VAT's also the sums of per-rate lines and, where the document says no VAT is
+    charged, an unprinted zero; with a breakdown of several rates, the sums of its bases and
+    amounts (a receipt's rate table may be all it prints)."""
 
     def top(role: str, allow_zero: bool = True) -> list[Option]:
         best: dict[Decimal, Option] = {}
@@ -113,7 +114,9 @@ def role_options(
                 best[c.value] = Option(c.value, score, "printed", c)
         return sorted(best.values(), key=lambda o: o.logit, reverse=True)[:TOP_K]
 
-    vat = top("vat") + _rate_sums(reading, logits["vat_rate"]) + [Option(Decimal("0.00"), 0.0, "zero")]
+    vat = top("vat") + _rate_sums(reading, logits["vat_rate"])
+    if reading.reverse_charge:
+        vat.append(Option(Decimal("0.00"), 0.0, "zero"))  # no VAT charged, and maybe none printed
     net = top("net")
     if len(breakdown) >= 2 and all(r.base is not None and r.amount is not None for r in breakdown):
         bases = sum((r.base for r in breakdown), Decimal(0))
@@ -194,6 +197,9 @@ def triple_features(
         f["net_is_gross_without_vat" if n == g else "net_gross_without_vat"] = 1.0
     if n is not None and g is not None and abs(n) > abs(g):
         f["net_above_gross"] = 1.0
+    signs = {value > 0 for value in (n, v, g) if value}
+    if len(signs) > 1:
+        f["signs_differ"] = 1.0
     if n is not None and v is not None and abs(v) > MAX_VAT_SHARE * abs(n):
         f["vat_above_any_rate"] = 1.0
     if net.candidate is not None and net.candidate is gross.candidate:
@@ -232,6 +238,8 @@ def due_features(gross: Option, prepaid: Option, due: Option, reading: AmountRea
         f["gross_none"] = 1.0
         return f
     if d is not None:
+        if d and g and (d > 0) != (g > 0):
+            f["due_sign_not_gross_sign"] = 1.0  # a deduction printed negative is not what is due
         if p is not None and abs(g) - abs(p) == abs(d):
             f["due_after_prepaid"] = 1.0
         elif abs(d) == abs(g):
@@ -278,14 +286,16 @@ def decode_totals(
 
 
 def assignment_totals(net: Option, vat: Option, gross: Option, prepaid: Option, due: Option) -> DecodedTotals:
-    """The totals an assignment gives: a missing gross is the net when the VAT is zero; a
-    missing amount due is the gross when nothing was prepaid, else unknown."""
+    """The totals an assignment gives: a missing gross is the net when the VAT is zero, a
+    missing amount due is the gross less what was prepaid."""
     g = gross.value
     if g is None and vat.value == 0 and net.value is not None:
         g = net.value  # no VAT charged: the total is the net
     d = due.value
-    if d is None and prepaid.value is None:
-        d = g  # nothing deducted: the total is what is due
+    if d is None and g is not None:
+        # Not printed: the total less what was deducted before it (nothing: the total).
+        paid = abs(prepaid.value) if prepaid.value is not None else Decimal(0)
+        d = g - paid if g > 0 else g + paid
     lines = {
         role: option.candidate.line
         for role, option in (("net", net), ("vat", vat), ("gross", gross), ("due", due), ("prepaid", prepaid))

@@ -164,9 +164,10 @@ def test_amount_due_after_a_deposit_is_the_labelled_balance():
     assert fields.amount_due == Decimal("84.00")
 
 
-def test_amount_due_is_unknown_when_a_deposit_is_deducted_without_a_balance():
+def test_amount_due_is_the_total_less_a_deposit_deducted_without_a_balance():
     fields = invoice("ACME SARL", "Facture n° F-1", *BASIC_TOTALS, "Acompte versé  -36,00 EUR")
-    assert fields.amount_due is None
+    assert fields.total_with_vat == Decimal("120.00")
+    assert fields.amount_due == Decimal("84.00")
 
 
 def test_vat_breakdown_reads_each_rate_from_its_arithmetic():
