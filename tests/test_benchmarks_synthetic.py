@@ -134,8 +134,11 @@ def test_evaluate_command_runs_end_to_end_on_three_documents():
         ["--count", "3", "--scanned-count", "0", "--lookalike-count", "0", "--no-corpus", "--workers", "1"]
     )
     assert "seeds: dev range, born-digital 0..2" in report
+    assert "synthetic families: reportlab, html" in report
     assert "### Synthetic: field accuracy" in report
-    assert "| **all** | 3 |" in report
+    assert "| **all** | 6 |" in report  # 3 per family
+    assert "| reportlab born-digital (incl. look-alikes) | 3 |" in report
+    assert "| html born-digital (incl. look-alikes) | 3 |" in report
 
 
 def test_held_out_seeds_are_outside_the_dev_range():
