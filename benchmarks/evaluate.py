@@ -3,7 +3,7 @@ real-world corpus in ../shared/corpus, and prints Markdown tables.
 
     .venv/bin/python benchmarks/evaluate.py [--seeds dev|held-out] [--count 150] [--scanned-count 48]
         [--lookalike-count 48] [--no-corpus] [--corpus-half held-out|dev|all] [--workers 2]
-        [--families reportlab,html] [--generalisation]
+        [--families reportlab,html] [--generalisation all|generators]
 
 Seeds: the dev range (0..999) is for development: look at its documents, debug with it, tune on it.
 The held-out range (from 100000) must never be used while tuning the extractor or the generator;
@@ -413,8 +413,9 @@ def main(argv: list[str] | None = None) -> str:
                         help="synthetic generators, each with the counts above (reportlab, html)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--ocr-languages", default=DEFAULT_OCR_LANGUAGES)
-    parser.add_argument("--generalisation", action="store_true",
-                        help="also train without each family and score it unseen (benchmarks/generalisation.py)")
+    parser.add_argument("--generalisation", choices=("all", "generators"),
+                        help="also train without each layout family and generator ('all') or each generator only,"
+                             " and score it unseen (benchmarks/generalisation.py)")
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per worker
 
@@ -491,7 +492,9 @@ def main(argv: list[str] | None = None) -> str:
     if args.generalisation:
         from benchmarks import generalisation
 
-        generalisation.main(["--families", args.families, "--workers", str(args.workers)])
+        generalisation.main(
+            ["--families", args.families, "--workers", str(args.workers), "--units", args.generalisation]
+        )
     return report
 
 

@@ -85,10 +85,11 @@ def predict(documents, models: Path) -> list[dict]:
         os.environ.pop(MODELS_ENV, None)
 
 
-def units(documents) -> list[str]:
-    """What can be left out: each generator (when there are two or more) and each layout family."""
+def units(documents, what: str = "all") -> list[str]:
+    """What can be left out: each generator (when there are two or more) and, unless what is
+    'generators', each layout family."""
     generators = sorted({d.spec.family for d in documents})
-    layouts = sorted({d.layout for d in documents})
+    layouts = sorted({d.layout for d in documents}) if what != "generators" else []
     return (generators if len(generators) > 1 else []) + layouts
 
 
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-scans", type=int, default=12)
     parser.add_argument("--test-others", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--units", choices=("all", "generators"), default="all",
+                        help="leave out each layout family and each generator, or the generators only")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         everything = Path(tmp) / "all"
         train(training, modules, everything)
         seen_predictions = predict(testing, everything)
-        for unit in units(testing):
+        for unit in units(testing, args.units):
             members = [i for i, d in enumerate(testing) if unit in (d.spec.family, d.layout)]
             if not members:
                 continue
