@@ -100,6 +100,15 @@ def test_te_betalen_is_the_amount_due():
         ("Lieferschein-Nr. 4711", "delivery_note"),
         ("Partita IVA: IT12345678901", "vat_id"),
         ("Fecha de pedido: 01/02/2025", "order_date"),
+        ("Creditnotanummer  CN-12", "invoice_number"),
+        ("Document No.  SI-12", "invoice_number"),
+        ("Betreft factuur  F-11", "referenced_invoice"),
+        ("Original invoice no. 11", "referenced_invoice"),
+        ("Due:  13/05/2024", "due_date"),
+        ("Amount due  12,00", "amount_due"),
+        ("À régler avant le: 07/07/2022", "due_date"),
+        ("Customer PO  BC 12", "purchase_order"),
+        ("Delivery note  DN-12", "delivery_note"),
     ],
 )
 def test_key_value_wordings_name_their_field(text, kind):
