@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from decimal import Decimal
 
 from .amount_candidates import read_amounts
 from .amounts import (
     CURRENCY_SYMBOLS,
-    find_dates,
     guess_day_first,
     guess_decimal_comma,
 )
 from .classify import document_subtype
 from .currency import find_currency
-from .label_values import LabelledLine, cells_below, ends_cell, label_lines, starts_cell, text_after
+from .key_fields import read_key_fields
+from .label_values import label_lines
 from .labels import FIELD_LABELS
 from .line_items import extract_line_items
 from .parties import find_customer, find_customer_vat_id, find_provider, find_vat_id
-from .payment import due_date_from_term, find_bic, find_iban, find_payment_term, find_purchase_order
+from .payment import due_date_from_term, find_bic, find_iban, find_payment_term
 from .provenance import PageLines
 from .result import FieldSource, InvoiceFields, VatRate
-from .text_lines import PageText, TextLine
+from .text_lines import PageText
 from .totals_decoder import decode_totals
 from .vat_breakdown import find_vat_breakdown, vat_rates_printed
 
-_INVOICE_NUMBER_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
-_MONEY_LIKE_RE = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
-_DATE_PREPOSITION_RE = re.compile(r"^\s*(?:vom|du|dated|of|le|van|d\.d\.)\s", re.IGNORECASE)
 
 CENT = Decimal("0.01")
 KEY_FIELD_WEIGHTS = {
@@ -60,16 +55,10 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     customer = find_customer(lines, labelled)
     read_by_ocr = bool(where.ocr_pages)
     vat_id = find_vat_id(labelled, ocr=read_by_ocr)
-    number, number_line = find_invoice_number(lines, labelled)
-    order = find_purchase_order(lines)
     iban = find_iban(lines, ocr=read_by_ocr)
-    is_order = order is not None and number == order.value
-    is_account = iban is not None and number is not None and len(number) >= 6 and number.replace(" ", "") in iban.value
-    if is_order or is_account:
-        number, number_line = None, None  # an order or account number is never the invoice number
-    issued = find_date(lines, labelled, "date", day_first, number_line)
     term = find_payment_term(lines)
-    printed_due = find_date(lines, labelled, "due_date", day_first)
+    keys = read_key_fields(pages, where, labelled, day_first, iban, term)
+    number, issued, printed_due = keys["invoice_number"].value, keys["date"].value, keys["due_date"].value
     due = (totals.amount_due, totals.lines.get("due")) if totals.amount_due is not None else None
     buyer_vat = find_customer_vat_id(labelled, vat_id, ocr=read_by_ocr)
     bic = find_bic(lines)
@@ -88,7 +77,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
         source="text",
         subtype=document_subtype(pages),
         customer_vat_id=buyer_vat[0] if buyer_vat else None,
-        purchase_order=order.value if order else None,
+        purchase_order=keys["purchase_order"].value,
         amount_due=due[0] if due else None,
         vat_breakdown=_settle_breakdown(breakdown, totals, vat_rates_printed(lines, decimal_comma)),
         iban=iban.value if iban else None,
@@ -102,8 +91,9 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     if fields.subtype == "credit_note":
         _make_negative(fields)
     found_at = {
-        "invoice_number": number_line.index if number_line else None,
-        "purchase_order": order.line if order else None,
+        "invoice_number": keys["invoice_number"].line,
+        "date": keys["date"].line,
+        "purchase_order": keys["purchase_order"].line,
         "iban": iban.line if iban else None,
         "bic": bic.line if bic else None,
         "payment_terms": term.line if term else None,
@@ -206,76 +196,6 @@ def _make_negative(fields: InvoiceFields) -> None:
     fields.vat_breakdown = [VatRate(r.rate, negative(r.base), negative(r.amount)) for r in fields.vat_breakdown]
 
 
-def find_invoice_number(lines: list[TextLine], labelled: list[LabelledLine]) -> tuple[str | None, LabelledLine | None]:
-    """The invoice number and the line it was read on.
-
-    Explicit labels ("Invoice No", "Facture n°", "Rechnungsnummer") beat a bare title word
-    ("Invoice INV/2024/01/0007"); a value must contain a digit and not be a date or an amount.
-    """
-    best: tuple[float, int, str, LabelledLine] | None = None
-    for item in labelled:
-        for label in item.labels:
-            if label.kind != "invoice_number" or (label.weight == 2 and not starts_cell(item, label)):
-                continue
-            value = _number_token(text_after(item, label))
-            if value is None and ends_cell(item, label):
-                below = cells_below(lines, item, label, max_lines=2)
-                value = _number_token(below[0][1].text) if below else None
-            if value is None:
-                continue
-            key = (-label.weight, item.index)
-            if best is None or key < (best[0], best[1]):
-                best = (-label.weight, item.index, value, item)
-    if best is None:
-        return None, None
-    return best[2], best[3]
-
-
-def find_date(
-    lines: list[TextLine],
-    labelled: list[LabelledLine],
-    kind: str,
-    day_first: bool,
-    number_line: LabelledLine | None = None,
-) -> date | None:
-    """The first date after the heaviest label of kind ('date' or 'due_date'), on its line or
-    under it. For the issue date, a date printed on the invoice-number line ("Facture n° 12
-    du 02/07/2015", "Rechnung Nr. 4711 vom 05.03.2018") counts as labelled."""
-    best: tuple[float, int, date] | None = None
-    for item in labelled:
-        for label in item.labels:
-            if label.kind != kind:
-                continue
-            found = _first_date(text_after(item, label), day_first)
-            if found is None:
-                for _, cell in cells_below(lines, item, label, max_lines=2):
-                    found = _first_date(cell.text, day_first)
-                    if found:
-                        break
-            if found is not None and (best is None or (-label.weight, item.index) < best[:2]):
-                best = (-label.weight, item.index, found)
-    if kind == "date" and number_line is not None and (best is None or best[0] > -3):
-        found = _date_on_number_line(lines, number_line, day_first)
-        if found is not None:
-            return found
-    return best[2] if best else None
-
-
-def _date_on_number_line(lines: list[TextLine], number_line: LabelledLine, day_first: bool) -> date | None:
-    """The date after the invoice number on its line, or at the start of the next line when
-    the title wraps ("Rechnung Nr. 4711" / "vom 05.03.2018")."""
-    number_label = next(m for m in number_line.labels if m.kind == "invoice_number")
-    rest = number_line.text[number_label.end :]
-    found = _first_date(rest, day_first)
-    if found is None and number_line.index + 1 < len(lines):
-        following = lines[number_line.index + 1].layout_text()
-        # "Nr. 4711 vom" / "06.12.2018": the preposition ends the title line.
-        ends_with_preposition = bool(rest.split()) and _DATE_PREPOSITION_RE.match(" " + rest.split()[-1] + " ")
-        if _DATE_PREPOSITION_RE.match(following) or ends_with_preposition:
-            found = _first_date(following[:24], day_first)
-    return found
-
-
 def rate_confidence(fields: InvoiceFields) -> float:
     """0..1: the weighted share of key fields found, raised when VAT adds up and lowered when
     it does not."""
@@ -289,20 +209,3 @@ def rate_confidence(fields: InvoiceFields) -> float:
     else:
         score = 0.8 * share
     return round(min(1.0, max(0.0, score)), 3)
-
-
-def _number_token(text: str) -> str | None:
-    match = _INVOICE_NUMBER_RE.match(text.strip())
-    if not match:
-        return None
-    token = match.group(1)
-    if not any(c.isdigit() for c in token) or _MONEY_LIKE_RE.match(token):
-        return None
-    if any(d.start == 0 and d.end == len(token) for d in find_dates(token)):
-        return None  # "Invoice 15/03/2024" is a date, not a number
-    return token
-
-
-def _first_date(text: str, day_first: bool) -> date | None:
-    found = find_dates(text, day_first)
-    return found[0].value if found else None

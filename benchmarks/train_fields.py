@@ -1,0 +1,109 @@
+"""Examples for the key-value field models: invoice number, issue date, due date, order number.
+
+For each labelled invoice, every candidate of a field (invoice_reader/key_fields.py: each id-like
+token with a digit for the numbers, each date for the dates) is an example: positive when its value,
+normalised as the scoring normalises it, equals the label; negative otherwise. Where the right value
+is printed several times, only the copies a label of the field names are positives (the others are
+left out), so that a date repeated in a table does not teach that unlabelled dates are due dates. A document whose
+labels are not complete (labels['complete'] is False, as in the real corpus) gives no example for a
+field it does not annotate. After fitting, `calibrate` chooses each model's threshold: the score the
+best candidate must reach to be taken, the one that reads the most training documents right.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from invoice_reader.candidates import normalise_id
+from invoice_reader.features import named
+from invoice_reader.key_fields import FIELD_MODELS, document_key_candidates
+
+MODELS = tuple(FIELD_MODELS.values())
+_FIELD_OF = {model: field for field, model in FIELD_MODELS.items()}
+
+_seen: dict[object, dict[str, tuple[list[dict], list[int], bool]]] = {}
+"""Per document and field: the candidates' features, their targets, and whether the label has a value
+(kept from examples() for calibrate())."""
+
+
+def examples(document):
+    """(model name, features, 0 or 1) for every candidate of every field the document labels."""
+    labels = document.labels or {}
+    if labels.get("document_type", "invoice") != "invoice" or not document.pages:
+        return
+    expected = labels.get("fields") or {}
+    complete = labels.get("complete", True) is not False
+    found = document_key_candidates(document.pages, document.ocr_pages)
+    per_field = {}
+    for field, model in FIELD_MODELS.items():
+        wanted = _expected(field, expected.get(field))
+        if wanted is None and not complete:
+            continue
+        candidates = found.of(field)
+        targets = [int(wanted is not None and _key(c.value) == wanted) for c in candidates]
+        per_field[field] = ([c.features for c in candidates], targets, wanted is not None)
+        # A value printed several times (a due date also in a table row, a number repeated in the
+        # payment reference): the copies a label names are what teaches; the others are left out,
+        # neither right nor wrong.
+        named = [bool(t) and _named(c.features, field) for c, t in zip(candidates, targets, strict=True)]
+        for c, target, is_named in zip(candidates, targets, named, strict=True):
+            if target and any(named) and not is_named:
+                continue
+            yield model, c.features, target
+    _seen[_document_key(document)] = per_field
+
+
+def calibrate(model, documents) -> dict:
+    """The threshold for model (a fitted LinearModel): the best candidate is taken when it scores at
+    least this. Chosen to read the most training documents right (a right value, or None where the
+    label has none); returns {'threshold', 'threshold_accuracy', 'documents'}."""
+    field = _FIELD_OF[model.name]
+    outcomes = []  # (best score, best is right, label has a value)
+    for document in documents:
+        seen = _seen.get(_document_key(document), {}).get(field)
+        if seen is None:
+            continue
+        rows, targets, has_value = seen
+        if rows:
+            score, right = max((model.score(r), t) for r, t in zip(rows, targets, strict=True))
+        else:
+            score, right = -1.0, 0
+        outcomes.append((score, bool(right), has_value))
+    if not outcomes:
+        return {}
+    scores = sorted({s for s, _, _ in outcomes if s >= 0})
+    cuts = [0.0] + [(a + b) / 2 for a, b in zip(scores, scores[1:])] + [1.0]
+
+    def right_at(t: float) -> int:
+        return sum((s >= t and right) or (s < t and not has) for s, right, has in outcomes)
+
+    tally = [(right_at(t), t) for t in cuts]
+    best = max(n for n, _ in tally)
+    chosen = [t for n, t in tally if n == best]
+    threshold = chosen[len(chosen) // 2]
+    return {"threshold": round(threshold, 6), "threshold_accuracy": round(best / len(outcomes), 4),
+            "threshold_documents": len(outcomes)}
+
+
+def _named(features: dict, field: str) -> bool:
+    """Whether a label of field (or the rule finder) names this candidate."""
+    return named(features, field) or f"rule:{field}" in features
+
+
+def _expected(field: str, value):
+    if value is None or value == "":
+        return None
+    if field in ("date", "due_date"):
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+    return normalise_id(str(value))
+
+
+def _key(value):
+    return value if isinstance(value, date) else normalise_id(str(value))
+
+
+def _document_key(document):
+    return (document.spec.family, document.spec.seed, document.spec.kind, document.spec.path)
