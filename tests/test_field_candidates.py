@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from invoice_reader.extract import extract_invoice
 from invoice_reader.key_fields import FIELD_MODELS, choose_key_fields, document_key_candidates
 from invoice_reader.learned import load_model, models_dir
 from invoice_reader.text_lines import PageText, Word, build_lines
@@ -154,3 +155,13 @@ def test_the_field_models_load_with_a_threshold_and_are_small():
 def test_every_field_model_was_trained_on_training_seeds_only(field):
     info = load_model(FIELD_MODELS[field]).info
     assert info.get("seeds") == "train"
+
+
+def test_extraction_says_where_the_chosen_values_are_printed():
+    fields = extract_invoice([CUSTOMER_NUMBER_BESIDE])
+    assert fields.invoice_number == "FA-2025-0412" and fields.purchase_order == "BC-7781"
+    number, order, issued = (fields.provenance[name] for name in ("invoice_number", "purchase_order", "date"))
+    assert number.page == 0 and number.source == "text_layer"
+    assert number.box[0] > 300 and 150 <= number.box[1] < 160  # the number after 'Facture n°', not the line
+    assert order.box[1] == 180 and order.box[0] > 100
+    assert issued.box[1] == 164 and issued.box[0] < 300  # the date after 'Date :', left of the due date
