@@ -122,7 +122,8 @@ def currency_votes(
             code = _code(m)
             if code is None:
                 continue
-            next_to_amount = bool(_BEFORE_AMOUNT_RE.match(line[m.end() :]) or _AFTER_AMOUNT_RE.search(line[: m.start()]))
+            before, after = line[: m.start()], line[m.end() :]
+            next_to_amount = bool(_BEFORE_AMOUNT_RE.match(after) or _AFTER_AMOUNT_RE.search(before))
             if next_to_amount:
                 votes[code] += NEXT_TO_AMOUNT
             elif m.group("code"):

@@ -22,7 +22,9 @@ from stdnum.ch import uid as ch_uid
 from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
 
-LETTER_TO_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6"}
+LETTER_TO_DIGIT = {
+    "O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6",
+}  # fmt: skip
 """Letters OCR reads where a digit is printed, and the digit."""
 DIGIT_TO_LETTERS = {"0": "O", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
 """Digits OCR reads where a letter is printed, and the letters they may be."""

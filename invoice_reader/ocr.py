@@ -225,7 +225,9 @@ def probe_languages(
                 )
             except _PageTimedOut:
                 return choice, 0
-            words = [(t.strip(), float(c)) for t, c in zip(data["text"], data["conf"], strict=True) if (t or "").strip()]
+            words = [
+                (t.strip(), float(c)) for t, c in zip(data["text"], data["conf"], strict=True) if (t or "").strip()
+            ]
             text += " " + " ".join(t for t, c in words if c >= PROBE_MIN_WORD_CONFIDENCE)
             choice = choose_languages(text, candidates)
             if choice.decided:
