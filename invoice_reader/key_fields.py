@@ -113,7 +113,8 @@ def document_key_candidates(pages: list[PageText], ocr_pages: set[int] | frozens
     lines = where.lines
     day_first = guess_day_first("\n".join(line.layout_text() for line in lines))
     labelled = label_lines(lines, FIELD_LABELS)
-    return key_candidates(pages, where, labelled, day_first, find_iban(lines), find_payment_term(lines))
+    iban = find_iban(lines, ocr=bool(where.ocr_pages))
+    return key_candidates(pages, where, labelled, day_first, iban, find_payment_term(lines))
 
 
 def read_key_fields(
