@@ -2,7 +2,8 @@
 
 Role models (amount_net, amount_vat, amount_gross, amount_due, amount_prepaid, amount_vat_rate): one
 example per amount on the pages, right when its value is the labelled one (signs ignored: credit
-notes print magnitudes or negatives). Assignment models (totals_net_vat_gross, totals_due): one
+notes print magnitudes or negatives); amount_due learns from the documents whose amount due is not
+their total. Assignment models (totals_net_vat_gross, totals_due): one
 example per combination of the roles' options, right when the totals it gives are the labelled
 ones. Their features hold the role models' log-odds, so they are made by cross-fitting (examples_of_all):
 the role models are fitted on one half of the documents and score the other half, so that the
@@ -113,6 +114,10 @@ def examples(document: ReadDocument) -> Iterator[tuple[str, dict[str, float], in
     for role in ROLES:
         wanted = expected[role]
         if wanted is SKIP:
+            continue
+        if role == "due" and not isinstance(expected["prepaid"], Decimal):
+            # Where nothing is deducted the amount due is the total, which the gross model and
+            # the arithmetic find; the due model learns what marks an amount due that differs.
             continue
         for c in reading.candidates:
             if role == "vat_rate":

@@ -45,6 +45,8 @@ _LEXICON_PATH = Path(__file__).with_name("lexicon") / "amount_roles.json"
 _ITEM_HEADER_KINDS = {"description", "quantity", "unit_price"}
 _LETTERS_RE = re.compile(r"[^\W\d_]{2,}")
 _DIGIT_RE = re.compile(r"\d")
+_SAME_LABEL_GAP_RE = re.compile(r"(?!.*  )[ :.,/-]{0,3}")
+"""What may separate two labels read as one: a space and punctuation, never a cell gap."""
 
 
 @dataclass(slots=True)
@@ -59,7 +61,9 @@ class AmountCandidate:
     """Offset in its line's layout text."""
     end: int
     rate: Decimal | None
-    """The one VAT-like percentage printed on its line, if any (per-rate VAT lines)."""
+    """The one VAT-like percentage printed on its line, or in the header cell over it, if any."""
+    x1: float = 0.0
+    """Right edge of its words, in points."""
     features: dict[str, float] = field(default_factory=dict)
 
 
@@ -166,13 +170,22 @@ def read_amounts(
                 # time for nothing. A lone amount may be a total under a label not in the lexicon.
                 if not (c.features["item_row"] and c.features["unlabelled"] and len(info.money) > 1):
                     on_page.append(c)
-        _glyph_features(on_page, page_lines)
+        _page_features(on_page, page_lines)
         candidates += on_page
     _arithmetic_features(candidates, lines, item_totals, breakdown)
     return AmountReading(candidates, reverse_charge, paid, explanatory)
 
 
-def _read_line(index, page, row, line, decimal_comma, role_labels, mark_labels) -> _Line:
+def _read_line(
+    index: int,
+    page: int,
+    row: int,
+    line: TextLine,
+    decimal_comma: bool | None,
+    role_labels: tuple[Label, ...],
+    mark_labels: tuple[Label, ...],
+) -> _Line:
+    """The line's money amounts, VAT-like rates, label groups, document marks and cells."""
     text, spans = line.layout()
     has_digits = _DIGIT_RE.search(text) is not None
     masked = blank_dates(text) if has_digits else text
@@ -185,7 +198,9 @@ def _read_line(index, page, row, line, decimal_comma, role_labels, mark_labels) 
     matches.sort()
     groups: list[_Group] = []
     for start, end, kind, weight in matches:
-        if groups and start < groups[-1].end:
+        # Overlapping labels, or labels one space apart in one cell ("Subtotaal excl. btw"), are
+        # one label: what it announces is all their kinds.
+        if groups and (start < groups[-1].end or _SAME_LABEL_GAP_RE.fullmatch(text[groups[-1].end : start])):
             groups[-1].end = max(groups[-1].end, end)
             groups[-1].kinds.append((kind, weight))
         else:
@@ -213,7 +228,7 @@ def _kind(match) -> str:
 
 def _describe_page(page: PageText, lines: list[_Line]) -> dict:
     """What a page is: whether it prints totals, how much of it is prose, whether its title
-    announces explanation, and its typical letter size and glyph width."""
+    announces explanation, its typical letter size and its extent."""
     totals = any(
         any(g.real() and any(k.startswith("total_") for k, _ in g.kinds) and g.end <= m.start for g in info.groups)
         for info in lines
@@ -293,6 +308,9 @@ def _candidate(
 
     where = zone.get(info.index)
     f["item_row"] = float(where == "items")
+    # A row of a table the header of which was not recognised: words, then several amounts.
+    described_first = bool(_LETTERS_RE.search(info.text[: info.money[0].start]))
+    f["item_like_row"] = float(len(info.money) >= 2 and not info.groups and described_first)
     f["below_items"] = float(where == "below")
     f["no_item_table"] = float(not zone)
     width, height = described["width"], described["height"]
@@ -329,7 +347,7 @@ def _candidate(
             f[f"explanatory:{kind}"] = 1.0
     rates = info.rates or above_rates
     rate = rates[0] if len(rates) == 1 else None
-    return AmountCandidate(m.value, info.index, index, m.start, m.end, rate, f)
+    return AmountCandidate(m.value, info.index, index, m.start, m.end, rate, box[1], f)
 
 
 def _header_above(
@@ -361,9 +379,17 @@ def _rates_in(text: str) -> list[Decimal]:
     return sorted({n.value.normalize() + 0 for n in find_numbers(text) if n.is_percent and n.value >= 0})
 
 
-def _glyph_features(candidates: list[AmountCandidate], page_lines: list[_Line]) -> None:
-    """'wide_glyphs' for an amount printed wider per character than the page's amounts usually
-    are (bold), relative to its height."""
+def _page_features(candidates: list[AmountCandidate], page_lines: list[_Line]) -> None:
+    """Features relative to the page's other amounts: 'wide_glyphs' for an amount printed wider
+    per character than they usually are (bold), relative to its height; 'aligned_with_labelled',
+    the share (of up to three) of other labelled amounts whose right edge is within a letter
+    height of its own (a column of totals)."""
+    labelled = [c for c in candidates if not c.features["unlabelled"]]
+    for c in candidates:
+        em = page_lines[c.line - page_lines[0].index].em
+        aligned = sum(1 for o in labelled if o is not c and o.line != c.line and abs(o.x1 - c.x1) <= em)
+        if aligned:
+            c.features["aligned_with_labelled"] = min(aligned, 3) / 3
     widths = []
     for c in candidates:
         info = page_lines[c.line - page_lines[0].index]  # a page's lines are consecutive

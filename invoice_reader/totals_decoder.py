@@ -31,6 +31,8 @@ TRIPLE_MODEL = "totals_net_vat_gross"
 DUE_MODEL = "totals_due"
 TOP_K = 4
 """Options per role: the amounts with the highest log-odds. Four hold the right one in practice."""
+MAX_COMPLETIONS = 2
+"""Amounts added to a role's options because they complete net + VAT = gross with the others'."""
 MAX_RATE_PARTS = 3
 RATE_LINES_REACH = 8
 """Per-rate VAT lines added together are at most this many lines apart, on one page."""
@@ -99,25 +101,42 @@ class Options(NamedTuple):
 def role_options(
     reading: AmountReading, logits: Mapping[str, list[float]], breakdown: Sequence[VatRate] = ()
 ) -> Options:
-    """The options of each role: its TOP_K amounts (one per value, the surest occurrence) and
-    'none'; the VAT's also the sums of per-rate lines and, where the document says no VAT is
-    charged, an unprinted zero; with a breakdown of several rates, the sums of its bases and
-    amounts (a receipt's rate table may be all it prints)."""
+    """The options of each role: its TOP_K amounts (one per value, the surest occurrence), the
+    amounts that complete net + VAT = gross with the other roles' top ones, and 'none'; the
+    VAT's also the sums of per-rate lines and, where the document says no VAT is charged, an
+    unprinted zero; with a breakdown of several rates, the sums of its bases and amounts (a
+    receipt's rate table may be all it prints)."""
+
+    surest: dict[str, dict[Decimal, Option]] = {}
+    for role in ("net", "vat", "gross", "due", "prepaid"):
+        best = surest[role] = {}
+        for c, score in zip(reading.candidates, logits[role], strict=True):
+            known = best.get(abs(c.value))
+            if known is None or score > known.logit:
+                best[abs(c.value)] = Option(c.value, score, "printed", c)
 
     def top(role: str, allow_zero: bool = True) -> list[Option]:
-        best: dict[Decimal, Option] = {}
-        for c, score in zip(reading.candidates, logits[role], strict=True):
-            if not allow_zero and c.value == 0:
-                continue
-            known = best.get(c.value)
-            if known is None or score > known.logit:
-                best[c.value] = Option(c.value, score, "printed", c)
-        return sorted(best.values(), key=lambda o: o.logit, reverse=True)[:TOP_K]
+        found = (o for o in surest[role].values() if allow_zero or o.value != 0)
+        return sorted(found, key=lambda o: o.logit, reverse=True)[:TOP_K]
+
+    def completing(role: str, options: list[Option], values: set[Decimal]) -> list[Option]:
+        """Amounts outside the role's top that complete net + VAT = gross with the others' top."""
+        taken = {abs(o.value) for o in options if o.value is not None}
+        found = [surest[role][v] for v in values if v in surest[role] and v not in taken and v > 0]
+        return sorted(found, key=lambda o: o.logit, reverse=True)[:MAX_COMPLETIONS]
 
     vat = top("vat") + _rate_sums(reading, logits["vat_rate"])
     if reading.reverse_charge:
         vat.append(Option(Decimal("0.00"), 0.0, "zero"))  # no VAT charged, and maybe none printed
-    net = top("net")
+    net, gross = top("net"), top("gross", allow_zero=False)
+    net_values = {abs(g.value) - abs(v.value) for g in gross for v in vat if v.value}
+    vat_values = {abs(g.value) - abs(n.value) for g in gross for n in net}
+    gross_values = {abs(n.value) + abs(v.value) for n in net for v in vat if v.value}
+    net, vat, gross = (
+        net + completing("net", net, net_values),
+        vat + completing("vat", vat, vat_values),
+        gross + completing("gross", gross, gross_values),
+    )
     if len(breakdown) >= 2 and all(r.base is not None and r.amount is not None for r in breakdown):
         bases = sum((r.base for r in breakdown), Decimal(0))
         amounts = sum((r.amount for r in breakdown), Decimal(0))
@@ -128,7 +147,7 @@ def role_options(
     return Options(
         net=net + [NONE],
         vat=vat + [NONE],
-        gross=top("gross", allow_zero=False) + [NONE],
+        gross=gross + [NONE],
         due=top("due") + [NONE],
         prepaid=top("prepaid", allow_zero=False) + [NONE],
     )
@@ -194,7 +213,10 @@ def triple_features(
         else:  # net = gross: adds up with any zero VAT, so it says less
             f["adds_up_zero_vat_reverse_charge" if reading.reverse_charge else "adds_up_zero_vat"] = 1.0
     elif n is not None and g is not None and vat.kind == "none":
-        f["net_is_gross_without_vat" if n == g else "net_gross_without_vat"] = 1.0
+        if n != g:
+            f["net_gross_without_vat"] = 1.0
+        else:
+            f["net_is_gross_reverse_charge" if reading.reverse_charge else "net_is_gross_without_vat"] = 1.0
     if n is not None and g is not None and abs(n) > abs(g):
         f["net_above_gross"] = 1.0
     signs = {value > 0 for value in (n, v, g) if value}
