@@ -18,12 +18,10 @@ from .vlm import VlmError
 from .classify import classify_pages
 from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
-from .label_values import label_lines
-from .labels import FIELD_LABELS
 from .language import guess_language
 from .ocr import OcrResult, ocr_pages
 from .options import ReadOptions
-from .parties import find_provider
+from .party_roles import find_parties
 from .pdf_text import MIN_TEXT_CHARS, PdfFile
 from .result import (
     CorruptPdf,
@@ -314,8 +312,8 @@ def _compare_xml_with_print(einvoice: InvoiceFields, pages, read_by_ocr: set[int
 
 def _sender(pages) -> str | None:
     """For a document that is not an invoice: the company it comes from, if one is named."""
-    lines = [line for page in pages for line in page.lines]
-    return find_provider(lines, label_lines(lines, FIELD_LABELS), customer=None)
+    sender = find_parties(pages).provider
+    return sender.name if sender else None
 
 
 def _go_on() -> None:

@@ -16,7 +16,8 @@ from .key_fields import read_key_fields
 from .label_values import label_lines
 from .labels import FIELD_LABELS
 from .line_items import extract_line_items
-from .parties import find_customer, find_customer_vat_id, find_provider, find_vat_id
+from .parties import find_customer_vat_id, find_vat_id
+from .party_roles import find_parties
 from .payment import due_date_from_term, find_bic, find_iban, find_payment_term
 from .provenance import PageLines
 from .result import FieldSource, InvoiceFields, VatRate
@@ -52,7 +53,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     amounts = read_amounts(pages, decimal_comma, where.ocr_pages, [(row.rate, row.line) for row in breakdown])
     breakdown = [row for row in breakdown if where.page_of[row.line] not in amounts.explanatory_pages]
     totals = decode_totals(amounts, [row.rate for row in breakdown])
-    customer = find_customer(lines, labelled)
+    parties = find_parties(pages)
     read_by_ocr = bool(where.ocr_pages)
     vat_id = find_vat_id(labelled, ocr=read_by_ocr)
     iban = find_iban(lines, ocr=read_by_ocr)
@@ -63,9 +64,9 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     buyer_vat = find_customer_vat_id(labelled, vat_id, ocr=read_by_ocr)
     bic = find_bic(lines)
     fields = InvoiceFields(
-        provider=find_provider(lines, labelled, customer),
+        provider=parties.provider.name if parties.provider else None,
         provider_vat_id=vat_id,
-        customer=customer,
+        customer=parties.customer.name if parties.customer else None,
         invoice_number=number,
         date=issued,
         due_date=printed_due or due_date_from_term(issued, term),
@@ -91,6 +92,8 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     if fields.subtype == "credit_note":
         _make_negative(fields)
     found_at = {
+        "provider": parties.provider.line if parties.provider else None,
+        "customer": parties.customer.line if parties.customer else None,
         "invoice_number": keys["invoice_number"].line,
         "date": keys["date"].line,
         "purchase_order": keys["purchase_order"].line,

@@ -1,0 +1,41 @@
+"""Examples for the party models (invoice_reader/party_roles.py): each name candidate of an
+invoice, with its features, is a positive for `party_provider` when its name is the labelled
+seller and for `party_customer` when it is the labelled buyer (names compared as the scoring
+compares them, benchmarks/scoring.normalise_name; the printed form of the name counts too, where
+the labels hold one).
+
+A role whose label matches no candidate (an OCR misreading of the name) adds no example, so that
+the right block, misread, is not taught as wrong. Where labels are incomplete (labels['complete']
+is False: the corpus), a role without a label is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from benchmarks.scoring import normalise_name
+from invoice_reader.party_candidates import party_candidates
+from invoice_reader.party_roles import CUSTOMER_MODEL, PROVIDER_MODEL
+
+MODELS = (PROVIDER_MODEL, CUSTOMER_MODEL)
+ROLES = ((PROVIDER_MODEL, "provider"), (CUSTOMER_MODEL, "customer"))
+
+
+def examples(document) -> Iterator[tuple[str, dict[str, float], int]]:
+    labels = document.labels
+    if labels.get("document_type", "invoice") != "invoice" or not document.pages:
+        return
+    fields = labels.get("fields") or {}
+    candidates = party_candidates(document.pages)
+    names = [normalise_name(c.name) for c in candidates]
+    for model, field in ROLES:
+        expected = fields.get(field)
+        if expected is None and labels.get("complete") is False:
+            continue
+        printed = (labels.get("printed") or {}).get(field)
+        wanted = {normalise_name(v) for v in (expected, printed) if v}
+        targets = [int(name in wanted) for name in names]
+        if wanted and not any(targets):
+            continue
+        for candidate, target in zip(candidates, targets):
+            yield model, candidate.features, target

@@ -1,0 +1,99 @@
+"""Who sells and who buys. Every name printed in the page's blocks is a candidate
+(invoice_reader/party_candidates.py); two logistic models score it as the seller
+(`party_provider`) and as the buyer (`party_customer`); the pair of two different names whose
+probabilities multiply to the most wins.
+
+    parties = find_parties(pages)
+    parties.provider.name, parties.provider.line   # the name and the line it was read on
+
+The weights come from benchmarks/train.py (benchmarks/train_parties.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .learned import load_model
+from .parties import _same_party
+from .party_candidates import Candidate, party_candidates
+from .party_words import has_legal_form
+from .text_lines import PageText
+
+PROVIDER_MODEL, CUSTOMER_MODEL = "party_provider", "party_customer"
+TOP_NAMES = 6
+"""Names per role considered for the best pair."""
+MIN_PROBABILITY = 0.02
+"""A role's name must score at least this; no name at all weighs as a name that scores this."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartyName:
+    """A name chosen for a role, and where it was printed."""
+
+    name: str
+    line: int
+    """Index of its line in the document's lines (all pages, in order)."""
+    start: int
+    """Offsets of the name in the line's layout_text() (a name over two lines: from its first line)."""
+    end: int
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    provider: PartyName | None
+    customer: PartyName | None
+
+
+def find_parties(pages: list[PageText]) -> Parties:
+    """The seller and the buyer of the document, each None when no name scores well enough.
+    Raises learned.ModelMissing when the model files are not there."""
+    return choose_parties(party_candidates(pages))
+
+
+def choose_parties(candidates: list[Candidate]) -> Parties:
+    """The best pair of different names by the product of their two probabilities; a name's
+    probability for a role is its best candidate's."""
+    provider_model, customer_model = load_model(PROVIDER_MODEL), load_model(CUSTOMER_MODEL)
+    best: dict[str, dict[str, tuple[float, Candidate]]] = {"provider": {}, "customer": {}}
+    for candidate in candidates:
+        for role, model in (("provider", provider_model), ("customer", customer_model)):
+            p = model.score(candidate.features)
+            held = best[role].get(candidate.key)
+            if held is None or p > held[0]:
+                best[role][candidate.key] = (p, candidate)
+    options = {
+        role: [*(pc for pc in sorted(by_key.values(), key=lambda pc: -pc[0])[:TOP_NAMES] if pc[0] >= MIN_PROBABILITY), None]
+        for role, by_key in best.items()
+    }
+    chosen, chosen_score = (None, None), -math.inf
+    for seller in options["provider"]:
+        for buyer in options["customer"]:
+            if seller and buyer and (seller[1].key == buyer[1].key or _same_party(seller[1].name, buyer[1].name)):
+                continue
+            score = _log(seller) + _log(buyer)
+            if score > chosen_score:
+                chosen, chosen_score = (seller, buyer), score
+    return Parties(_party(_fullest(chosen[0], candidates)), _party(_fullest(chosen[1], candidates)))
+
+
+def _fullest(option: tuple[float, Candidate] | None, candidates: list[Candidate]) -> tuple[float, Candidate] | None:
+    """The chosen name as printed with its legal form, where the page prints it so somewhere
+    ("Acme" in the address, "Acme S.L." in the footer): the registered name."""
+    if option is None or has_legal_form(option[1].name):
+        return option
+    same = [c for c in candidates if c.key == option[1].key and has_legal_form(c.name)]
+    return (option[0], same[0]) if same else option
+
+
+def _log(option: tuple[float, Candidate] | None) -> float:
+    return math.log(max(option[0] if option else MIN_PROBABILITY, 1e-12))
+
+
+def _party(option: tuple[float, Candidate] | None) -> PartyName | None:
+    if option is None:
+        return None
+    p, candidate = option
+    start = candidate.start
+    return PartyName(candidate.name, candidate.segment.line, start, start + len(candidate.name), p)

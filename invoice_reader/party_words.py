@@ -1,0 +1,197 @@
+"""The words around a party's name: role words that head its block ("Bill to", "Lieferadresse",
+"Vendeur"), keys before a value ("Name:", "Nummer:"), and the names a cell can hold.
+
+The words are data, per role and language: invoice_reader/lexicon/party_roles.json.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache, lru_cache
+from pathlib import Path
+
+from .parties import _CONTACT_RE, _LEGAL_FORM_RE, _NAME_PREFIX_RE, company_names
+
+ROLES_FILE = Path(__file__).with_name("lexicon") / "party_roles.json"
+HEADING_ROLES = ("bill_to", "ship_to", "remit_to", "seller")
+"""Roles whose word heads a block or a cell ("Bill to", "Lieferadresse:"), saying whose block it is."""
+MENTION_ROLES = ("reference", "legal", "registration")
+"""Roles whose words count anywhere in a cell."""
+
+_WORD_END = r"(?:(?<![\w])|(?![\w]))"
+_TRAILING_RE = re.compile(r"[\s,;:/(–-]+$")
+_LEADING_RE = re.compile(r"^[\s:,;#*.–-]+")
+_KEY_RE = re.compile(r"^([^\W\d][\w .'’/()-]{0,38}?)\s?:(?:\s|$)")
+_PIECE_SPLIT_RE = re.compile(r"\s[|•●·–—-]\s|\s*[|•●·]\s*")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_DIGIT_RE = re.compile(r"\d")
+
+
+@cache
+def vocabulary() -> dict[str, re.Pattern[str]]:
+    """One pattern per role, its longer words tried first."""
+    data = json.loads(ROLES_FILE.read_text(encoding="utf-8"))["roles"]
+    compiled = {}
+    for role, by_language in data.items():
+        words = sorted({w for words in by_language.values() for w in words}, key=len, reverse=True)
+        alternatives = "|".join(_one_cell(w) for w in words)
+        compiled[role] = re.compile(rf"(?<![\w])(?:{alternatives}){_WORD_END}", re.IGNORECASE)
+    return compiled
+
+
+def _one_cell(pattern: str) -> str:
+    """Spaces in a role word never span two cells (two spaces, see TextLine.layout_text)."""
+    return pattern.replace(r"\s*", r"(?:\s(?!\s))?").replace(r"\s+", r"\s(?!\s)")
+
+
+@lru_cache(maxsize=8192)
+def heading(text: str) -> tuple[str, int] | None:
+    """The role the cell's first words announce (bill_to, ship_to, remit_to, seller) and where
+    those words end; None when the cell starts otherwise, or when a reference word starting
+    there is as long ("Customer No."). A word of up to four letters ("To", "An", "From") counts
+    only alone or before a colon."""
+    best: tuple[str, int] | None = None
+    for role in HEADING_ROLES:
+        m = vocabulary()[role].match(text)
+        if m and (best is None or m.end() > best[1]):
+            best = (role, m.end())
+    if best is None:
+        return None
+    reference = vocabulary()["reference"].match(text)
+    if reference and reference.end() >= best[1]:
+        return None
+    rest = text[best[1] :].lstrip()
+    if best[1] <= 4 and rest and not rest.startswith(":"):
+        return None
+    return best
+
+
+@lru_cache(maxsize=8192)
+def heading_cell(text: str) -> str | None:
+    """The role of a cell that heads a block: the role word alone ("Bill to", "Käufer:"), or
+    followed by the first key of the block ("Verkäufer / Nummer:"); None otherwise."""
+    found = heading(text)
+    if found is None:
+        return None
+    rest = _LEADING_RE.sub("", text[found[1] :]).strip()
+    if rest == "" or (rest.endswith(":") and not any(c.isdigit() for c in rest)):
+        return found[0]
+    return None
+
+
+def is_key(text: str) -> bool:
+    """Whether the cell is a key whose value follows in the next cell ("Name:", "Anschrift :")."""
+    stripped = text.rstrip()
+    return stripped.endswith(":") and len(stripped) <= 40 and not any(c.isdigit() for c in stripped)
+
+
+@lru_cache(maxsize=8192)
+def key_kind(key: str) -> str:
+    """'name' for a key that announces a name ("Name", "Raison sociale"), else 'other'."""
+    m = vocabulary()["name_key"].search(key)
+    return "name" if m else "other"
+
+
+def mentions(text: str) -> list[str]:
+    """The MENTION_ROLES whose words the cell holds anywhere."""
+    return [role for role in MENTION_ROLES if vocabulary()[role].search(text)]
+
+
+def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
+    """(name, offset in the cell, how it was found, key kind) for each name the cell could hold:
+    after its role word ("Bill to: ACME") or its key ("Name: ACME"), the cell itself, a company
+    name with a legal form inside it, the first piece of a "Name · Street · Town" line. A key
+    cell alone ("Anschrift:") holds none."""
+    found: list[tuple[str, int, str, str | None]] = []
+    role = heading(text)
+    key = None if role else _KEY_RE.match(text)
+    if role is not None or key is not None:
+        end = role[1] if role else key.end(1)
+        rest = text[end:]
+        value = _LEADING_RE.sub("", rest)
+        name = name_text(value)
+        if name:
+            kind = key_kind(key.group(1)) if key else None
+            found.append((name, end + len(rest) - len(value), "after_heading" if role else "after_key", kind))
+    elif not is_key(text) and not is_salutation(text):
+        name = name_text(text)
+        if name:
+            found.append((name, text.find(name), "cell", None))
+            titled = vocabulary()["salutation"].match(name)
+            bare = name_text(name[titled.end() :]) if titled else None
+            if bare and bare != name:
+                found.append((bare, text.find(bare), "after_salutation", None))
+    pieces = _PIECE_SPLIT_RE.split(text)
+    if len(pieces) >= 3:
+        name = name_text(pieces[0])
+        if name and all(name != n[0] for n in found):
+            found.append((name, text.find(name), "first_piece", None))
+    for name in company_names(text):
+        name = name.rstrip(",")
+        start = text.find(name)
+        if start >= 0 and all(name != n[0] for n in found):
+            found.append((name, start, "legal_form", None))
+    return found
+
+
+@lru_cache(maxsize=8192)
+def is_salutation(text: str) -> bool:
+    """Whether the cell is only a title before the name on the next line ("Herrn", "Firma", "Mme")."""
+    m = vocabulary()["salutation"].match(text.strip())
+    return m is not None and m.end() == len(text.strip())
+
+
+def starts_with_salutation(name: str) -> bool:
+    m = vocabulary()["salutation"].match(name)
+    return m is not None and m.end() < len(name)
+
+
+def two_line_name(first: str, second: str) -> str | None:
+    """A name printed over two lines ("Musterhafte Versicherung" / "Verein Musterstadt a.G.",
+    "Herrn" / "Max Muster"), or None when either line holds a digit or a colon."""
+    if any(c.isdigit() or c == ":" for c in first + second) or _CONTACT_RE.search(first + " " + second):
+        return None
+    joined = f"{first.strip()} {second.strip()}"
+    return joined if len(joined.split()) <= 8 and name_text(joined) == joined else None
+
+
+@lru_cache(maxsize=8192)
+def name_text(text: str) -> str | None:
+    """The text as a name, or None when it cannot be one (no letters, a long sentence)."""
+    text = _TRAILING_RE.sub("", _NAME_PREFIX_RE.sub("", text.strip()))
+    if len(text) < 2 or text.count(" ") > 7 or not (text[0].isalnum() or text[0] in "&'\"("):
+        return None
+    letters = len(_LETTER_RE.findall(text))
+    if letters < 2 or len(_DIGIT_RE.findall(text)) > 2 * letters:
+        return None
+    if len(_LETTER_RE.findall(_LEGAL_FORM_RE.sub("", text))) < 3:
+        return None  # a legal form alone ("GmbH & Co.")
+    return text
+
+
+def pieces(text: str) -> int:
+    """How many " · "-separated pieces the cell has (a one-line address or legal line has several)."""
+    return len(_PIECE_SPLIT_RE.findall(text)) + 1
+
+
+@lru_cache(maxsize=8192)
+def name_key(name: str) -> str:
+    """The name as compared across the page: case, accents, punctuation and a trailing legal form
+    ignored ("ACME S.A.R.L." and "Acme" are one key)."""
+    stripped = name
+    for _ in range(2):
+        forms = list(_LEGAL_FORM_RE.finditer(stripped))
+        if forms and forms[-1].end() >= len(stripped.rstrip(" .,")) and forms[-1].start() > 0:
+            stripped = stripped[: forms[-1].start()]
+    return " ".join(re.findall(r"[a-z0-9]+", fold(stripped).replace("&", " ")))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents."""
+    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+
+
+def has_legal_form(name: str) -> bool:
+    return _LEGAL_FORM_RE.search(name) is not None

@@ -1,0 +1,178 @@
+"""Seller and buyer from the page's address blocks, scored by the learned party models
+(invoice_reader/party_roles.py): bill-to beside ship-to, a seller named only in the legal footer,
+a DIN 5008 window letter, and reference or VAT-id lines that are never the customer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from invoice_reader import process_document
+from invoice_reader.address_blocks import line_segments, page_blocks
+from invoice_reader.extract import extract_invoice
+from invoice_reader.party_roles import find_parties
+from invoice_reader.party_words import name_key
+from invoice_reader.text_lines import PageText, Word, build_lines
+
+WIDTH, HEIGHT = A4
+MM = 72 / 25.4
+
+
+def page(*cells: tuple[float, float, str] | tuple[float, float, str, float]) -> PageText:
+    """An A4 page with each (x, top, text[, size]) printed there, in points from the top-left."""
+    words = []
+    for x, top, text, *rest in cells:
+        size = rest[0] if rest else 9.0
+        for token in text.split(" "):
+            if token:
+                words.append(Word(token, x, top, x + 0.5 * size * len(token), top + size))
+            x += 0.5 * size * (len(token) + 1)
+    return PageText(index=0, lines=build_lines(words), width=WIDTH, height=HEIGHT)
+
+
+def rows(x: float, top: float, *texts: str, size: float = 9.0, step: float = 12.0) -> list[tuple]:
+    return [(x, top + i * step, text, size) for i, text in enumerate(texts)]
+
+
+TOTALS = [
+    *rows(50, 330, "Description", "Consulting services", "Travel expenses"),
+    *rows(330, 330, "Quantity", "10", "1"),
+    *rows(400, 330, "Unit price", "95.00", "120.00"),
+    *rows(480, 330, "Amount", "950.00", "120.00"),
+    *rows(380, 400, "Subtotal", "VAT 20 %", "Total"),
+    *rows(480, 400, "1,070.00", "214.00", "1,284.00"),
+]
+
+
+def test_customer_is_under_bill_to_not_under_the_ship_to_beside_it():
+    pages = [
+        page(
+            (50, 50, "Larkspur Tooling Ltd", 16),
+            *rows(50, 72, "8 Mill Lane", "Leeds LS1 4AB", "VAT No. GB123456789"),
+            (400, 50, "INVOICE", 18),
+            *rows(400, 78, "Invoice No.: 5521", "Date: 12/03/2024"),
+            *rows(50, 180, "Bill to", "Pemberton Foods plc", "21 Castle Road", "York YO1 7HH"),
+            *rows(300, 180, "Ship to", "Pemberton Warehouse", "Unit 4 Dock Street", "Hull HU1 2AA"),
+            *TOTALS,
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.provider.name == "Larkspur Tooling Ltd"
+    assert parties.customer.name == "Pemberton Foods plc"
+
+
+def test_your_po_line_is_not_the_customer():
+    pages = [
+        page(
+            (50, 50, "Brightwater Labs GmbH", 16),
+            *rows(50, 72, "Hafenstraße 3", "20457 Hamburg"),
+            (400, 50, "RECHNUNG", 18),
+            *rows(400, 78, "Rechnungsnummer: 2024-118", "Datum: 12.03.2024"),
+            *rows(50, 170, "Your PO: 123", "Rechnungsempfänger", "Kessler Maschinenbau AG", "Industrieweg 9",
+                  "70173 Stuttgart"),
+            *TOTALS,
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.customer.name == "Kessler Maschinenbau AG"
+    assert "PO" not in parties.provider.name
+
+
+def test_vat_id_line_is_not_the_customer():
+    pages = [
+        page(
+            (50, 50, "Atelier Morel SARL", 16),
+            *rows(50, 72, "14 rue Gambetta", "69002 Lyon"),
+            (400, 50, "FACTURE", 18),
+            *rows(400, 78, "Facture n° F-2024-77", "Date : 12/03/2024"),
+            *rows(330, 170, "Facturé à", "N° TVA intracom. FR40303265045", "Boulangerie Vasseur", "3 place du Marché",
+                  "59000 Lille"),
+            *TOTALS,
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.customer.name == "Boulangerie Vasseur"
+    assert parties.provider.name == "Atelier Morel SARL"
+
+
+def test_din_5008_window_letter_reads_the_addressee_under_the_return_address():
+    window_top = 45 * MM
+    pages = [
+        page(
+            (330, 40, "Nordlicht Software GmbH", 14),
+            *rows(330, 60, "Kaiserstraße 12", "60311 Frankfurt", "Tel. +49 69 123456"),
+            (25 * MM, window_top, "Nordlicht Software GmbH · Kaiserstraße 12 · 60311 Frankfurt", 6),
+            *rows(25 * MM, window_top + 20, "Firma", "Weber Logistik KG", "Bahnhofstraße 4", "04109 Leipzig"),
+            *rows(330, 270, "Rechnung Nr. 7781", "Datum: 12.03.2024"),
+            *TOTALS,
+            *rows(50, 780, "Nordlicht Software GmbH · Amtsgericht Frankfurt HRB 98765 · USt-IdNr. DE123456789", size=7),
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.provider.name == "Nordlicht Software GmbH"
+    assert parties.customer.name == "Weber Logistik KG"
+
+
+def test_seller_named_only_in_the_legal_footer_under_a_logo(tmp_path: Path):
+    path = tmp_path / "logo-invoice.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    logo = Image.new("RGB", (240, 80), "white")
+    ImageDraw.Draw(logo).ellipse((10, 10, 230, 70), fill=(20, 90, 160))
+    buffer = io.BytesIO()
+    logo.save(buffer, "PNG")
+    c.drawImage(ImageReader(io.BytesIO(buffer.getvalue())), 50, HEIGHT - 110, width=120, height=40)
+    c.setFont("Helvetica-Bold", 18)
+    c.drawRightString(WIDTH - 50, HEIGHT - 70, "INVOICE")
+    c.setFont("Helvetica", 9)
+    for i, text in enumerate(("Invoice No.: 40017", "Invoice date: 12/03/2024")):
+        c.drawRightString(WIDTH - 50, HEIGHT - 90 - 12 * i, text)
+    for i, text in enumerate(("Invoice to", "Carraway Hotels Ltd", "5 Harbour Row", "Plymouth PL1 2AB")):
+        c.drawString(50, HEIGHT - 170 - 12 * i, text)
+    for x, top, text, _ in TOTALS:
+        c.drawString(x, HEIGHT - top - 9, text)
+    c.setFont("Helvetica", 7)
+    c.drawCentredString(WIDTH / 2, 50, "Quillfeather Studio · 12 Wharf Street · Bristol BS1 4RN · Registered in "
+                        "England No. 09876543")
+    c.drawCentredString(WIDTH / 2, 40, "VAT Reg. No. GB987654321 · IBAN GB33 BUKB 2020 1555 5555 55")
+    c.showPage()
+    c.save()
+
+    result = process_document(path)
+    assert result.invoice.provider == "Quillfeather Studio"
+    assert result.invoice.customer == "Carraway Hotels Ltd"
+    box = result.invoice.provenance["provider"].box
+    assert box[1] > HEIGHT - 60  # the footer's line, not a line at the top
+
+
+def test_extraction_keeps_the_box_of_the_chosen_names():
+    pages = [
+        page(
+            (50, 50, "Larkspur Tooling Ltd", 16),
+            *rows(50, 72, "8 Mill Lane", "Leeds LS1 4AB"),
+            (400, 50, "INVOICE", 18),
+            *rows(400, 78, "Invoice No.: 5521", "Date: 12/03/2024"),
+            *rows(50, 180, "Bill to", "Pemberton Foods plc", "21 Castle Road", "York YO1 7HH"),
+            *TOTALS,
+        )
+    ]
+    fields = extract_invoice(pages)
+    assert (fields.provider, fields.customer) == ("Larkspur Tooling Ltd", "Pemberton Foods plc")
+    assert fields.provenance["provider"].box[1] == 50
+    assert fields.provenance["customer"].box[1] == 180 + 12
+
+
+def test_blocks_split_side_by_side_addresses_and_at_blank_lines():
+    one = page(*rows(50, 100, "Bill to", "Pemberton Foods plc"), *rows(300, 100, "Ship to", "Pemberton Warehouse"),
+               (50, 200, "Thank you"))
+    blocks = [[s.text for s in b.segments] for b in page_blocks(line_segments(one, 0))]
+    assert blocks == [["Bill to", "Pemberton Foods plc"], ["Ship to", "Pemberton Warehouse"], ["Thank you"]]
+
+
+def test_name_key_ignores_case_accents_and_a_trailing_legal_form():
+    assert name_key("Société Générale SARL") == name_key("SOCIETE GENERALE")
+    assert name_key("Acme GmbH & Co. KG") != name_key("Acme Ltd & Partners")
