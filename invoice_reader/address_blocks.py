@@ -72,33 +72,28 @@ def line_segments(page: PageText, first_line: int) -> list[list[Segment]]:
     for offset, line in enumerate(page.lines):
         text, spans = line.layout()
         segments: list[Segment] = []
-        members: list[int] = []
-
-        def close() -> None:
-            words = [line.words[i] for i in members]
-            start = spans[members[0]][0]
-            heights = sorted(w.height for w in words)
+        first = 0
+        words = line.words
+        for i in range(1, len(words) + 1):
+            if i < len(words) and text[spans[i][0] - 2 : spans[i][0]] != "  ":
+                continue
+            cell = words[first:i]
+            heights = sorted(w.bottom - w.top for w in cell)
+            start = spans[first][0]
             segments.append(
                 Segment(
                     first_line + offset,
                     page.index,
-                    text[start : spans[members[-1]][1]],
+                    text[start : spans[i - 1][1]],
                     start,
-                    min(w.x0 for w in words),
-                    min(w.top for w in words),
-                    max(w.x1 for w in words),
-                    max(w.bottom for w in words),
+                    cell[0].x0,  # words are ordered left to right
+                    min(w.top for w in cell),
+                    max(w.x1 for w in cell),
+                    max(w.bottom for w in cell),
                     heights[len(heights) // 2] or 1.0,
                 )
             )
-
-        for i, (start, _) in enumerate(spans):
-            if members and text[start - 2 : start] == "  ":
-                close()
-                members = []
-            members.append(i)
-        if members:
-            close()
+            first = i
         found.append(segments)
     return found
 
@@ -138,8 +133,8 @@ def page_blocks(rows: list[list[Segment]]) -> list[Block]:
             bottom = max(s.bottom for s in row)
             em = max(s.em for s in row)
             # Blocks that no cell joined stay open while the next line may still be close enough.
-            for block in open_blocks:
-                if block not in still_open and bottom - block.bottom <= BLOCK_GAP_EM * em + em:
+            for position, block in enumerate(open_blocks):
+                if position not in claimed and bottom - block.bottom <= BLOCK_GAP_EM * em + em:
                     still_open.append(block)
         open_blocks = still_open
     return blocks

@@ -99,7 +99,10 @@ def party_candidates(pages: list[PageText]) -> list[Candidate]:
     labelled = label_lines(lines, FIELD_LABELS)
     ruled_customer = find_customer(lines, labelled)
     ruled_provider = find_provider(lines, labelled, ruled_customer)
-    ruled = {"ruled_customer": words.name_key(ruled_customer or ""), "ruled_provider": words.name_key(ruled_provider or "")}
+    ruled = {
+        "ruled_customer": words.name_key(ruled_customer or ""),
+        "ruled_provider": words.name_key(ruled_provider or ""),
+    }
     candidates: list[Candidate] = []
     first_line = 0
     for number, page in enumerate(pages):
@@ -173,7 +176,9 @@ def _page_candidates(p: _Page) -> list[Candidate]:
             if not names:
                 continue
             previous = block.segments[position - 1] if position else None
-            after_title = previous is not None and previous.line == segment.line - 1 and words.is_salutation(previous.text)
+            after_title = (
+                previous is not None and previous.line == segment.line - 1 and words.is_salutation(previous.text)
+            )
             if context is None:
                 context = _block_features(block)
             row = p.rows[segment.line - p.first_line]
@@ -343,9 +348,9 @@ def _name_shape(name: str) -> dict[str, float]:
         features["digits"] = min(digits / max(letters, 1), 2.0)
     if words.starts_with_salutation(name):
         features["salutation"] = 1.0
-    short = sum(len(t) <= 2 for t in tokens)
-    if short:
-        features["short_words"] = short / len(tokens)
+    short = sum(len(t) <= 2 for t in tokens) / len(tokens)
+    if short >= 0.5:  # "ee na", "D pui"; not "Koffiehuis De Molen"
+        features["short_words"] = short
     odd = len(_ODD_MARK_RE.findall(name))
     if odd:
         features["odd_marks"] = min(odd / len(name) * 5, 1.0)

@@ -23,8 +23,9 @@ from .text_lines import PageText
 PROVIDER_MODEL, CUSTOMER_MODEL = "party_provider", "party_customer"
 TOP_NAMES = 6
 """Names per role considered for the best pair."""
-MIN_PROBABILITY = 0.02
-"""A role's name must score at least this; no name at all weighs as a name that scores this."""
+MIN_PROBABILITY = {"provider": 0.02, "customer": 0.05}
+"""A role's name must score at least this; no name at all weighs as a name that scores this. Every
+invoice has a seller; till receipts and some bills name no buyer (chosen on the dev documents)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +64,16 @@ def choose_parties(candidates: list[Candidate]) -> Parties:
             held = best[role].get(candidate.key)
             if held is None or p > held[0]:
                 best[role][candidate.key] = (p, candidate)
-    options = {
-        role: [*(pc for pc in sorted(by_key.values(), key=lambda pc: -pc[0])[:TOP_NAMES] if pc[0] >= MIN_PROBABILITY), None]
-        for role, by_key in best.items()
-    }
+    options: dict[str, list[tuple[float, Candidate] | None]] = {}
+    for role, by_key in best.items():
+        ranked = sorted(by_key.values(), key=lambda pc: -pc[0])[:TOP_NAMES]
+        options[role] = [*(pc for pc in ranked if pc[0] >= MIN_PROBABILITY[role]), None]
     chosen, chosen_score = (None, None), -math.inf
     for seller in options["provider"]:
         for buyer in options["customer"]:
             if seller and buyer and (seller[1].key == buyer[1].key or _same_party(seller[1].name, buyer[1].name)):
                 continue
-            score = _log(seller) + _log(buyer)
+            score = _log(seller, "provider") + _log(buyer, "customer")
             if score > chosen_score:
                 chosen, chosen_score = (seller, buyer), score
     return Parties(_party(_fullest(chosen[0], candidates)), _party(_fullest(chosen[1], candidates)))
@@ -87,8 +88,8 @@ def _fullest(option: tuple[float, Candidate] | None, candidates: list[Candidate]
     return (option[0], same[0]) if same else option
 
 
-def _log(option: tuple[float, Candidate] | None) -> float:
-    return math.log(max(option[0] if option else MIN_PROBABILITY, 1e-12))
+def _log(option: tuple[float, Candidate] | None, role: str) -> float:
+    return math.log(max(option[0] if option else MIN_PROBABILITY[role], 1e-12))
 
 
 def _party(option: tuple[float, Candidate] | None) -> PartyName | None:

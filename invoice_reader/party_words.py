@@ -27,6 +27,7 @@ _KEY_RE = re.compile(r"^([^\W\d][\w .'’/()-]{0,38}?)\s?:(?:\s|$)")
 _PIECE_SPLIT_RE = re.compile(r"\s[|•●·–—-]\s|\s*[|•●·]\s*")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _DIGIT_RE = re.compile(r"\d")
+_DIGIT_OR_COLON_RE = re.compile(r"[\d:]")
 
 
 @cache
@@ -111,6 +112,9 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
         end = role[1] if role else key.end(1)
         rest = text[end:]
         value = _LEADING_RE.sub("", rest)
+        named = vocabulary()["name_key"].match(value) if role else None
+        if named:  # "Seller trade name: ACME", "Buyer name ACME"
+            value = _LEADING_RE.sub("", value[named.end() :])
         name = name_text(value)
         if name:
             kind = key_kind(key.group(1)) if key else None
@@ -151,9 +155,9 @@ def starts_with_salutation(name: str) -> bool:
 def two_line_name(first: str, second: str) -> str | None:
     """A name printed over two lines ("Musterhafte Versicherung" / "Verein Musterstadt a.G.",
     "Herrn" / "Max Muster"), or None when either line holds a digit or a colon."""
-    if any(c.isdigit() or c == ":" for c in first + second) or _CONTACT_RE.search(first + " " + second):
-        return None
     joined = f"{first.strip()} {second.strip()}"
+    if _DIGIT_OR_COLON_RE.search(joined) or _CONTACT_RE.search(joined):
+        return None
     return joined if len(joined.split()) <= 8 and name_text(joined) == joined else None
 
 
