@@ -26,9 +26,9 @@ HEADER_REACH_LINES = 4
 """A breakdown header ("Steuersatz  Basis  Steuerbetrag") covers the rows this close under it."""
 
 _VAT_WORD_RE = re.compile(
-    r"\b(?:vat|tva|mwst|ust|umsatzsteuer|mehrwertsteuer|btw|gst|tax|taxe|steuer)\b", re.IGNORECASE
+    r"\b(?:vat|tva|mwst|ust|umsatzsteuer|mehrwertsteuer|btw|gst|tax|taxe|steuer|iva|igic)\b", re.IGNORECASE
 )
-_HEADER_RE = re.compile(r"\b(?:rate|taux|steuersatz|satz|tarief|%)", re.IGNORECASE)
+_HEADER_RE = re.compile(r"\b(?:rate|taux|steuersatz|satz|tarief|tipo|aliquota|%)", re.IGNORECASE)
 _BASE_WORD_RE = re.compile(r"\b(?:sur|auf|on|of|from|base|basis|von)\s*[€$£]?\s*$", re.IGNORECASE)
 _NOT_BREAKDOWN_RE = re.compile(
     r"\b(?:no\.?|n[°º]|number|nummer|nr\.?|id|intra|identification|reg)\b\s*[:.]?\s*[A-Z]{2}\s?\d", re.IGNORECASE

@@ -224,3 +224,12 @@ def test_a_printed_invoice_reads_its_totals(tmp_path):
     fields = result.invoice
     assert (fields.total_without_vat, fields.total_vat, fields.total_with_vat) == (
         spec.total_without_vat, spec.total_vat, spec.total_with_vat)
+
+
+def test_an_iva_line_is_read_into_the_vat_breakdown():
+    items = [("Artículo A", "150,00"), ("Artículo B", "100,00")]
+    totals = [("Base imponible", "250,00"), ("IVA 21 %", "52,50"), ("Total factura", "302,50")]
+    fields = extract_invoice([invoice_page(items, totals, header=("Descripción", "Importe"), title="Factura 2025-117")])
+    assert fields.total_vat == Decimal("52.50")
+    assert [(r.rate, r.base, r.amount) for r in fields.vat_breakdown] == [
+        (Decimal("21"), Decimal("250.00"), Decimal("52.50"))]
