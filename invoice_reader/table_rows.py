@@ -238,8 +238,10 @@ def _cells(line: TextLine, text: str, masked: str, spans, decimal_comma) -> list
         after = masked[number.end : number.end + 2]
         if value > 0 and after[:1] == "-" and not after[1:2].isalnum():
             value = -value  # '1.234,56-': accounting print of a negative amount
-        raw = masked[number.start : number.end]
-        decimals = len(re.search(r"[.,](\d+)\D*$", raw).group(1)) if number.has_decimals else 0
+        decimals = 0
+        if number.has_decimals:
+            raw = masked[number.start : number.end].rstrip(" %")
+            decimals = len(raw) - 1 - max(raw.rfind("."), raw.rfind(","))
         near = masked[max(0, number.start - 4) : number.end + 5]
         currency = bool(_CURRENCY_RE.search(near))
         first, last = covered[0], covered[-1]

@@ -1,0 +1,206 @@
+"""Line items read by the learned line-item models (invoice_reader/line_items.py): tables of kinds the
+rules used to miss, built word by word as the text layer gives them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from invoice_reader.amounts import guess_decimal_comma
+from invoice_reader.line_items import extract_line_items
+from invoice_reader.provenance import PageLines
+from invoice_reader.text_lines import PageText, Word, build_lines
+
+CHAR = 0.5
+"""A character's width, in font sizes."""
+
+
+def cell(x: float, top: float, text: str, size: float = 9.0, right: bool = False) -> list[Word]:
+    """The words of text printed at top from x (its right edge when right)."""
+    x0 = x - CHAR * size * len(text) if right else x
+    words = []
+    for token in text.split(" "):
+        if token:
+            words.append(Word(token, x0, top, x0 + CHAR * size * len(token), top + size))
+        x0 += CHAR * size * (len(token) + 1)
+    return words
+
+
+def page(*cells: list[Word], index: int = 0, width: float = 595, height: float = 842) -> PageText:
+    return PageText(index=index, lines=build_lines([w for c in cells for w in c]), width=width, height=height)
+
+
+def items(*pages: PageText):
+    where = PageLines(list(pages))
+    decimal_comma = guess_decimal_comma("\n".join(line.layout_text() for line in where.lines))
+    return extract_line_items(where.lines, decimal_comma, where)
+
+
+def letterhead(top: float = 60) -> list[list[Word]]:
+    return [
+        cell(50, top, "Northwind Trading Ltd", 12),
+        cell(50, top + 16, "12 Harbour Road, Leeds LS1 4AB"),
+        cell(380, top, "INVOICE", 16),
+        cell(380, top + 22, "Invoice No. 2025-0417"),
+        cell(380, top + 34, "Date 14/03/2025"),
+    ]
+
+
+def grid_row(top: float, *values: tuple[float, str, bool]) -> list[list[Word]]:
+    return [cell(x, top, text, right=right) for x, text, right in values]
+
+
+def test_erp_grid_leaves_position_numbers_and_item_codes_out_of_the_designation():
+    columns = ((50, False), (75, False), (130, False), (360, True), (370, False), (460, True), (540, True))
+    header = ("Pos.", "Item code", "Description", "Qty", "Unit", "Unit price", "Amount")
+    rows = [
+        ("10", "4270.15", "Installation and commissioning", "1", "job", "766.720", "766.72"),
+        ("20", "3979.89", "Toner cartridge, black", "6", "pcs", "38.410", "230.46"),
+        ("30", "KFJ-7425", "Steel brackets", "12", "pcs", "7.780", "93.36"),
+    ]
+    cells = [*letterhead()]
+    cells += grid_row(200, *((x, text, right) for (x, right), text in zip(columns, header)))
+    for r, row in enumerate(rows):
+        cells += grid_row(216 + 16 * r, *((x, text, right) for (x, right), text in zip(columns, row)))
+    cells += [cell(380, 280, "Subtotal"), cell(540, 280, "1,090.54", right=True),
+              cell(380, 294, "VAT 20 %"), cell(540, 294, "218.11", right=True),
+              cell(380, 308, "Total"), cell(540, 308, "1,308.65", right=True)]
+    found = items(page(*cells))
+    assert [(i.designation, i.quantity, i.unit_price, i.total_ht) for i in found] == [
+        ("Installation and commissioning", Decimal("1"), Decimal("766.720"), Decimal("766.72")),
+        ("Toner cartridge, black", Decimal("6"), Decimal("38.410"), Decimal("230.46")),
+        ("Steel brackets", Decimal("12"), Decimal("7.780"), Decimal("93.36")),
+    ]
+
+
+def test_trailing_minus_amounts_are_negative():
+    columns = ((50, False), (80, False), (150, False), (360, True), (370, False), (460, True), (540, True))
+    header = ("Pos", "Material", "Bezeichnung", "Menge", "ME", "Preis", "Betrag")
+    rows = [
+        ("10", "100234", "Kupferrohr 15 mm", "5", "m", "8,610-", "43,05-"),
+        ("20", "100871", "Palettentransport", "2", "ST", "65,670-", "131,34-"),
+    ]
+    cells = [cell(50, 60, "Müller Haustechnik GmbH", 12), cell(380, 60, "GUTSCHRIFT", 16),
+             cell(380, 82, "Gutschrift Nr. 9000123"), cell(380, 94, "Datum 14.03.2025")]
+    cells += grid_row(200, *((x, text, right) for (x, right), text in zip(columns, header)))
+    for r, row in enumerate(rows):
+        cells += grid_row(216 + 16 * r, *((x, text, right) for (x, right), text in zip(columns, row)))
+    cells += [cell(380, 260, "Summe netto"), cell(540, 260, "174,39-", right=True),
+              cell(380, 274, "USt. 19 %"), cell(540, 274, "33,13-", right=True),
+              cell(380, 288, "Gesamtbetrag"), cell(540, 288, "207,52-", right=True)]
+    found = items(page(*cells))
+    assert [(i.designation, i.total_ht) for i in found] == [
+        ("Kupferrohr 15 mm", Decimal("-43.05")),
+        ("Palettentransport", Decimal("-131.34")),
+    ]
+
+
+def test_a_designation_on_two_lines_is_one_item():
+    cells = [*letterhead()]
+    cells += [cell(50, 200, "Description"), cell(360, 200, "Qty", right=True), cell(450, 200, "Unit price", right=True),
+              cell(540, 200, "Amount", right=True)]
+    # A cell wrapped above and below the row's numbers, then a second line under a row.
+    cells += [cell(50, 216, "Annual software subscription"), cell(50, 229, "Period March 2025", 8)]
+    cells += [cell(360, 222.5, "1", right=True), cell(450, 222.5, "385.38", right=True),
+              cell(540, 222.5, "385.38", right=True)]
+    cells += [cell(50, 246, "Consulting hours"), cell(360, 246, "5", right=True), cell(450, 246, "67.04", right=True),
+              cell(540, 246, "335.20", right=True), cell(50, 257, "as per quote Q-2231", 8)]
+    cells += [cell(50, 274, "Cable ties (pack of 100)"), cell(360, 274, "24", right=True),
+              cell(450, 274, "5.14", right=True), cell(540, 274, "123.36", right=True)]
+    cells += [cell(380, 300, "Net total"), cell(540, 300, "843.94", right=True),
+              cell(380, 314, "VAT 20 %"), cell(540, 314, "168.79", right=True),
+              cell(380, 328, "Total"), cell(540, 328, "1,012.73", right=True)]
+    page_one = page(*cells)
+    found = items(page_one)
+    assert [(i.designation, i.total_ht) for i in found] == [
+        ("Annual software subscription Period March 2025", Decimal("385.38")),
+        ("Consulting hours as per quote Q-2231", Decimal("335.20")),
+        ("Cable ties (pack of 100)", Decimal("123.36")),
+    ]
+    first = found[0].provenance
+    assert first.page == 0 and first.box[1] <= 216 and first.box[3] >= 229 + 8
+
+
+def _table_page(index: int, top: float, rows: list[tuple[str, str, str, str]], before=(), after=()) -> PageText:
+    cells = [*before]
+    cells += [cell(50, top, "Description"), cell(360, top, "Qty", right=True), cell(450, top, "Price", right=True),
+              cell(540, top, "Total", right=True)]
+    y = top + 16
+    for designation, qty, price, total in rows:
+        cells += [cell(50, y, designation), cell(540, y, total, right=True)]
+        cells += [cell(360, y, qty, right=True), cell(450, y, price, right=True)] if qty else []
+        y += 16
+    for label, amount in after:
+        cells += [cell(380, y, label), cell(540, y, amount, right=True)]
+        y += 14
+    return page(*cells, index=index)
+
+
+def test_a_table_over_two_pages_skips_its_repeated_header_and_carried_forward_rows():
+    first_rows = [("Copper pipe 15 mm", "10", "10.04", "100.40"), ("Safety gloves, size L", "12", "2.27", "27.24"),
+                  ("Network switch 24-port", "2", "305.24", "610.48")]
+    second_rows = [("Toner cartridge, black", "2", "125.07", "250.14"), ("Pallet transport", "4", "19.19", "76.76")]
+    first = _table_page(0, 200, first_rows, before=letterhead(), after=[("Carried forward", "738.12")])
+    second = _table_page(
+        1, 90, [("Brought forward", "", "", "738.12"), *second_rows],
+        before=[cell(50, 60, "Invoice No. 2025-0417, page 2 of 2")],
+        after=[("Net total", "1,065.02"), ("VAT 20 %", "213.00"), ("Total due", "1,278.02")],
+    )
+    found = items(first, second)
+    assert [(i.designation, i.total_ht) for i in found] == [
+        (d, Decimal(t)) for d, _, _, t in first_rows + second_rows
+    ]
+    assert [i.provenance.page for i in found] == [0, 0, 0, 1, 1]
+
+
+def test_receipt_lines_keep_their_vat_inclusive_prices():
+    lines = [
+        cell(60, 12, "The Corner Shop", 12),
+        cell(12, 40, "Receipt / Tax invoice"),
+        cell(12, 52, "Receipt No.: 6534-079587"),
+        cell(12, 70, "Newspaper"),
+        cell(12, 80.5, "3 x 23.56"), cell(190, 80.5, "70.68 A", right=True),
+        cell(12, 92.5, "Light bulb LED"), cell(190, 92.5, "10.43 B", right=True),
+        cell(12, 104.5, "Coffee"),
+        cell(12, 115, "2 x 8.91"), cell(190, 115, "17.82 A", right=True),
+        cell(12, 127, "Printer paper"), cell(190, 127, "52.44 A", right=True),
+        cell(12, 146, "TOTAL", 11), cell(190, 146, "€151.37", 11, right=True),
+        cell(12, 160, "VISA"), cell(190, 160, "€151.37", right=True),
+        cell(12, 178, "incl. VAT", 8),
+        cell(50, 188, "Rate  Net  Tax  Total", 8),
+        cell(12, 198, "A  23%  114.88  26.06  140.94", 8),
+        cell(12, 208, "B  13.5%  9.19  1.24  10.43", 8),
+    ]
+    found = items(page(*lines, width=227, height=300))
+    assert [(i.designation, i.total_ht) for i in found] == [
+        ("Newspaper", Decimal("70.68")),
+        ("Light bulb LED", Decimal("10.43")),
+        ("Coffee", Decimal("17.82")),
+        ("Printer paper", Decimal("52.44")),
+    ]
+    assert (found[0].quantity, found[0].unit_price) == (Decimal("3"), Decimal("23.56"))
+
+
+def test_utility_bill_reads_four_decimal_unit_rates_and_skips_meter_readings():
+    cells = [*letterhead()]
+    cells += [cell(50, 160, "Meter readings", 11),
+              cell(50, 178, "Meter number"), cell(200, 178, "Previous reading"), cell(320, 178, "Current reading"),
+              cell(440, 178, "Consumption"),
+              cell(50, 192, "Y82641383"), cell(260, 192, "46319", right=True), cell(380, 192, "46733", right=True),
+              cell(500, 192, "414 m³", right=True)]
+    cells += [cell(50, 230, "Description"), cell(330, 230, "Quantity", right=True),
+              cell(430, 230, "Unit price", right=True), cell(540, 230, "Net amount", right=True)]
+    rows = [("Daily standing charge", "61 days", "0.8384", "51.14"), ("Fresh water", "414 m³", "4.3718", "1,809.93"),
+            ("Wastewater", "414 m³", "2.9545", "1,223.16")]
+    for r, (designation, qty, price, total) in enumerate(rows):
+        y = 246 + 16 * r
+        cells += [cell(50, y, designation), cell(330, y, qty, right=True), cell(430, y, price, right=True),
+                  cell(540, y, total, right=True)]
+    cells += [cell(380, 306, "Total net"), cell(540, 306, "3,084.23", right=True),
+              cell(380, 320, "VAT 7 %"), cell(540, 320, "215.90", right=True),
+              cell(380, 334, "Amount due"), cell(540, 334, "3,300.13", right=True)]
+    found = items(page(*cells))
+    assert [(i.designation, i.quantity, i.unit_price, i.total_ht) for i in found] == [
+        ("Daily standing charge", Decimal("61"), Decimal("0.8384"), Decimal("51.14")),
+        ("Fresh water", Decimal("414"), Decimal("4.3718"), Decimal("1809.93")),
+        ("Wastewater", Decimal("414"), Decimal("2.9545"), Decimal("1223.16")),
+    ]
