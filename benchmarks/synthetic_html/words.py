@@ -206,7 +206,7 @@ WORDS = {
     ),
     "ship_to": w(
         ["Ship to", "Deliver to", "Delivery address"],
-        ["Livré à", "Adresse de livraison", "Lieu de livraison"],
+        ["Livré à", "Livraison à", "Lieu de livraison"],
         ["Lieferadresse", "Lieferanschrift", "Warenempfänger"],
         ["Afleveradres", "Leveradres"],
         ["Destinazione merce", "Luogo di consegna"],
@@ -541,7 +541,7 @@ WORDS = {
     ),
     "late_fees": w(
         "Late payments bear interest at 8 points above the base rate, plus a fixed compensation of {fee} for recovery costs.",
-        "Tout retard de paiement entraîne des pénalités au taux de 3 fois le taux d'intérêt légal et une indemnité forfaitaire de {fee} pour frais de recouvrement.",
+        "Tout retard de paiement entraîne des pénalités égales à 3 fois le taux légal et une indemnité forfaitaire de {fee} pour frais de recouvrement.",
         "Bei Zahlungsverzug berechnen wir Verzugszinsen von 9 Prozentpunkten über dem Basiszinssatz sowie eine Pauschale von {fee}.",
         "Bij te late betaling is de wettelijke handelsrente verschuldigd, vermeerderd met een vergoeding van {fee}.",
         "In caso di ritardato pagamento saranno applicati gli interessi di mora ex D.Lgs. 231/2002 e un indennizzo di {fee}.",
@@ -570,7 +570,7 @@ WORDS = {
         ],
         [
             "Alle Preise verstehen sich netto zuzüglich der gesetzlichen Umsatzsteuer. Es gelten unsere Allgemeinen Geschäftsbedingungen.",
-            "Reklamationen sind innerhalb von 8 Tagen nach Erhalt der Ware schriftlich anzuzeigen. Die Ware bleibt bis zur vollständigen Bezahlung unser Eigentum.",
+            "Reklamationen sind innerhalb von 8 Tagen nach Erhalt der Ware schriftlich anzuzeigen. Bis zur Zahlung bleiben die Waren Eigentum des Verkäufers.",
             "Bitte geben Sie bei Überweisung die Rechnungsnummer als Verwendungszweck an.",
             "Gerichtsstand ist der Sitz des Verkäufers.",
         ],
