@@ -113,7 +113,7 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
         rest = text[end:]
         value = _LEADING_RE.sub("", rest)
         named = vocabulary()["name_key"].match(value) if role else None
-        if named:  # "Seller trade name: ACME", "Buyer name ACME"
+        if named:  # "Seller trade name: ACME", "Name of the buyer: ACME"
             value = _LEADING_RE.sub("", value[named.end() :])
         name = name_text(value)
         if name:
