@@ -25,6 +25,7 @@ from invoice_reader.learned import LinearModel
 from invoice_reader.totals_decoder import (
     DUE_MODEL,
     NONE,
+    OPTION_ROLES,
     ROLE_MODELS,
     ROLES,
     TRIPLE_MODEL,
@@ -129,20 +130,49 @@ def examples(document: ReadDocument) -> Iterator[tuple[str, dict[str, float], in
 
 def examples_of_all(documents: list[ReadDocument]) -> Iterator[tuple[str, dict[str, float], int]]:
     """Assignment examples, by two-fold cross-fitting: the role models fitted on the documents of
-    one fold score the candidates of the other."""
+    one fold score the candidates of the other. The lowest log-odds at which a role's right amount
+    was scored so becomes that role's option floor (see calibrate)."""
     invoices = [(d, truth(d.labels)) for d in documents]
     invoices = [(d, t) for d, t in invoices if t is not None]
     folds = ([pair for pair in invoices if _fold(pair[0]) == 0], [pair for pair in invoices if _fold(pair[0]) == 1])
-    readings = {id(d): evidence(d) for d, _ in invoices}
+    scored = []
     for k in (0, 1):
         models = _fit_roles([d for d, _ in folds[1 - k]])
         for document, expected in folds[k]:
-            reading, breakdown = readings[id(document)]
-            yield from assignment_examples(reading, breakdown, expected, models)
+            reading, breakdown = evidence(document)
+            scored.append((reading, breakdown, expected, role_logits(reading, models)))
+    _floors.clear()
+    _floors.update(option_floors(scored))
+    for reading, breakdown, expected, logits in scored:
+        yield from assignment_examples(reading, breakdown, expected, logits, _floors)
 
 
-def assignment_examples(reading: AmountReading, breakdown: list, expected: dict, models) -> Iterator:
-    options = role_options(reading, role_logits(reading, models), breakdown)
+_floors: dict[str, float] = {}
+"""Each role's option floor from the last examples_of_all, for calibrate."""
+
+
+def option_floors(scored: list) -> dict[str, float]:
+    """Per role, the lowest cross-fitted log-odds of the surest right amount of a document."""
+    lowest: dict[str, float] = {}
+    for reading, _, expected, logits in scored:
+        for role in OPTION_ROLES:
+            wanted = expected[role]
+            if not isinstance(wanted, Decimal):
+                continue
+            right = [score for c, score in zip(reading.candidates, logits[role], strict=True) if abs(c.value) == wanted]
+            if right:
+                lowest[role] = min(lowest.get(role, max(right)), max(right))
+    return {role: round(value, 3) for role, value in lowest.items()}
+
+
+def calibrate(model: LinearModel, documents: list[ReadDocument]) -> dict:
+    """What joins a role model's info: its option floor (amounts scored lower are never options)."""
+    role = next((r for r, name in ROLE_MODELS.items() if name == model.name), None)
+    return {"option_floor": _floors[role]} if role in _floors else {}
+
+
+def assignment_examples(reading: AmountReading, breakdown: list, expected: dict, logits, floors) -> Iterator:
+    options = role_options(reading, logits, breakdown, floors)
     for net, vat, gross in itertools.product(options.net, options.vat, options.gross):
         got = assignment_totals(net, vat, gross, NONE, NONE)
         right = all(_right(getattr(got, f), expected[r]) for f, r in _TRIPLE_FIELDS)

@@ -16,6 +16,7 @@ makes gross = net.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,8 @@ from .learned import LinearModel, load_model
 from .result import VatRate
 
 ROLES = ("net", "vat", "gross", "due", "prepaid", "vat_rate")
+OPTION_ROLES = ("net", "vat", "gross", "due", "prepaid")
+"""The roles an assignment chooses an amount for (per-rate VAT amounts only make the VAT's sums)."""
 ROLE_MODELS = {role: f"amount_{role}" for role in ROLES}
 TRIPLE_MODEL = "totals_net_vat_gross"
 DUE_MODEL = "totals_due"
@@ -99,18 +102,25 @@ class Options(NamedTuple):
 
 
 def role_options(
-    reading: AmountReading, logits: Mapping[str, list[float]], breakdown: Sequence[VatRate] = ()
+    reading: AmountReading,
+    logits: Mapping[str, list[float]],
+    breakdown: Sequence[VatRate] = (),
+    floors: Mapping[str, float] | None = None,
 ) -> Options:
     """The options of each role: its TOP_K amounts (one per value, the surest occurrence), the
     amounts that complete net + VAT = gross with the other roles' top ones, and 'none'; the
     VAT's also the sums of per-rate lines and, where the document says no VAT is charged, an
     unprinted zero; with a breakdown of several rates, the sums of its bases and amounts (a
-    receipt's rate table may be all it prints)."""
-
+    receipt's rate table may be all it prints). An amount scored below its role's floor (the
+    lowest log-odds a right amount had in training) is no option: then the role is not printed."""
+    floors = floors or {}
     surest: dict[str, dict[Decimal, Option]] = {}
-    for role in ("net", "vat", "gross", "due", "prepaid"):
+    for role in OPTION_ROLES:
         best = surest[role] = {}
+        floor = floors.get(role, -math.inf)
         for c, score in zip(reading.candidates, logits[role], strict=True):
+            if score < floor:
+                continue
             known = best.get(abs(c.value))
             if known is None or score > known.logit:
                 best[abs(c.value)] = Option(c.value, score, "printed", c)
@@ -285,7 +295,8 @@ def decode_totals(
     if models is None:
         models = {**{role: load_model(name) for role, name in ROLE_MODELS.items()},
                   TRIPLE_MODEL: load_model(TRIPLE_MODEL), DUE_MODEL: load_model(DUE_MODEL)}
-    options = role_options(reading, role_logits(reading, models), breakdown)
+    floors = {role: models[role].info["option_floor"] for role in OPTION_ROLES if "option_floor" in models[role].info}
+    options = role_options(reading, role_logits(reading, models), breakdown, floors)
     triple_model, due_model = models[TRIPLE_MODEL], models[DUE_MODEL]
     best: tuple[float, Option, Option, Option, Option, Option] | None = None
     for gross in options.gross:

@@ -233,3 +233,8 @@ def test_an_iva_line_is_read_into_the_vat_breakdown():
     assert fields.total_vat == Decimal("52.50")
     assert [(r.rate, r.base, r.amount) for r in fields.vat_breakdown] == [
         (Decimal("21"), Decimal("250.00"), Decimal("52.50"))]
+
+
+def test_no_total_is_read_where_none_is_printed():
+    fields = extract_invoice([invoice_page([("Training session 2 x 375.50", "751.00")], [])])
+    assert fields.total_with_vat is None and fields.amount_due is None

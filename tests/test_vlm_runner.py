@@ -47,7 +47,6 @@ def born_digital(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=False, reason="Open: fails since the learned reader landed (issue 11 note); the model stage still runs, its figures changed")
 def test_runner_reads_unsure_pages_with_its_model_process(sessions, folder_store, runner_factory, scan, born_digital,
                                                           tmp_path, monkeypatch, caplog):  # fmt: skip
     pytest.importorskip("torch", reason="the vlm extra is not installed: pip install -e '.[vlm]'")

@@ -128,7 +128,6 @@ def clean_scan(tmp_path_factory):
 # -- the whole path ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="Open: fails since the learned reader landed (issue 11 note); the model stage still runs, its figures changed")
 def test_missing_total_is_taken_from_the_model_with_provenance_vlm(scan_without_totals, twin):
     path, spec = scan_without_totals
     first = process_document(path)
@@ -179,7 +178,6 @@ def test_a_page_ocr_cannot_read_at_all_is_read_by_the_model_alone(tmp_path, twin
     assert "INV-2024-0042" in result.text
 
 
-@pytest.mark.xfail(strict=False, reason="Open: fails since the learned reader landed (issue 11 note); the model stage still runs, its figures changed")
 def test_model_error_keeps_the_ocr_reading_and_says_why(scan_without_totals):
     path, spec = scan_without_totals
     reader = RecordedReader(error=VlmError("The Florence-2 model process cannot be reached"))
