@@ -57,7 +57,7 @@ class ReadDocument:
     @property
     def layout(self) -> str:
         """The layout family within the generator (e.g. 'classic', 'html-utility'), for leave-one-out."""
-        return self.labels.get("template") or self.labels.get("layout") or self.spec.family
+        return self.labels.get("layout") or self.labels.get("template") or self.spec.family
 
 
 def document_specs(family: str, seeds: str, *, invoices: int = 0, scans: int = 0, others: int = 0) -> list[DocumentSpec]:
