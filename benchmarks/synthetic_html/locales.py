@@ -10,6 +10,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from benchmarks.synthetic_locale import CENT, Locale
+from benchmarks.synthetic_locale import MONTHS as BASE_MONTHS
 
 D = Decimal
 
@@ -54,48 +55,7 @@ INSURANCE_TAX = {  # insurance premium tax rates, printed where an insurer's bil
 ENERGY_VAT = {"en-GB": D(5), "en-IE": D(9), "en-US": D("6.25"), "it-IT": D(10)}
 
 MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "de": [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ],
+    **BASE_MONTHS,  # en, fr, de: the same month names as the reportlab family
     "nl": [
         "januari",
         "februari",
