@@ -1,20 +1,21 @@
 """The one module that calls Tesseract: pages without a text layer, rendered, turned upright,
-straightened and read by OCR."""
+straightened (ocr_engine.PreparedPage) and read by OCR (TesseractEngine)."""
 
 from __future__ import annotations
 
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import pytesseract
 from PIL import Image
 
 from .language import AUTO, LanguageChoice, can_choose, candidate_languages, choose_languages, fallback_languages
+from .ocr_engine import Box, PreparedPage, RegionWords
 from .pdf_text import PdfFile
 from .result import OcrFailed, PageTooLarge
 from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright
@@ -59,6 +60,9 @@ class PageRead:
     """Clockwise turn applied to make the page upright: 0, 90, 180 or 270."""
     skew_deg: float
     """Counter-clockwise skew measured on the page (and straightened when large enough)."""
+    prepared: PreparedPage | None = None
+    """The upright image the words were read from; ocr_pages keeps it only when asked (keep_images),
+    for Florence-2 to read parts of it again."""
 
 
 @dataclass
@@ -82,7 +86,7 @@ class OcrResult:
         return round(sum(values) / len(values), 2) if values else None
 
 
-class _PageTimedOut(Exception):
+class PageTimedOut(Exception):
     """The page's OCR time ran out."""
 
 
@@ -96,6 +100,7 @@ def ocr_pages(
     max_page_pixels: int | None = None,
     check: Callable[[], None] | None = None,
     known_text: str = "",
+    keep_images: bool = False,
 ) -> OcrResult:
     """Render each page at dpi and read it with Tesseract, up to OCR_MAX_WORKERS at once.
     check, if given, is called before each page is rendered and may raise to stop the work.
@@ -107,7 +112,9 @@ def ocr_pages(
     scanned page (probe_languages), else the first two candidates.
 
     Rendering happens on the calling thread (PDFium is not thread-safe) and at most one page
-    is rendered ahead of the workers, so memory stays bounded on long scans.
+    is rendered ahead of the workers, so memory stays bounded on long scans. keep_images keeps each
+    page's upright image (PageRead.prepared) for a later reader; without it the image is dropped
+    as soon as the page is read.
     Raises PageTooLarge, before any page is rendered, when a page's image would have more than
     max_page_pixels pixels; OcrFailed when Tesseract fails or is missing (the other pages are
     cancelled).
@@ -146,7 +153,7 @@ def ocr_pages(
             image = pdf.render_page(index, dpi)
             if choose and result.language_choice is None:
                 result.languages, result.language_choice = _languages_of_page(image, index, candidates, dpi)
-            futures[index] = pool.submit(read_page_image, image, index, result.languages, dpi, timeout_s)
+            futures[index] = pool.submit(_read_page, image, index, result.languages, dpi, timeout_s, keep_images)
         for index, future in futures.items():
             read = future.result()
             if read is None:
@@ -159,6 +166,15 @@ def ocr_pages(
         raise
     pool.shutdown(wait=True)
     return result
+
+
+def _read_page(
+    image: Image.Image, index: int, languages: str, dpi: int, timeout_s: float, keep_image: bool
+) -> PageRead | None:
+    read = read_page_image(image, index, languages, dpi, timeout_s)
+    if read is not None and not keep_image:
+        read.prepared = None  # the futures hold every page's read until the last is done
+    return read
 
 
 @lru_cache(maxsize=1)
@@ -223,7 +239,7 @@ def probe_languages(
                     config=f"--psm {OCR_PSM} --dpi {small_dpi}",
                     output_type=pytesseract.Output.DICT,
                 )
-            except _PageTimedOut:
+            except PageTimedOut:
                 return choice, 0
             words = [
                 (t.strip(), float(c)) for t, c in zip(data["text"], data["conf"], strict=True) if (t or "").strip()
@@ -258,15 +274,17 @@ def refuse_oversized_pages(pdf: PdfFile, indexes: list[int], dpi: int, max_pixel
 def read_page_image(
     image: Image.Image, index: int, languages: str, dpi: int, timeout_s: float, *, psm: int = OCR_PSM
 ) -> PageRead | None:
-    """The page image turned upright, straightened and read; None when timeout_s ran out.
+    """The page image turned upright, straightened and read; None when timeout_s ran out. The
+    PageRead carries the upright image it was read from (prepared).
 
     The text's axis and skew come from projection profiles (scan_cleanup). Tesseract's OSD
     picks the turn for sideways text, and is asked when an unturned page reads with a low
     confidence (upside down); when OSD cannot tell (too few letters), the turns it leaves
-    open are read and the one read with the higher confidence wins.
+    open are prepared and read, and the one read with the higher confidence wins.
     Raises OcrFailed when Tesseract is missing or fails.
     """
     deadline = time.monotonic() + timeout_s
+    engine = TesseractEngine(languages, psm, deadline)
     try:
         layout = measure_layout(image, dpi)
         asked_osd = layout.sideways
@@ -275,17 +293,17 @@ def read_page_image(
             first = [90, 270] if rotate is None else [rotate]
         else:
             first = [0]
-        reads = {r: _read_turned(image, r, layout, index, languages, dpi, psm, deadline) for r in first}
+        reads = {r: _read_turned(image, r, layout, index, dpi, engine) for r in first}
         best = max(reads.values(), key=_confidence)
         if best.confidence is not None and best.confidence < UPRIGHT_MIN_CONFIDENCE:
             rotate = None if asked_osd else _osd_rotate(image, index, dpi, deadline)
             if rotate is None:
                 rotate = (best.rotate_deg + 180) % 360
             if rotate not in reads:
-                reads[rotate] = _read_turned(image, rotate, layout, index, languages, dpi, psm, deadline)
+                reads[rotate] = _read_turned(image, rotate, layout, index, dpi, engine)
                 best = max(reads.values(), key=_confidence)
         return best
-    except _PageTimedOut:
+    except PageTimedOut:
         return None
 
 
@@ -296,26 +314,41 @@ def read_words(
     (None without words); None when timeout_s ran out. Raises OcrFailed."""
     try:
         return _tesseract_words(image, index, languages, dpi, psm, time.monotonic() + timeout_s)
-    except _PageTimedOut:
+    except PageTimedOut:
         return None
 
 
 def _read_turned(
-    image: Image.Image,
-    rotate_deg: int,
-    layout: PageLayout,
-    index: int,
-    languages: str,
-    dpi: int,
-    psm: int,
-    deadline: float,
+    image: Image.Image, rotate_deg: int, layout: PageLayout, index: int, dpi: int, engine: TesseractEngine
 ) -> PageRead:
-    skew_deg = layout.skew_deg(rotate_deg)
-    upright = deskew(turn_upright(image, rotate_deg), skew_deg)
-    words, confidence = _tesseract_words(upright, index, languages, dpi, psm, deadline)
-    scale = 72 / dpi
-    page = PageText(index=index, lines=build_lines(words), width=upright.width * scale, height=upright.height * scale)
-    return PageRead(page=page, confidence=confidence, rotate_deg=rotate_deg, skew_deg=skew_deg)
+    prepared = PreparedPage.prepare(image, index, dpi, rotate_deg, layout.skew_deg(rotate_deg))
+    [read] = engine.read([(prepared, None)])
+    width, height = prepared.size_pt
+    page = PageText(index=index, lines=build_lines(read.words), width=width, height=height)
+    return PageRead(page, read.confidence, rotate_deg, prepared.skew_deg, prepared)
+
+
+@dataclass(frozen=True)
+class TesseractEngine:
+    """Tesseract as an ocr_engine.OcrEngine: reads prepared pages, or boxes of them, with languages
+    and page segmentation mode psm, each call within the time left to deadline (time.monotonic())."""
+
+    languages: str
+    psm: int
+    deadline: float
+
+    def read(self, regions: Sequence[tuple[PreparedPage, Box | None]]) -> list[RegionWords]:
+        """The words of each region, in the page's points, and their mean confidence. Raises
+        PageTimedOut once the deadline has passed, OcrFailed when Tesseract is missing or fails."""
+        reads = []
+        for page, box in regions:
+            image, (x_origin, y_origin) = page.crop(box)
+            words, confidence = _tesseract_words(image, page.index, self.languages, page.dpi, self.psm, self.deadline)
+            if box is not None:
+                words = [replace(w, x0=w.x0 + x_origin, top=w.top + y_origin, x1=w.x1 + x_origin,
+                                 bottom=w.bottom + y_origin) for w in words]  # fmt: skip
+            reads.append(RegionWords(words, confidence))
+        return reads
 
 
 def _confidence(read: PageRead) -> float:
@@ -354,11 +387,11 @@ def _osd_rotate(image: Image.Image, index: int, dpi: int, deadline: float) -> in
 def _call_tesseract(function, image: Image.Image, index: int, deadline: float, **kwargs):
     """function(image, **kwargs) with the time left to the deadline.
 
-    Raises _PageTimedOut, or OcrFailed when Tesseract is missing or fails.
+    Raises PageTimedOut, or OcrFailed when Tesseract is missing or fails.
     """
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise _PageTimedOut()
+        raise PageTimedOut()
     try:
         return function(image, timeout=remaining, **kwargs)
     except pytesseract.TesseractNotFoundError as e:
@@ -367,7 +400,7 @@ def _call_tesseract(function, image: Image.Image, index: int, deadline: float, *
         raise OcrFailed(f"Tesseract failed on page {index + 1}: {e.message.strip()}") from e
     except RuntimeError as e:
         if "timeout" in str(e).lower():
-            raise _PageTimedOut() from e
+            raise PageTimedOut() from e
         raise OcrFailed(f"Tesseract failed on page {index + 1}: {e}") from e
 
 

@@ -9,6 +9,12 @@ VLM_MODE decides where the model reads:
   E-invoices are never read again: their XML is what gets booked.
 - "always": every page, whole, for comparison.
 
+What the model reads: the page images OCR already rendered, turned upright and straightened
+(ocr_engine.PreparedPage, kept by ocr_pages when the caller asks), cropped to each region, through
+FlorenceEngine, the Florence-2 side of the OcrEngine interface Tesseract also implements. So a scanned page
+is rendered once, and the model's boxes land on the OCR page's points. A page with a text layer ('always') is
+rendered for the model alone.
+
 How the second reading is used: the model's words replace the OCR words inside each region it read, the
 invoice is extracted again from those pages, and its values are taken only where the first reading has
 none, or where the first reading's totals (or lines) fail the arithmetic and the second's pass. Nothing the
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -28,8 +34,8 @@ from PIL import Image
 
 from .label_values import label_lines
 from .labels import FIELD_LABELS, TOTAL_LABELS
+from .ocr_engine import Box, OcrEngine, PreparedPage, RegionWords
 from .result import InvoiceFields
-from .scan_cleanup import deskew, turn_upright
 from .text_lines import PageText, Word, build_lines
 
 log = logging.getLogger(__name__)
@@ -55,8 +61,6 @@ BAND_BELOW = 4.0
 or in the cell under it."""
 MIN_BAND_PT = 72.0
 """A band is at least an inch tall."""
-
-Box = tuple[float, float, float, float]
 
 # The labels that announce each field whose absence sends its band to the model.
 _FIELD_LABEL_KINDS = {
@@ -254,50 +258,28 @@ def _tidy(regions: list[Region]) -> list[Region]:
 def read_regions(
     regions: list[Region],
     pages: list[PageText],
-    render: Callable[[int], Image.Image],
-    upright: dict[int, tuple[int, float]],
-    reader: VlmReader,
+    prepared: Callable[[int], PreparedPage],
+    engine: OcrEngine,
     check: Callable[[], None],
 ) -> SecondReading:
-    """Render each region's page (once), turn and straighten it as OCR did (upright: page -> (rotate_deg,
-    skew_deg)) so that the model's boxes land on the OCR page's points, crop and shrink it, let the model
-    read it, and put its words in place of the OCR words of the region. Raises VlmError from the reader."""
-    by_index = {page.index: page for page in pages}
-    images: list[tuple[Region, Image.Image, float, float]] = []  # region, image, points per pixel x and y
-    rendered: dict[int, Image.Image] = {}
+    """Let the engine (FlorenceEngine) read each region from its page's prepared image (prepared: page index
+    -> the upright image, asked once per page: OCR's own for a scanned page, so that the words land on the
+    OCR page's points), and put its words in place of the page's words inside the region. Raises what the
+    engine raises (VlmError)."""
+    images: dict[int, PreparedPage] = {}
     for region in regions:
         check()
-        page = by_index[region.page]
-        if region.page not in rendered:
-            image = render(region.page)
-            rotate, skew = upright.get(region.page, (0, 0.0))
-            rendered[region.page] = deskew(turn_upright(image, rotate), skew)
-        images.append((region, *_crop(rendered[region.page], page, region.box)))
-    rendered.clear()
-
+        if region.page not in images:
+            images[region.page] = prepared(region.page)
     started = time.perf_counter()
-    answers = {}
-    for tokens in sorted({PAGE_TOKENS if region.box is None else BAND_TOKENS for region, *_ in images}):
-        chosen = [item for item in images if (PAGE_TOKENS if item[0].box is None else BAND_TOKENS) == tokens]
-        read = reader.ocr_with_region([image for _, image, _, _ in chosen], max_new_tokens=tokens)
-        answers.update({id(item): answer for item, answer in zip(chosen, read, strict=True)})
-        check()
+    reads = engine.read([(images[region.page], region.box) for region in regions])
     model_seconds = time.perf_counter() - started
+    images.clear()
 
     new_words: dict[int, list[Word]] = {}
     removed: dict[int, list[Box | None]] = {}
-    for item in images:
-        region, image, x_scale, y_scale = item
-        x_origin, y_origin = (region.box[0], region.box[1]) if region.box else (0.0, 0.0)
-        words = new_words.setdefault(region.page, [])
-        for line in answers[id(item)].lines:
-            box = (
-                x_origin + line.box[0] * x_scale,
-                y_origin + line.box[1] * y_scale,
-                x_origin + line.box[2] * x_scale,
-                y_origin + line.box[3] * y_scale,
-            )
-            words += words_of(line.text, box)
+    for region, read in zip(regions, reads, strict=True):
+        new_words.setdefault(region.page, []).extend(read.words)
         removed.setdefault(region.page, []).append(region.box)
     second = [
         _replace_words(page, removed[page.index], new_words[page.index]) if page.index in removed else page
@@ -311,20 +293,51 @@ def read_regions(
     )
 
 
-def _crop(image: Image.Image, page: PageText, box: Box | None) -> tuple[Image.Image, float, float]:
-    """The region's image, shrunk to MAX_IMAGE_SIDE, and its points per pixel on each axis."""
-    x_pt = page.width / image.width if page.width else 1.0
-    y_pt = page.height / image.height if page.height else 1.0
-    if box is not None:
-        left, top = int(box[0] / x_pt), int(box[1] / y_pt)
-        right, bottom = max(left + 1, round(box[2] / x_pt)), max(top + 1, round(box[3] / y_pt))
-        image = image.crop((left, top, min(right, image.width), min(bottom, image.height)))
-    width_pt, height_pt = image.width * x_pt, image.height * y_pt
+@dataclass(frozen=True)
+class FlorenceEngine:
+    """Florence-2 as an ocr_engine.OcrEngine, through a VlmReader: each region cropped from its prepared page
+    and shrunk to MAX_IMAGE_SIDE, whole pages and bands sent in one call each (PAGE_TOKENS, BAND_TOKENS), the
+    model's text regions cut into words in the page's points. No confidence: the model gives none.
+    check is called after each call to the model and may raise to stop the work."""
+
+    reader: VlmReader
+    check: Callable[[], None] = lambda: None
+
+    def read(self, regions: Sequence[tuple[PreparedPage, Box | None]]) -> list[RegionWords]:
+        """The words of each region, in order. Raises VlmError from the reader."""
+        images = [_shrunk(page, box) for page, box in regions]
+        budgets = [PAGE_TOKENS if box is None else BAND_TOKENS for _, box in regions]
+        words: list[list[Word]] = [[] for _ in regions]
+        for tokens in sorted(set(budgets)):
+            chosen = [i for i, budget in enumerate(budgets) if budget == tokens]
+            answers = self.reader.ocr_with_region([images[i][0] for i in chosen], max_new_tokens=tokens)
+            for i, answer in zip(chosen, answers, strict=True):
+                _, (x_origin, y_origin), (x_scale, y_scale) = images[i]
+                for line in answer.lines:
+                    x0, top, x1, bottom = line.box
+                    box = (
+                        x_origin + x0 * x_scale,
+                        y_origin + top * y_scale,
+                        x_origin + x1 * x_scale,
+                        y_origin + bottom * y_scale,
+                    )
+                    words[i] += words_of(line.text, box)
+            self.check()
+        return [RegionWords(region_words, None) for region_words in words]
+
+
+def _shrunk(
+    page: PreparedPage, box: Box | None
+) -> tuple[Image.Image, tuple[float, float], tuple[float, float]]:
+    """The region's image shrunk to MAX_IMAGE_SIDE, the page point at its top left, and its points per pixel
+    on each axis."""
+    image, origin = page.crop(box)
+    width_pt, height_pt = image.width * page.points_per_pixel, image.height * page.points_per_pixel
     shrink = min(1.0, MAX_IMAGE_SIDE / max(image.width, image.height))
     if shrink < 1.0:
         size = (max(1, round(image.width * shrink)), max(1, round(image.height * shrink)))
         image = image.resize(size, Image.Resampling.LANCZOS)
-    return image, width_pt / image.width, height_pt / image.height
+    return image, origin, (width_pt / image.width, height_pt / image.height)
 
 
 def words_of(text: str, box: Box) -> list[Word]:

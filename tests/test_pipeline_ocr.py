@@ -1,11 +1,13 @@
 """Scanned PDFs through real Tesseract (about 2 s per page on one core)."""
 
+import time
+
 import pytest
 from PIL import Image
 
 from invoice_reader import ReadOptions, EmptyPdf, OcrFailed, process_document
 from invoice_reader.extract import extract_invoice
-from invoice_reader.ocr import ocr_pages, read_page_image
+from invoice_reader.ocr import OCR_PSM, TesseractEngine, ocr_pages, read_page_image
 from invoice_reader.pdf_text import PdfFile
 from tests.pdf_factory import SCAN_DPI, make_blank_pdf, make_scanned_invoice, make_text_invoice
 
@@ -83,10 +85,25 @@ def test_skewed_page_is_straightened(tmp_path):
     spec = make_scanned_invoice(path, rotation_deg=2.0)
     page, read = _ocr_first_page(path)
     assert read.skew_deg == pytest.approx(2.0, abs=0.5)
+    assert read.prepared is None  # nobody asked to keep the image: dropped once read
     invoice = extract_invoice([page])
     assert invoice.invoice_number == spec.invoice_number
     assert invoice.total_without_vat == spec.total_without_vat
     assert invoice.total_with_vat == spec.total_with_vat
+
+
+def test_tesseract_reads_a_box_of_the_kept_upright_page_in_page_points(tmp_path):
+    path = tmp_path / "turned.pdf"
+    spec = make_scanned_invoice(path, rotate_quarter_turns=2)
+    with PdfFile.open(path) as pdf:
+        read = ocr_pages(pdf, [0], languages="fra+eng", dpi=300, keep_images=True).reads[0]
+    assert (read.prepared.rotate_deg, read.prepared.size_pt) == (180, pytest.approx(A4_POINTS, abs=1))
+    number = next(w for line in read.page.lines for w in line.words if w.text == spec.invoice_number)
+    box = (number.x0 - 30, number.top - 10, number.x1 + 30, number.bottom + 10)
+    [band] = TesseractEngine("fra+eng", OCR_PSM, time.monotonic() + 60).read([(read.prepared, box)])
+    [again] = [w for w in band.words if w.text == spec.invoice_number]
+    assert (again.x0, again.x1, again.top) == pytest.approx((number.x0, number.x1, number.top), abs=2)
+    assert band.confidence is not None  # Tesseract, unlike Florence-2, says how sure it is
 
 
 def test_upside_down_sparse_page_too_short_for_osd_is_read_upright(scan):

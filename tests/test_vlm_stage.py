@@ -14,16 +14,19 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
 from invoice_reader import ReadOptions, process_document
+from invoice_reader.ocr_engine import PreparedPage
 from invoice_reader.pdf_text import PdfFile
 from invoice_reader.result import DocumentError, FieldSource, InvoiceFields, LineItem
 from invoice_reader.text_lines import PageText, Word, build_lines
 from invoice_reader.vat import check_vat
 from invoice_reader.vlm_stage import (
     MAX_REGIONS,
+    FlorenceEngine,
     Region,
     choose_regions,
     fallback_reasons,
@@ -176,6 +179,35 @@ def test_a_page_ocr_cannot_read_at_all_is_read_by_the_model_alone(tmp_path, twin
     assert {"invoice_number", "date", "total_with_vat", "lines"} <= set(result.vlm["used"])
     assert invoice.provenance["invoice_number"].source == "vlm"
     assert "INV-2024-0042" in result.text
+
+
+def test_each_page_is_rendered_once_for_ocr_and_the_model_together(tmp_path, twin, monkeypatch):
+    """The model reads the upright images OCR prepared: each scanned page is rendered once (and turned once,
+    so the sideways scan reaches the model upright), and a page with a text layer once, for the model only."""
+    scan = tmp_path / "scan.pdf"
+    make_scanned_invoice(scan, with_letter_page=True, rotate_quarter_turns=1)
+    mixed = tmp_path / "mixed.pdf"  # the twin's text page, then the two sideways scanned pages
+    document = pdfium.PdfDocument.new()
+    for part in (twin[0], scan):
+        source = pdfium.PdfDocument(str(part))
+        document.import_pages(source)
+        source.close()
+    document.save(str(mixed))
+    document.close()
+    rendered: list[int] = []
+    render_page = PdfFile.render_page
+
+    def counted(pdf, index, dpi):
+        rendered.append(index)
+        return render_page(pdf, index, dpi)
+
+    monkeypatch.setattr(PdfFile, "render_page", counted)
+    reader = RecordedReader()
+    result = process_document(mixed, ReadOptions(vlm_mode="always"), vlm=reader)
+
+    assert result.ocr_pages == [1, 2] and len(result.vlm["regions"]) == 3
+    assert sorted(rendered) == [0, 1, 2]
+    assert [image.height > image.width for image in reader.images] == [True, True, True]
 
 
 def test_model_error_keeps_the_ocr_reading_and_says_why(scan_without_totals):
@@ -351,9 +383,9 @@ def test_band_words_land_on_the_page_where_the_model_saw_them():
     recording = loc_region("Total due", (50, 20, 110, 30), (600, 80)) + loc_region(
         "120.00", (500, 20, 540, 30), (600, 80)
     )
-    rendered = Image.new("L", (1200, 1600), 255)  # the page at 2 px per point
+    prepared = PreparedPage(0, Image.new("L", (1200, 1600), 255), dpi=144)  # the page at 2 px per point
     reader = RecordedReader(recording)
-    second = read_regions([region], [page], lambda index: rendered, {}, reader, lambda: None)
+    second = read_regions([region], [page], lambda index: prepared, FlorenceEngine(reader), lambda: None)
 
     [(images, tokens)] = reader.calls
     assert images[0].size == (1200, 160) and tokens == 256
