@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -110,6 +111,41 @@ _MONTHS = {
     "mei": 5,
     "augustus": 8,
     "mrt": 3,
+    # Italian
+    "gennaio": 1,
+    "febbraio": 2,
+    "marzo": 3,
+    "aprile": 4,
+    "maggio": 5,
+    "giugno": 6,
+    "luglio": 7,
+    "agosto": 8,
+    "settembre": 9,
+    "ottobre": 10,
+    "novembre": 11,
+    "dicembre": 12,
+    "gen": 1,
+    "mag": 5,
+    "giu": 6,
+    "lug": 7,
+    "ago": 8,
+    "set": 9,
+    "ott": 10,
+    "dic": 12,
+    # Spanish ("marzo", "agosto", "noviembre"... shared or below)
+    "enero": 1,
+    "febrero": 2,
+    "abril": 4,
+    "mayo": 5,
+    "junio": 6,
+    "julio": 7,
+    "septiembre": 9,
+    "setiembre": 9,
+    "octubre": 10,
+    "noviembre": 11,
+    "diciembre": 12,
+    "ene": 1,
+    "abr": 4,
 }
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
@@ -118,7 +154,7 @@ _NUMERIC_DATE_RE = re.compile(
     r"(?<![\d.,/])(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d]|[.,]\d)"
 )
 _DAY_MONTH_RE = re.compile(
-    rf"(?<![\w.])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<month>{_MONTH_NAMES})\.?,?\s*(?P<y>\d{{4}})(?!\d)",
+    rf"(?<![\w.])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?\s*(?:de\s+)?(?P<month>{_MONTH_NAMES})\.?,?\s*(?:de\s+|del\s+)?(?P<y>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
 _MONTH_DAY_RE = re.compile(
@@ -158,8 +194,10 @@ def parse_number(text: str, decimal_comma: bool | None = None) -> Decimal | None
     return matches[0].value
 
 
-def find_numbers(text: str, decimal_comma: bool | None = None) -> list[NumberMatch]:
-    """Every number in text, left to right; dates and times are not numbers."""
+@lru_cache(maxsize=8192)
+def find_numbers(text: str, decimal_comma: bool | None = None) -> tuple[NumberMatch, ...]:
+    """Every number in text, left to right; dates and times are not numbers.
+    Cached: the stages ask again about the same lines."""
     found = []
     for match in NUMBER_RE.finditer(text):
         raw = match.group("number")
@@ -176,7 +214,7 @@ def find_numbers(text: str, decimal_comma: bool | None = None) -> list[NumberMat
         if match.group("sign") or bracketed:
             value = -value
         found.append(NumberMatch(value, match.start(), match.end(), bool(match.group("percent")), has_decimals))
-    return found
+    return tuple(found)
 
 
 def _to_decimal(raw: str, group: str | None, decimal_comma: bool | None) -> tuple[Decimal | None, bool]:
@@ -226,8 +264,9 @@ def parse_date(text: str, day_first: bool = True) -> date | None:
     return matches[0].value if matches else None
 
 
-def find_dates(text: str, day_first: bool = True) -> list[DateMatch]:
-    """Every date in text, left to right.
+@lru_cache(maxsize=8192)
+def find_dates(text: str, day_first: bool = True) -> tuple[DateMatch, ...]:
+    """Every date in text, left to right (cached, like find_numbers).
 
     day_first decides numeric dates where both parts could be the month (03/04/2024);
     when one part is above 12 the order is clear whatever day_first says.
@@ -255,7 +294,7 @@ def find_dates(text: str, day_first: bool = True) -> list[DateMatch]:
             value = _make_date(year, a, b) or _make_date(year, b, a)
         add(value, m.start(), m.end())
     found.sort(key=lambda d: d.start)
-    return found
+    return tuple(found)
 
 
 def blank_dates(text: str) -> str:

@@ -56,7 +56,7 @@ def test_percentages_are_marked_and_words_with_digits_are_not_numbers():
 
 
 def test_dates_and_ranges_are_not_read_as_numbers():
-    assert find_numbers("01.05.14-31.05.14 and 28/11/2022") == []
+    assert find_numbers("01.05.14-31.05.14 and 28/11/2022") == ()
 
 
 def test_decimal_comma_is_guessed_from_two_decimal_amounts():
@@ -83,6 +83,10 @@ def test_decimal_comma_is_guessed_from_two_decimal_amounts():
         ("7. Mai 2014", date(2014, 5, 7)),
         ("29 maart 2014", date(2014, 3, 29)),
         ("le 15 février 2024", date(2024, 2, 15)),
+        ("3 settembre 2024", date(2024, 9, 3)),
+        ("Milano, 12 gen. 2025", date(2025, 1, 12)),
+        ("15 de marzo de 2024", date(2024, 3, 15)),
+        ("1 de diciembre del 2023", date(2023, 12, 1)),
     ],
 )
 def test_date_forms_parse(text, expected):
