@@ -3,7 +3,8 @@
 Comparison rules (one per kind of field):
 - names (provider, customer): case-, accent- and whitespace-insensitive, punctuation ignored,
   and one trailing legal-form suffix (GmbH, SARL, Ltd, Inc., ...) dropped from both sides, so
-  'Dupont SARL' = 'DUPONT'. Nothing else is forgiven: a different or truncated name is wrong.
+  'Dupont SARL' = 'DUPONT', and one leading salutation (Herrn, Frau, Mr, Mme, ...) dropped, so
+  'Herrn Max Muster' = 'Max Muster'. Nothing else is forgiven: a different or truncated name is wrong.
 - identifiers (VAT ids, invoice/PO numbers, IBAN, BIC): upper-cased, spaces, dots and dashes
   ignored ('FR 12 345 678 901' = 'FR12345678901'); anything else must match exactly.
 - amounts: equal as Decimal to the cent.  - dates: equal.  - currency, subtype: equal.
@@ -69,6 +70,9 @@ LEGAL_FORMS = {
     "gmbhcokg",
     "haftungsbeschrankt",
 }
+SALUTATIONS = {"herr", "herrn", "frau", "mr", "mrs", "ms", "miss", "m", "mme", "mlle", "monsieur", "madame", "dhr",
+               "mevr", "sig", "sigra", "sr", "sra"}
+"""A person's form of address: part of how a letter is addressed, not of the name."""
 LINE_SIMILARITY = 0.5
 
 
@@ -81,6 +85,8 @@ def normalise_name(value: str) -> str:
     tokens = re.findall(r"[a-z0-9]+", _fold(value).replace("&", " "))
     while len(tokens) > 1 and tokens[-1] in LEGAL_FORMS:
         tokens.pop()
+    if len(tokens) > 2 and tokens[0] in SALUTATIONS:
+        tokens.pop(0)
     return " ".join(tokens)
 
 

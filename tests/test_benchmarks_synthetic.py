@@ -77,6 +77,8 @@ def test_generator_covers_layouts_languages_and_lookalikes():
 
 def test_names_ignore_case_spacing_and_legal_form():
     assert normalise_name("Atelier  Dupont SARL") == normalise_name("ATELIER DUPONT")
+    assert normalise_name("Herrn\nMax Mustermann") == normalise_name("Max Mustermann")
+    assert normalise_name("M. Dupont") != normalise_name("Dupont")  # a salutation never leaves one word
     assert compare_field("provider", "Müller Druckerei GmbH", "muller druckerei", strict=True) == "correct"
     assert compare_field("provider", "Müller Druckerei GmbH", "Müller Druck GmbH", strict=True) == "wrong"
 
