@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from .amounts import blank_dates, find_numbers
 from .label_values import cells
-from .labels import COLUMN_LABELS, find_labels
+from .labels import COLUMN_LABELS, TOTAL_LABELS, find_labels
 from .result import VatRate
 from .text_lines import TextLine
 from .totals import is_money
@@ -50,7 +50,7 @@ def find_vat_breakdown(lines: list[TextLine], decimal_comma: bool | None) -> lis
     header_at = -HEADER_REACH_LINES - 1
     for index, line in enumerate(lines):
         text = line.layout_text()
-        names_vat = bool(_VAT_WORD_RE.search(text))
+        names_vat = bool(_vat_word_starts(text))
         masked = blank_dates(text)
         numbers = find_numbers(masked, decimal_comma)
         if names_vat and _HEADER_RE.search(text) and not any(not n.is_percent for n in numbers):
@@ -116,12 +116,20 @@ def _vat_segments(text: str) -> list[tuple[int, int]]:
     segments = []
     offset = 0
     for cell in text.split("  "):
-        starts = [m.start() for m in _VAT_WORD_RE.finditer(cell)]
+        starts = _vat_word_starts(cell)
         if starts:
             bounds = [0, *starts[1:], len(cell)]
             segments += [(offset + a, offset + b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
         offset += len(cell) + 2
     return segments
+
+
+def _vat_word_starts(text: str) -> list[int]:
+    """Where the text names VAT, or a tax levied and added up like it: a VAT word, or a VAT-total
+    label of the lexicon ("Versicherungsteuer", "Imposte", "IPT")."""
+    starts = {m.start() for m in _VAT_WORD_RE.finditer(text)}
+    starts.update(m.start for m in find_labels(text, TOTAL_LABELS) if m.field == "total_vat")
+    return sorted(starts)
 
 
 def _row(text: str, numbers: list) -> VatRate | None:
@@ -151,7 +159,7 @@ def vat_rates_printed(lines: list[TextLine], decimal_comma: bool | None) -> list
     rates: list[Decimal] = []
     for line in lines:
         text = line.layout_text()
-        if not _VAT_WORD_RE.search(text):
+        if not _vat_word_starts(text):
             continue
         for n in find_numbers(blank_dates(text), decimal_comma):
             rate = n.value.normalize() + 0

@@ -186,6 +186,24 @@ def test_vat_breakdown_reads_each_rate_from_its_arithmetic():
     assert fields.total_vat == Decimal("45.00")
 
 
+def test_an_insurance_premium_tax_is_read_like_vat():
+    # Insurance premiums carry their own tax in place of VAT; its lexicon labels make it the
+    # VAT total and its rate a breakdown row.
+    fields = invoice(
+        "Assekuranz Beispiel AG",
+        "Beitragsrechnung Nr. 2024-118",
+        "Nettobeitrag  500,00 EUR",
+        "Versicherungsteuer 19 %  95,00 EUR",
+        "Zu zahlender Beitrag  595,00 EUR",
+    )
+    assert (fields.total_without_vat, fields.total_vat, fields.total_with_vat) == (
+        Decimal("500.00"),
+        Decimal("95.00"),
+        Decimal("595.00"),
+    )
+    assert fields.vat_breakdown == [VatRate(Decimal("19"), Decimal("500.00"), Decimal("95.00"))]
+
+
 def test_single_rate_printed_over_the_totals_gives_a_breakdown_that_adds_up():
     fields = invoice(
         "ACME SARL",
