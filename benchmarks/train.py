@@ -33,8 +33,8 @@ if __package__ in (None, ""):
 from benchmarks.training import GENERATORS, corpus_documents, document_specs, fit_logistic, read_documents  # noqa: E402
 from invoice_reader.learned import MODELS_DIR, LinearModel  # noqa: E402
 
-TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields", "benchmarks.train_parties", "benchmarks.train_lines",
-            "benchmarks.train_totals")
+TRAINERS = ("benchmarks.train_classifier", "benchmarks.train_fields", "benchmarks.train_parties",
+            "benchmarks.train_vat_ids", "benchmarks.train_lines", "benchmarks.train_totals")
 """Trainer modules; those not written yet are skipped with a line saying so."""
 
 

@@ -69,6 +69,13 @@ def calibrate(model, documents) -> dict:
         else:
             score, right = -1.0, 0
         outcomes.append((score, bool(right), has_value))
+    return choose_threshold(outcomes)
+
+
+def choose_threshold(outcomes: list[tuple[float, bool, bool]]) -> dict:
+    """From each document's (best candidate's score, whether it is right, whether the label has a
+    value): the cut that reads the most documents right (the middle one of equally good cuts).
+    Returns {'threshold', 'threshold_accuracy', 'threshold_documents'}, or {} without documents."""
     if not outcomes:
         return {}
     scores = sorted({s for s, _, _ in outcomes if s >= 0})

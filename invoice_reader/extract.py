@@ -16,13 +16,13 @@ from .key_fields import read_key_fields
 from .label_values import label_lines
 from .labels import FIELD_LABELS
 from .line_items import extract_line_items
-from .parties import find_customer_vat_id, find_vat_id
 from .party_roles import find_parties
 from .payment import due_date_from_term, find_bic, find_iban, find_payment_term
 from .provenance import PageLines
 from .result import FieldSource, InvoiceFields, VatRate
 from .text_lines import PageText
 from .totals_decoder import decode_totals
+from .vat_ids import find_vat_ids
 from .vat_breakdown import find_vat_breakdown, vat_rates_printed
 
 
@@ -55,13 +55,13 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     totals = decode_totals(amounts, [row.rate for row in breakdown])
     parties = find_parties(pages)
     read_by_ocr = bool(where.ocr_pages)
-    vat_id = find_vat_id(labelled, ocr=read_by_ocr)
+    vat_ids = find_vat_ids(pages, where.ocr_pages, parties)
+    vat_id = vat_ids.provider.value if vat_ids.provider else None
     iban = find_iban(lines, ocr=read_by_ocr)
     term = find_payment_term(lines)
     keys = read_key_fields(pages, where, labelled, day_first, iban, term)
     number, issued, printed_due = keys["invoice_number"].value, keys["date"].value, keys["due_date"].value
     due = (totals.amount_due, totals.lines.get("due")) if totals.amount_due is not None else None
-    buyer_vat = find_customer_vat_id(labelled, vat_id, ocr=read_by_ocr)
     bic = find_bic(lines)
     fields = InvoiceFields(
         provider=parties.provider.name if parties.provider else None,
@@ -77,7 +77,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
         lines=extract_line_items(lines, decimal_comma, where),
         source="text",
         subtype=document_subtype(pages),
-        customer_vat_id=buyer_vat[0] if buyer_vat else None,
+        customer_vat_id=vat_ids.customer.value if vat_ids.customer else None,
         purchase_order=keys["purchase_order"].value,
         amount_due=due[0] if due else None,
         vat_breakdown=_settle_breakdown(breakdown, totals, vat_rates_printed(lines, decimal_comma)),
@@ -101,7 +101,8 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
         "bic": bic.line if bic else None,
         "payment_terms": term.line if term else None,
         "amount_due": due[1] if due else None,
-        "customer_vat_id": buyer_vat[1] if buyer_vat else None,
+        "provider_vat_id": vat_ids.provider.line if vat_ids.provider else None,
+        "customer_vat_id": vat_ids.customer.line if vat_ids.customer else None,
     }
     if printed_due is None and fields.due_date is not None and term is not None:
         found_at["due_date"] = term.line  # derived from the printed term

@@ -1,4 +1,5 @@
-"""Who sent the invoice and who receives it: seller name, seller VAT number, customer name."""
+"""Who sent the invoice and who receives it: seller and customer names, and the VAT numbers printed
+(vat_ids_in; whose each one is: invoice_reader/vat_ids.py)."""
 
 from __future__ import annotations
 
@@ -51,11 +52,6 @@ _VAT_ID_SHAPES = {
 _COUNTRY_PREFIXES = "|".join(sorted(_VAT_ID_SHAPES, key=len, reverse=True))
 _VAT_ID_START_RE = re.compile(rf"(?<![A-Za-z0-9])({_COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Z])")
 _VAT_ID_OCR_START_RE = re.compile(rf"(?<![A-Za-z0-9])({_COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Za-z|])")
-_VAT_ID_LABEL_RE = re.compile(r"vat|tva|ust|mwst|btw|uid|umsatzsteuer|tax\s*id|n[°º]\s*tva|intra", re.IGNORECASE)
-_CUSTOMER_WORDS_RE = re.compile(
-    r"\b(?:client|customer|kunde|k[äa]ufer|buyer|acheteur|uw|your|votre|vos|ihre|afnemer|klant)\b", re.IGNORECASE
-)
-
 _RETURN_ADDRESS_SPLIT_RE = re.compile(r"\s[●•·|–-]\s")
 _POSTCODE_RE = re.compile(r"\b\d{4,5}\b")
 _SALUTATION_RE = re.compile(r"(?:herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|monsieur|madame|m\.|mme\.?)", re.IGNORECASE)
@@ -136,49 +132,6 @@ def _account_holder(labelled: list[LabelledLine], customer: str | None) -> str |
             name = _clean_name(re.split(r"\s{2,}|\s[-–]\s|,", item.text[m.end() :].strip())[0])
             if name and not _same_party(name, customer):
                 return name
-    return None
-
-
-def find_vat_id(labelled: list[LabelledLine], *, ocr: bool = False) -> str | None:
-    """The seller's VAT number, compact ('FR40303265045'); numbers on customer lines or in the
-    customer's block are skipped, and a number next to a VAT label wins over a bare one. With
-    ocr, readings that fail their checksum are repaired where one repair passes (vat_ids_in)."""
-    zone = customer_zone(labelled)
-    best: tuple[int, int, str] | None = None
-    for item in labelled:
-        for start, vat_id in vat_ids_in(item.text, ocr=ocr):
-            if in_zone(zone, item, start, start + len(vat_id)):
-                continue
-            before = item.text[max(0, start - 40) : start]
-            cell_before = before.split("  ")[-1]
-            if _CUSTOMER_WORDS_RE.search(cell_before):
-                continue
-            rank = 0 if _VAT_ID_LABEL_RE.search(cell_before) else 1
-            if best is None or (rank, item.index) < best[:2]:
-                best = (rank, item.index, vat_id)
-    return best[2] if best else None
-
-
-def find_customer_vat_id(
-    labelled: list[LabelledLine], seller_vat_id: str | None, *, ocr: bool = False
-) -> tuple[str, int] | None:
-    """The buyer's VAT number and its line index: one printed after a customer word
-    ("N° TVA client", "Customer VAT", "Your VAT no") or inside the customer's block. With ocr,
-    as find_vat_id."""
-    zone = customer_zone(labelled)
-    for item in labelled:
-        for start, vat_id in vat_ids_in(item.text, ocr=ocr):
-            if vat_id == seller_vat_id:
-                continue
-            cell_before = item.text[max(0, start - 40) : start].split("  ")[-1]
-            if _CUSTOMER_WORDS_RE.search(cell_before) or in_zone(zone, item, start, start + len(vat_id)):
-                return vat_id, item.index
-            # A label cell ("N° TVA client") then the number in the next cell.
-            before_cells = item.text[:start].rstrip().split("  ")
-            if _CUSTOMER_WORDS_RE.search(before_cells[-1]) and _VAT_ID_LABEL_RE.search(
-                before_cells[-1]
-            ):
-                return vat_id, item.index
     return None
 
 

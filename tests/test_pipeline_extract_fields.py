@@ -113,7 +113,8 @@ def test_customer_vat_id_is_the_buyers_not_the_sellers():
         "Atelier SARL",
         "N° TVA FR32123456789",
         "Facture n° F-9",
-        ("N° TVA client", "FR19787878784"),
+        "Client : Dupont SAS",
+        "N° TVA client : FR19787878784",
         *BASIC_TOTALS,
     )
     assert fields.provider_vat_id == "FR32123456789"
