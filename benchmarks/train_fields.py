@@ -56,14 +56,16 @@ def examples(document):
 def calibrate(model, documents) -> dict:
     """The threshold for model (a fitted LinearModel): the best candidate is taken when it scores at
     least this. Chosen to read the most training documents right (a right value, or None where the
-    label has none); returns {'threshold', 'threshold_accuracy', 'documents'}."""
+    label has none); returns {'threshold', 'threshold_accuracy', 'threshold_documents'}."""
     field = _FIELD_OF[model.name]
+    return threshold_for(model, [_seen.get(_document_key(d), {}).get(field) for d in documents])
+
+
+def threshold_for(model, seen: list[tuple[list, list, bool] | None]) -> dict:
+    """choose_threshold over documents' (candidates' features, targets, label has a value), as
+    the examples saw them; None for a document that gave none."""
     outcomes = []  # (best score, best is right, label has a value)
-    for document in documents:
-        seen = _seen.get(_document_key(document), {}).get(field)
-        if seen is None:
-            continue
-        rows, targets, has_value = seen
+    for rows, targets, has_value in filter(None, seen):
         if rows:
             score, right = max((model.score(r), t) for r, t in zip(rows, targets, strict=True))
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from benchmarks.train_fields import choose_threshold
+from benchmarks.train_fields import threshold_for
 from invoice_reader.party_roles import find_parties
 from invoice_reader.vat_ids import CUSTOMER_MODEL, PROVIDER_MODEL, compact_vat_id, vat_id_candidates
 
@@ -51,18 +51,7 @@ def calibrate(model, documents) -> dict:
     """The threshold for model (a fitted LinearModel): the best id is taken when it scores at least
     this. Chosen to read the most training documents right (the right id, or None where the label
     has none); returns {'threshold', 'threshold_accuracy', 'threshold_documents'}."""
-    outcomes = []  # (best score, best is right, label has an id)
-    for document in documents:
-        seen = _seen.get(_document_key(document), {}).get(model.name)
-        if seen is None:
-            continue
-        rows, targets, has_value = seen
-        if rows:
-            score, right = max((model.score(r), t) for r, t in zip(rows, targets, strict=True))
-        else:
-            score, right = -1.0, 0
-        outcomes.append((score, bool(right), has_value))
-    return choose_threshold(outcomes)
+    return threshold_for(model, [_seen.get(_document_key(d), {}).get(model.name) for d in documents])
 
 
 def _document_key(document):

@@ -17,36 +17,9 @@ from invoice_reader.address_blocks import line_segments, page_blocks
 from invoice_reader.extract import extract_invoice
 from invoice_reader.party_roles import find_parties
 from invoice_reader.party_words import name_key
-from invoice_reader.text_lines import PageText, Word, build_lines
+from tests.placed_pages import HEIGHT, TOTALS, WIDTH, page, rows
 
-WIDTH, HEIGHT = A4
 MM = 72 / 25.4
-
-
-def page(*cells: tuple[float, float, str] | tuple[float, float, str, float]) -> PageText:
-    """An A4 page with each (x, top, text[, size]) printed there, in points from the top-left."""
-    words = []
-    for x, top, text, *rest in cells:
-        size = rest[0] if rest else 9.0
-        for token in text.split(" "):
-            if token:
-                words.append(Word(token, x, top, x + 0.5 * size * len(token), top + size))
-            x += 0.5 * size * (len(token) + 1)
-    return PageText(index=0, lines=build_lines(words), width=WIDTH, height=HEIGHT)
-
-
-def rows(x: float, top: float, *texts: str, size: float = 9.0, step: float = 12.0) -> list[tuple]:
-    return [(x, top + i * step, text, size) for i, text in enumerate(texts)]
-
-
-TOTALS = [
-    *rows(50, 330, "Description", "Consulting services", "Travel expenses"),
-    *rows(330, 330, "Quantity", "10", "1"),
-    *rows(400, 330, "Unit price", "95.00", "120.00"),
-    *rows(480, 330, "Amount", "950.00", "120.00"),
-    *rows(380, 400, "Subtotal", "VAT 20 %", "Total"),
-    *rows(480, 400, "1,070.00", "214.00", "1,284.00"),
-]
 
 
 def test_customer_is_under_bill_to_not_under_the_ship_to_beside_it():
