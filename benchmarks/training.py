@@ -5,7 +5,7 @@
 
 A document spec names a generator family, a seed and a kind; reading it renders the PDF and runs
 `invoice_reader.read_pages` (text layer, OCR for scans), in a pool of worker processes. The pages are
-cached under .cache/reader-training/ (keyed by family, seed, kind and the generator's source), so
+cached under .cache/reader-training/ (keyed by family, seed, kind, the generator's source and, for scans, the OCR languages), so
 training again after a feature change costs seconds, not the OCR.
 
 Families: 'reportlab' (benchmarks/synthetic.py) and 'html' (benchmarks/synthetic_html, printed by
@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "reader-training"
 GENERATORS = {"reportlab": "benchmarks.synthetic", "html": "benchmarks.synthetic_html"}
 SEED_START = {"dev": 0, "train": 10_000, "held-out": 100_000}
-OCR_LANGUAGES = os.environ.get("OCR_LANGUAGES", "fra+eng")
+OCR_LANGUAGES = os.environ.get("OCR_LANGUAGES", "auto")
+"""What scans are read with: the service's default (each document in its own language), so that the
+weights learn from the words the runners read."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def read_document(spec: DocumentSpec) -> ReadDocument:
     if spec.path:
         cache = CACHE / f"corpus-{hashlib.sha256(spec.path.encode()).hexdigest()[:16]}.pickle"
     else:
-        cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}-{spec.seed}.pickle"
+        ocr = f"-{OCR_LANGUAGES.replace('+', '_')}" if spec.kind == "scanned" else ""
+        cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}{ocr}-{spec.seed}.pickle"
     if cache.exists():
         try:
             return pickle.loads(cache.read_bytes())
