@@ -19,7 +19,7 @@ from .line_items import extract_line_items
 from .party_roles import find_parties
 from .payment import due_date_from_term, find_bic, find_iban, find_payment_term
 from .provenance import PageLines
-from .result import FieldSource, InvoiceFields, VatRate
+from .result import FieldSource, InvoiceFields, LineItem, VatRate
 from .text_lines import PageText
 from .totals_decoder import decode_totals
 from .vat_ids import find_vat_ids
@@ -63,6 +63,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     number, issued, printed_due = keys["invoice_number"].value, keys["date"].value, keys["due_date"].value
     due = (totals.amount_due, totals.lines.get("due")) if totals.amount_due is not None else None
     bic = find_bic(lines)
+    items = extract_line_items(lines, decimal_comma, where)
     fields = InvoiceFields(
         provider=parties.provider.name if parties.provider else None,
         provider_vat_id=vat_id,
@@ -74,13 +75,13 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
         total_without_vat=totals.total_without_vat,
         total_vat=totals.total_vat,
         total_with_vat=totals.total_with_vat,
-        lines=extract_line_items(lines, decimal_comma, where),
+        lines=items,
         source="text",
         subtype=document_subtype(pages),
         customer_vat_id=vat_ids.customer.value if vat_ids.customer else None,
         purchase_order=keys["purchase_order"].value,
         amount_due=due[0] if due else None,
-        vat_breakdown=_settle_breakdown(breakdown, totals, vat_rates_printed(lines, decimal_comma)),
+        vat_breakdown=_settle_breakdown(breakdown, totals, _rates_seen(lines, decimal_comma, items)),
         iban=iban.value if iban else None,
         bic=bic.value if bic else None,
         payment_terms=term.text if term else None,
@@ -169,6 +170,12 @@ def field_provenance(
     return provenance
 
 
+def _rates_seen(lines, decimal_comma: bool | None, items: list[LineItem]) -> list[Decimal]:
+    """The VAT rates the page prints: on lines that name VAT, then in the items' VAT column."""
+    rates = vat_rates_printed(lines, decimal_comma)
+    return rates + [r for r in dict.fromkeys(i.vat_rate for i in items if i.vat_rate is not None) if r not in rates]
+
+
 def _settle_breakdown(rows: list, totals, printed_rates: list[Decimal]) -> list[VatRate]:
     """The breakdown's rates; a lone rate printed with one amount gets its base from the
     totals when base x rate gives that amount (the amount is then surely the VAT)."""
@@ -184,6 +191,12 @@ def _settle_breakdown(rows: list, totals, printed_rates: list[Decimal]) -> list[
             rates = [VatRate(only.rate, totals.total_without_vat, only.amount)]
         elif only.amount == totals.total_without_vat and totals.total_vat is not None:
             rates = [VatRate(only.rate, only.amount, totals.total_vat)]
+    if len(rates) == 1 and totals.total_without_vat is not None and totals.total_vat is not None:
+        # One rate, and the totals show it taxes the whole net: the row is the totals, whatever
+        # else its line printed (a gross, or amounts misread by OCR).
+        only = rates[0]
+        if abs((totals.total_without_vat * only.rate / 100).quantize(CENT) - totals.total_vat) <= CENT:
+            rates = [VatRate(only.rate, totals.total_without_vat, totals.total_vat)]
     return rates
 
 

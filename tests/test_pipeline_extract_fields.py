@@ -187,6 +187,23 @@ def test_vat_breakdown_reads_each_rate_from_its_arithmetic():
     assert fields.total_vat == Decimal("45.00")
 
 
+def test_the_items_vat_rate_makes_the_breakdown_when_the_vat_line_prints_none():
+    # The VAT line's rate is not legible (a scan), the items print theirs: the totals show that
+    # rate taxes the whole net, so the breakdown is that rate over the totals.
+    fields = invoice(
+        "ACME GmbH",
+        "Rechnung Nr. 4711",
+        ("Bezeichnung", "Menge", "USt %", "Gesamt"),
+        ("Montage", "2", "7%", "600,00"),
+        ("Schulung", "1", "7%", "400,00"),
+        "Gesamt netto  1.000,00 EUR",
+        "USt  70,00 EUR",
+        "Rechnungsbetrag  1.070,00 EUR",
+    )
+    assert fields.total_vat == Decimal("70.00")
+    assert fields.vat_breakdown == [VatRate(Decimal("7"), Decimal("1000.00"), Decimal("70.00"))]
+
+
 def test_an_insurance_premium_tax_is_read_like_vat():
     # Insurance premiums carry their own tax in place of VAT; its lexicon labels make it the
     # VAT total and its rate a breakdown row.
