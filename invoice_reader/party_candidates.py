@@ -348,6 +348,10 @@ def _name_shape(name: str) -> dict[str, float]:
         features["digits"] = min(digits / max(letters, 1), 2.0)
     if words.starts_with_salutation(name):
         features["salutation"] = 1.0
+    if words.names_a_street(name):
+        features["street"] = 1.0
+        if digits:
+            features["street_number"] = 1.0
     short = sum(len(t) <= 2 for t in tokens) / len(tokens)
     if short >= 0.5:  # "ee na", "D pui"; not "Koffiehuis De Molen"
         features["short_words"] = short

@@ -147,6 +147,11 @@ def is_salutation(text: str) -> bool:
     return m is not None and m.end() == len(text.strip())
 
 
+def names_a_street(text: str) -> bool:
+    """Whether the text holds a word of a street address ("Rue", "Keizersgracht", "Schillerstraße")."""
+    return vocabulary()["street"].search(text) is not None
+
+
 def starts_with_salutation(name: str) -> bool:
     m = vocabulary()["salutation"].match(name)
     return m is not None and m.end() < len(name)

@@ -149,3 +149,18 @@ def test_blocks_split_side_by_side_addresses_and_at_blank_lines():
 def test_name_key_ignores_case_accents_and_a_trailing_legal_form():
     assert name_key("Société Générale SARL") == name_key("SOCIETE GENERALE")
     assert name_key("Acme GmbH & Co. KG") != name_key("Acme Ltd & Partners")
+
+
+def test_a_street_line_is_not_a_name_and_says_so_in_its_features():
+    from invoice_reader.party_candidates import party_candidates
+    from invoice_reader.party_words import names_a_street
+
+    for street in ("102 Pine Street", "Keizersgracht 93", "Schillerstraße 12", "Gran Vía, 193", "Via Garibaldi, 25"):
+        assert names_a_street(street), street
+    for name in ("Copperbeech Joinery Inc.", "Stadtwerke Lindenau GmbH", "Daan Hendriks", "Wegener Logistik GmbH"):
+        assert not names_a_street(name), name
+    pages = [page((50, 50, "Larkspur Tooling Ltd", 16), *rows(50, 180, "Bill to", "Daan Hendriks", "Keizersgracht 93",
+                                                                "1015 CJ Amsterdam"), *TOTALS)]
+    features = {c.name: c.features for c in party_candidates(pages)}
+    assert features["Keizersgracht 93"].get("street_number") == 1.0
+    assert "street" not in features["Daan Hendriks"]
