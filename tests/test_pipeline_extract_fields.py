@@ -109,12 +109,13 @@ def test_delivery_note_number_is_not_the_invoice_number():
 
 
 def test_customer_vat_id_is_the_buyers_not_the_sellers():
+    # The seller's letterhead on the left, the buyer's block on the right, as invoices print them.
     fields = invoice(
-        "Atelier SARL",
-        "N° TVA FR32123456789",
-        "Facture n° F-9",
-        "Client : Dupont SAS",
-        "N° TVA client : FR19787878784",
+        ("Atelier SARL", "", "Facture n° F-9"),
+        ("12 rue des Lilas", "", "Client :"),
+        ("69002 Lyon", "", "Dupont SAS"),
+        ("N° TVA FR32123456789", "", "N° TVA client : FR19787878784"),
+        "",
         *BASIC_TOTALS,
     )
     assert fields.provider_vat_id == "FR32123456789"
