@@ -164,3 +164,10 @@ def test_a_street_line_is_not_a_name_and_says_so_in_its_features():
     features = {c.name: c.features for c in party_candidates(pages)}
     assert features["Keizersgracht 93"].get("street_number") == 1.0
     assert "street" not in features["Daan Hendriks"]
+
+
+def test_a_remit_to_heading_in_any_wording_heads_a_remit_to_block():
+    from invoice_reader.party_words import heading
+
+    for text in ("Remit to", "PLEASE REMIT PAYMENT TO", "Paiement à adresser à", "Zahlungen an:", "Enviar el pago a"):
+        assert heading(text) is not None and heading(text)[0] == "remit_to", text
