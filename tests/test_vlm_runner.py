@@ -90,13 +90,18 @@ def test_runner_reads_unsure_pages_with_its_model_process(sessions, folder_store
     assert f"runner {runner.runner_id} started with 2 threads; VLM fallback: " in caplog.text
 
     runner.stop()
+
+    def rows() -> list:
+        with sessions() as session:
+            return session.scalars(select(RunnerRow)).all()
+
+    # The runner closes its model process, then removes its row: wait for both, not just the first.
     for _ in range(100):
-        if model.status()["state"] == "stopped":
+        if model.status()["state"] == "stopped" and not rows():
             break
         time.sleep(0.1)
     assert model.status()["state"] == "stopped"  # the runner closes its model process
-    with sessions() as session:
-        assert session.scalars(select(RunnerRow)).all() == []  # and its row
+    assert rows() == []  # and its row
 
 
 def test_runner_without_a_model_says_so_and_never_calls_it(sessions, folder_store, runner_factory, scan, caplog):
