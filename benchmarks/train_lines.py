@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from benchmarks.training import ReadDocument, fit_logistic
+from benchmarks.training import ReadDocument, fit_logistic, once_per_document
 from invoice_reader.amounts import guess_decimal_comma
 from invoice_reader.cell_roles import (
     ASSIGNMENT_MODEL,
@@ -87,17 +87,10 @@ class Truth:
     """Anchor -> its lines, top to bottom."""
 
 
-_cache: dict[int, tuple[ReadDocument, Truth | None]] = {}
-
-
+@once_per_document
 def truth(document: ReadDocument) -> Truth | None:
     """The document's labelled rows found on its lines; None for a document that does not teach."""
-    known = _cache.get(id(document))
-    if known is not None and known[0] is document:
-        return known[1]
-    found = _truth(document)
-    _cache[id(document)] = (document, found)
-    return found
+    return _truth(document)
 
 
 def _truth(document: ReadDocument) -> Truth | None:

@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 
-from benchmarks.training import ReadDocument, fit_logistic
+from benchmarks.training import ReadDocument, fit_logistic, once_per_document
 from invoice_reader.amount_candidates import AmountReading, read_amounts
 from invoice_reader.amounts import guess_decimal_comma
 from invoice_reader.learned import LinearModel
@@ -42,18 +42,11 @@ SKIP = object()
 """A truth that any value satisfies (the label is missing from incomplete labels)."""
 
 
-_read: dict[int, tuple[ReadDocument, tuple[AmountReading, list]]] = {}
-
-
+@once_per_document
 def evidence(document: ReadDocument) -> tuple[AmountReading, list]:
     """The amounts of the document and its VAT breakdown, read as invoice_reader.extract reads
     them (once per document and process: the examples of both stages need them)."""
-    known = _read.get(id(document))
-    if known is not None and known[0] is document:
-        return known[1]
-    found = _evidence(document)
-    _read[id(document)] = (document, found)
-    return found
+    return _evidence(document)
 
 
 def _evidence(document: ReadDocument) -> tuple[AmountReading, list]:

@@ -16,6 +16,7 @@ benchmarks/evaluate.py reads by default, to look at and debug on without scoring
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -23,13 +24,16 @@ import os
 import pickle
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "reader-training"
 GENERATORS = {"reportlab": "benchmarks.synthetic", "html": "benchmarks.synthetic_html"}
 SEED_START = {"dev": 0, "train": 10_000, "held-out": 100_000}
+T = TypeVar("T")
 OCR_LANGUAGES = os.environ.get("OCR_LANGUAGES", "auto")
 """What scans are read with: the service's default (each document in its own language), so that the
 weights learn from the words the runners read."""
@@ -175,6 +179,23 @@ def _generator_version(family: str) -> str:
             digest.update(path.read_bytes())
         _versions[family] = digest.hexdigest()[:12]
     return _versions[family]
+
+
+def once_per_document(compute: Callable[[ReadDocument], T]) -> Callable[[ReadDocument], T]:
+    """compute(document), remembered for each document object, for what the examples of several
+    models (or stages) of one trainer all need."""
+    known: dict[int, tuple[ReadDocument, T]] = {}
+
+    @functools.wraps(compute)
+    def cached(document: ReadDocument) -> T:
+        found = known.get(id(document))
+        if found is not None and found[0] is document:
+            return found[1]
+        value = compute(document)
+        known[id(document)] = (document, value)
+        return value
+
+    return cached
 
 
 def _one_thread() -> None:
