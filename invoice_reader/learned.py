@@ -15,10 +15,12 @@ import json
 import math
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+T = TypeVar("T")
 MODELS_DIR = Path(__file__).with_name("models")
 MODELS_ENV = "INVOICE_READER_MODELS"
 
@@ -96,3 +98,28 @@ def load_model(name: str) -> LinearModel:
     with _lock:
         _loaded[key] = model
     return model
+
+
+def best_pair(
+    seller: list[tuple[float, T]],
+    buyer: list[tuple[float, T]],
+    floors: tuple[float, float],
+    same: Callable[[T, T], bool],
+) -> tuple[tuple[float, T] | None, tuple[float, T] | None]:
+    """The seller's and the buyer's choice that together score the most (the product of their
+    probabilities), never the same thing twice. Each list holds (probability, choice), ranked; a
+    choice below its role's floor is not taken, and taking none weighs as a choice at the floor."""
+    options = [[*(o for o in ranked if o[0] >= floor), None] for ranked, floor in zip((seller, buyer), floors)]
+
+    def log(option: tuple[float, T] | None, floor: float) -> float:
+        return math.log(max(option[0] if option else floor, 1e-12))
+
+    chosen, chosen_score = (None, None), -math.inf
+    for first in options[0]:
+        for second in options[1]:
+            if first and second and same(first[1], second[1]):
+                continue
+            score = log(first, floors[0]) + log(second, floors[1])
+            if score > chosen_score:
+                chosen, chosen_score = (first, second), score
+    return chosen

@@ -11,10 +11,9 @@ The weights come from benchmarks/train.py (benchmarks/train_parties.py).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .learned import load_model
+from .learned import best_pair, load_model
 from .parties import _same_party
 from .party_candidates import Candidate, party_candidates
 from .party_words import has_legal_form
@@ -64,18 +63,13 @@ def choose_parties(candidates: list[Candidate]) -> Parties:
             held = best[role].get(candidate.key)
             if held is None or p > held[0]:
                 best[role][candidate.key] = (p, candidate)
-    options: dict[str, list[tuple[float, Candidate] | None]] = {}
-    for role, by_key in best.items():
-        ranked = sorted(by_key.values(), key=lambda pc: -pc[0])[:TOP_NAMES]
-        options[role] = [*(pc for pc in ranked if pc[0] >= MIN_PROBABILITY[role]), None]
-    chosen, chosen_score = (None, None), -math.inf
-    for seller in options["provider"]:
-        for buyer in options["customer"]:
-            if seller and buyer and (seller[1].key == buyer[1].key or _same_party(seller[1].name, buyer[1].name)):
-                continue
-            score = _log(seller, "provider") + _log(buyer, "customer")
-            if score > chosen_score:
-                chosen, chosen_score = (seller, buyer), score
+    ranked = {role: sorted(by_key.values(), key=lambda pc: -pc[0])[:TOP_NAMES] for role, by_key in best.items()}
+    chosen = best_pair(
+        ranked["provider"],
+        ranked["customer"],
+        (MIN_PROBABILITY["provider"], MIN_PROBABILITY["customer"]),
+        lambda seller, buyer: seller.key == buyer.key or _same_party(seller.name, buyer.name),
+    )
     return Parties(_party(_fullest(chosen[0], candidates)), _party(_fullest(chosen[1], candidates)))
 
 
@@ -86,10 +80,6 @@ def _fullest(option: tuple[float, Candidate] | None, candidates: list[Candidate]
         return option
     same = [c for c in candidates if c.key == option[1].key and has_legal_form(c.name)]
     return (option[0], same[0]) if same else option
-
-
-def _log(option: tuple[float, Candidate] | None, role: str) -> float:
-    return math.log(max(option[0] if option else MIN_PROBABILITY[role], 1e-12))
 
 
 def _party(option: tuple[float, Candidate] | None) -> PartyName | None:

@@ -34,7 +34,7 @@ from . import party_words as words
 from .address_blocks import Block, Segment, line_segments, page_blocks
 from .label_values import label_lines
 from .labels import FIELD_LABELS
-from .learned import load_model
+from .learned import best_pair, load_model
 from .parties import customer_zone, in_zone, vat_ids_in
 from .party_candidates import _FOOTER_TOP, _block_features, _column_role, _heading_above
 from .party_roles import Parties, PartyName
@@ -99,7 +99,7 @@ def find_vat_ids(pages: list[PageText], ocr_pages: set[int] | frozenset[int], pa
 def choose_vat_ids(candidates: list[VatCandidate]) -> VatIds:
     """The best pair of different ids by the product of their probabilities; an id's probability
     for a role is its best place's."""
-    options: dict[str, list[tuple[float, VatCandidate] | None]] = {}
+    ranked: dict[str, list[tuple[float, VatCandidate]]] = {}
     thresholds: dict[str, float] = {}
     for role, name in ROLES:
         model = load_model(name)
@@ -110,20 +110,9 @@ def choose_vat_ids(candidates: list[VatCandidate]) -> VatIds:
             held = best.get(candidate.value)
             if held is None or p > held[0]:
                 best[candidate.value] = (p, candidate)
-        ranked = sorted(best.values(), key=lambda pc: (-pc[0], pc[1].line, pc[1].start))[:TOP_IDS]
-        options[role] = [*(pc for pc in ranked if pc[0] >= thresholds[role]), None]
-
-    def log(option: tuple[float, VatCandidate] | None, role: str) -> float:
-        return math.log(max(option[0] if option else thresholds[role], 1e-12))
-
-    chosen, chosen_score = (None, None), -math.inf
-    for seller in options["provider"]:
-        for buyer in options["customer"]:
-            if seller and buyer and seller[1].value == buyer[1].value:
-                continue
-            score = log(seller, "provider") + log(buyer, "customer")
-            if score > chosen_score:
-                chosen, chosen_score = (seller, buyer), score
+        ranked[role] = sorted(best.values(), key=lambda pc: (-pc[0], pc[1].line, pc[1].start))[:TOP_IDS]
+    chosen = best_pair(ranked["provider"], ranked["customer"], (thresholds["provider"], thresholds["customer"]),
+                       lambda seller, buyer: seller.value == buyer.value)
     return VatIds(*(ChosenId(o[1].value, o[1].line, o[0]) if o else None for o in chosen))
 
 
