@@ -5,7 +5,8 @@
 
 A document spec names a generator family, a seed and a kind; reading it renders the PDF and runs
 `invoice_reader.read_pages` (text layer, OCR for scans), in a pool of worker processes. The pages are
-cached under .cache/reader-training/ (keyed by family, seed, kind, the generator's source and, for scans, the OCR languages), so
+cached under .cache/reader-training/ (keyed by family, seed, kind, the generator's source and, for scans, the OCR languages
+and the source of the OCR code), so
 training again after a feature change costs seconds, not the OCR.
 
 Families: 'reportlab' (benchmarks/synthetic.py) and 'html' (benchmarks/synthetic_html, printed by
@@ -123,7 +124,7 @@ def read_document(spec: DocumentSpec) -> ReadDocument:
     if spec.path:
         cache = CACHE / f"corpus-{hashlib.sha256(spec.path.encode()).hexdigest()[:16]}.pickle"
     else:
-        ocr = f"-{OCR_LANGUAGES.replace('+', '_')}" if spec.kind == "scanned" else ""
+        ocr = f"-{OCR_LANGUAGES.replace('+', '_')}-{_ocr_version()}" if spec.kind == "scanned" else ""
         cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}{ocr}-{spec.seed}.pickle"
     if cache.exists():
         try:
@@ -179,6 +180,16 @@ def _generator_version(family: str) -> str:
             digest.update(path.read_bytes())
         _versions[family] = digest.hexdigest()[:12]
     return _versions[family]
+
+
+@functools.cache
+def _ocr_version() -> str:
+    """A digest of the OCR code (how page images are prepared and read), so that scans are read
+    again when it changes."""
+    digest = hashlib.sha256()
+    for name in ("ocr.py", "ocr_engine.py", "scan_cleanup.py"):
+        digest.update((ROOT / "invoice_reader" / name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def once_per_document(compute: Callable[[ReadDocument], T]) -> Callable[[ReadDocument], T]:

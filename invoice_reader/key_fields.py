@@ -10,6 +10,7 @@ The best candidate is taken when its score reaches the threshold chosen on the t
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ from .key_rules import RuleChoices, rule_choices
 from .label_values import LabelledLine, label_lines
 from .labels import FIELD_LABELS
 from .learned import load_model
+from .parties import vat_ids_in
 from .payment import Found, PaymentTerm, find_iban, find_payment_term
 from .provenance import PageLines
 from .text_lines import PageText
@@ -33,6 +35,8 @@ FIELD_MODELS = {
 """The model file of each field."""
 NUMBER_FIELDS = ("invoice_number", "purchase_order")
 DATE_FIELDS = ("date", "due_date")
+_VAT_ID_LABEL_RE = re.compile(r"\b(?:vat|tva|mwst|ust|btw|iva|uid|steuer\w*)\b[^\n]{0,24}$", re.IGNORECASE)
+"""A VAT-id label shortly before a VAT id on its line ("VAT No. ", "USt-IdNr.: ")."""
 DEFAULT_THRESHOLD = 0.5
 """For a model written without a threshold in its info."""
 
@@ -44,14 +48,18 @@ class KeyCandidates(NamedTuple):
     dates: list[Candidate]
     rules: RuleChoices
     iban: str | None
+    vat_ids: frozenset[str] = frozenset()
+    """The VAT ids printed after a VAT-id label, compact, with and without their country prefix."""
 
     def of(self, field: str) -> list[Candidate]:
-        """The candidates of field; an invoice number is never part of the bank account number."""
+        """The candidates of field; an invoice number is never part of the bank account number, and
+        neither an invoice number nor an order number is a VAT id printed after its label."""
         if field in DATE_FIELDS:
             return self.dates
+        numbers = [c for c in self.numbers if normalise_id(str(c.value)) not in self.vat_ids]
         if field == "invoice_number" and self.iban:
-            return [c for c in self.numbers if len(str(c.value)) < 6 or normalise_id(str(c.value)) not in self.iban]
-        return self.numbers
+            return [c for c in numbers if len(str(c.value)) < 6 or normalise_id(str(c.value)) not in self.iban]
+        return numbers
 
 
 class Chosen(NamedTuple):
@@ -89,7 +97,20 @@ def key_candidates(
     rule_features(dates, "date", rules.date, rules.date_line)
     rule_features(dates, "due_date", rules.due_date, rules.due_line)
     date_agreement_features(dates, rules.date, rules.due_date, term.days if term else None, rules.number_line)
-    return KeyCandidates(numbers, dates, rules, normalise_id(iban.value) if iban else None)
+    vat_ids = _labelled_vat_ids(where)
+    return KeyCandidates(numbers, dates, rules, normalise_id(iban.value) if iban else None, vat_ids)
+
+
+def _labelled_vat_ids(where: PageLines) -> frozenset[str]:
+    """The VAT ids printed after a VAT-id label, compact, with and without their country prefix: a
+    number under such a label is no invoice or order number."""
+    found = set()
+    for line in where.lines:
+        text = line.text
+        for start, vat in vat_ids_in(text, ocr=bool(where.ocr_pages)):
+            if _VAT_ID_LABEL_RE.search(text[:start]):
+                found |= {vat, vat[2:]} if len(vat) > 8 else {vat}
+    return frozenset(found)
 
 
 def choose_key_fields(found: KeyCandidates) -> dict[str, Chosen]:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from .scan_cleanup import deskew, turn_upright
+from .scan_cleanup import despeckle, deskew, turn_upright
 from .text_lines import Word
 
 Box = tuple[float, float, float, float]
@@ -23,12 +23,12 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class PreparedPage:
-    """One page image made ready to read: rendered once, turned upright and straightened."""
+    """One page image made ready to read: rendered once, turned upright, straightened and despeckled."""
 
     index: int
     """0-based page index."""
     image: Image.Image
-    """The upright, straightened image, as rendered (grayscale)."""
+    """The upright, straightened, despeckled image (grayscale)."""
     dpi: int
     """Resolution of the image: one pixel is 72 / dpi points."""
     rotate_deg: int = 0
@@ -40,9 +40,10 @@ class PreparedPage:
     def prepare(
         cls, rendered: Image.Image, index: int, dpi: int, rotate_deg: int = 0, skew_deg: float = 0.0
     ) -> PreparedPage:
-        """The rendered page turned clockwise by rotate_deg, then straightened by skew_deg
-        (scan_cleanup.turn_upright, deskew)."""
-        return cls(index, deskew(turn_upright(rendered, rotate_deg), skew_deg), dpi, rotate_deg, skew_deg)
+        """The rendered page turned clockwise by rotate_deg, straightened by skew_deg and despeckled
+        (scan_cleanup.turn_upright, deskew, despeckle)."""
+        image = despeckle(deskew(turn_upright(rendered, rotate_deg), skew_deg))
+        return cls(index, image, dpi, rotate_deg, skew_deg)
 
     @property
     def points_per_pixel(self) -> float:

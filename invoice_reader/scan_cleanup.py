@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageStat
+from PIL import Image, ImageFilter, ImageStat
 
 MAX_SKEW_DEG = 5.0
 """Skew searched for, either way; a page fed further askew than this is not straightened."""
@@ -22,6 +22,12 @@ SIDEWAYS_RATIO = 1.5
 """Text runs up or down the page when its columns line up this much better than its rows."""
 INK_THRESHOLD = 160
 """Grey levels darker than this count as ink when measuring."""
+DESPECKLE_PX = 3
+"""Side of the median filter run over a page before OCR: it removes specks, sensor noise and
+JPEG ringing a pixel or two wide and keeps strokes of 300 DPI text. On the dev scans of both
+synthetic generators it took field errors from 121 to 96 of 1360 before the models were trained again
+on its output. Tried with it, Sauvola's adaptive threshold in Tesseract (thresholding_method=2) read
+as many fields right but lost the dots of capital umlauts ('Überweisung' -> 'Uberweisung'): not kept."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,11 @@ def deskew(image: Image.Image, skew_deg: float) -> Image.Image:
     if abs(skew_deg) < MIN_DESKEW_DEG:
         return image
     return image.rotate(-skew_deg, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=255)
+
+
+def despeckle(image: Image.Image) -> Image.Image:
+    """The image with specks and noise under DESPECKLE_PX pixels removed (a median filter)."""
+    return image.filter(ImageFilter.MedianFilter(DESPECKLE_PX))
 
 
 def _best_angle(ink: Image.Image) -> tuple[float, float]:

@@ -98,13 +98,15 @@ def make_scanned_invoice(
     with_letter_page: bool = False,
     rotate_quarter_turns: int = 0,
     blur: float = 0.6,
+    salt_and_pepper: float = 0.0,
     **fields,
 ) -> InvoiceSpec:
     """The invoice of make_text_invoice as a 300 DPI scan: rendered, slightly rotated
     (rotation_deg, counter-clockwise), speckled, blurred, and saved as an image-only PDF (no
     text layer). with_letter_page adds a scanned second page holding the letter of make_letter.
     rotate_quarter_turns turns every page a further 90° counter-clockwise per turn, as a sheet
-    fed sideways or upside down."""
+    fed sideways or upside down. salt_and_pepper is the fraction of pixels then set black or white
+    (sharp sensor noise, as from a fax or a dirty scanner glass)."""
     spec = InvoiceSpec(**fields)
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4)
@@ -120,6 +122,8 @@ def make_scanned_invoice(
         ).filter(ImageFilter.GaussianBlur(blur))
         for i, image in enumerate(_rasterise(buffer.getvalue()))
     ]
+    if salt_and_pepper:
+        images = [_salt_and_pepper(image, salt_and_pepper, seed + i) for i, image in enumerate(images)]
     if rotate_quarter_turns % 4:
         images = [image.rotate(90 * (rotate_quarter_turns % 4), expand=True) for image in images]
     images[0].save(path, "PDF", resolution=SCAN_DPI, save_all=True, append_images=images[1:])
@@ -375,6 +379,15 @@ def _speckle(image: Image.Image, amount: float, seed: int) -> Image.Image:
         x, y = rng.randrange(w), rng.randrange(h)
         pixels[x, y] = rng.randrange(0, 120)
     return image.point(lambda v: max(0, min(255, int(v * 0.94 + 6))))
+
+
+def _salt_and_pepper(image: Image.Image, fraction: float, seed: int) -> Image.Image:
+    rng = random.Random(seed)
+    pixels = image.load()
+    w, h = image.size
+    for _ in range(int(w * h * fraction)):
+        pixels[rng.randrange(w), rng.randrange(h)] = rng.choice((0, 0, 255))
+    return image
 
 
 def make_truncated_pdf(path: Path) -> None:
