@@ -1,8 +1,8 @@
 """Identifiers that carry a checksum: IBANs and VAT ids, checked with python-stdnum, and an OCR
 reading that fails its checksum repaired, but only where the checksum confirms the repair.
 
-OCR confuses letters and digits that look alike (O and 0, I or l and 1, S and 5, B and 8, Z and 2,
-G and 6). Where the number's format requires a digit, a look-alike letter can only be that digit,
+OCR confuses letters and digits that look alike (O and 0, I or l and 1, S and 5 or 8, B and 8, Z and 2,
+G and 6). Where the number's format requires a digit, a look-alike letter can only be one of its digits,
 and where it requires a letter, a look-alike digit can only be that letter; where it allows both,
 the character as read is tried first, then with one or two of them changed. A repair is accepted
 only when exactly one candidate passes the checksum (among those with the fewest changes): a
@@ -23,9 +23,10 @@ from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
 
 LETTER_TO_DIGIT = {
-    "O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6",
+    "O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "58", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6",
 }  # fmt: skip
-"""Letters OCR reads where a digit is printed, and the digit."""
+"""Letters OCR reads where a digit is printed, and the digits they may stand for, likeliest first
+(a damaged 8 reads as S too)."""
 DIGIT_TO_LETTERS = {"0": "O", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
 """Digits OCR reads where a letter is printed, and the letters they may be."""
 MAX_OPTIONAL_CHANGES = 2

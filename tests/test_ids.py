@@ -106,6 +106,15 @@ def test_repair_is_refused_when_two_candidates_pass():
     assert ids._repair("A?", "an", lambda c: True) is None
 
 
+def test_an_s_stands_for_a_5_or_an_8_as_the_checksum_says():
+    eight = FR_IBAN.index("8", 4)
+    read = FR_IBAN[:eight] + "S" + FR_IBAN[eight + 1 :]  # a damaged 8 read as S
+    assert ids.repair_iban(spaced(read)) == FR_IBAN
+    five = FR_IBAN.index("5", 4)
+    assert ids.repair_iban(spaced(FR_IBAN[:five] + "S" + FR_IBAN[five + 1 :])) == FR_IBAN
+    assert ids._repair("AS", "an", lambda c: True) == "A5"  # both pass: the likelier digit, unchanged
+
+
 def test_a_letter_in_an_account_number_that_may_hold_letters():
     # French account numbers (11!c) may hold letters: an O there stays an O unless the checksum
     # needs a 0, and a 0 stays a 0 unless the checksum needs an O.
