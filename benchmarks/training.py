@@ -162,33 +162,31 @@ def _read(spec: DocumentSpec) -> ReadDocument:
             os.unlink(tmp.name)
 
 
-_versions: dict[str, str] = {}
-
-
+@functools.cache
 def _generator_version(family: str) -> str:
     """A digest of the generator's source files, so that a changed generator is read again: the
     benchmarks/synthetic*.py modules (the reportlab generator and what generators share) and, for a
     generator that is a package (synthetic_html), its own files. One family's edits do not make the
     other's pages be read (and OCR'd) again."""
-    if family not in _versions:
-        source = Path(inspect.getfile(importlib.import_module(GENERATORS[family])))
-        files = sorted(Path(__file__).parent.glob("synthetic*.py"))
-        if source.name == "__init__.py":
-            files += sorted(source.parent.rglob("*.py"))
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.read_bytes())
-        _versions[family] = digest.hexdigest()[:12]
-    return _versions[family]
+    source = Path(inspect.getfile(importlib.import_module(GENERATORS[family])))
+    files = sorted(Path(__file__).parent.glob("synthetic*.py"))
+    if source.name == "__init__.py":
+        files += sorted(source.parent.rglob("*.py"))
+    return _digest(files)
 
 
 @functools.cache
 def _ocr_version() -> str:
     """A digest of the OCR code (how page images are prepared and read), so that scans are read
     again when it changes."""
+    return _digest([ROOT / "invoice_reader" / name for name in ("ocr.py", "ocr_engine.py", "scan_cleanup.py")])
+
+
+def _digest(files: list[Path]) -> str:
+    """The first 12 hex digits of the SHA-256 of the files' bytes, in the order given."""
     digest = hashlib.sha256()
-    for name in ("ocr.py", "ocr_engine.py", "scan_cleanup.py"):
-        digest.update((ROOT / "invoice_reader" / name).read_bytes())
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
