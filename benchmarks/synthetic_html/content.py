@@ -478,6 +478,15 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
         extra.append((ctx.w("incoterms"), rng.choice(["DAP", "EXW", "FCA", "DDP", "CPT"])))
     if kind == "credit_note" or (kind == "correction" and rng.random() < 0.6):
         extra.append((ctx.w("credit_ref" if kind == "credit_note" else "correction_ref"), original))
+    # An invoice that names a credit note (in its header, or in a sentence of its body) is still an
+    # invoice: its title says so. Drawn from its own stream so that the other documents stay as they were.
+    mention = random.Random(f"{provider}|{customer}|credit-mention")
+    credit_mention = None
+    if kind == "invoice" and mention.random() < 0.15:
+        ref = f"{mention.choice(['CN', 'AV', 'GS', 'CR', 'NC', 'AB'])}-{mention.randint(100, 99999)}"
+        credit_mention = (mention.choice(["meta", "intro", "notes"]), ref, date - dt.timedelta(days=mention.randint(5, 90)))
+        if credit_mention[0] == "meta":
+            extra.append((ctx.w("credit_mention_key"), ref))
     rng.shuffle(extra)
     meta += extra
 
@@ -595,6 +604,9 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
         intro.append(ctx.w("self_billing_note"))
     if factoring_note:
         notes.append(factoring_note)
+    if credit_mention and credit_mention[0] != "meta":
+        place, ref, when = credit_mention
+        (intro if place == "intro" else notes).append(ctx.w("credit_mention", ref=ref, date=ctx.date(when)))
     if locale.key == "fr-FR" and not credit and rng.random() < 0.6:
         notes.append(ctx.w("late_fees", fee=m(D(40))))
     if rng.random() < 0.5:

@@ -451,6 +451,22 @@ WORDS = {
         ["Pagamento a {n} giorni data fattura", "Condizioni di pagamento: bonifico {n} gg d.f."],
         ["Pago a {n} días", "Forma de pago: transferencia a {n} días"],
     ),
+    "credit_mention_key": w(
+        ["Linked credit note", "Credit note reference"],
+        ["Avoir associé", "Référence avoir"],
+        ["Zugehörige Gutschrift", "Bezug Gutschrift"],
+        ["Bijbehorende creditnota", "Referentie creditnota"],
+        ["Nota di credito collegata", "Riferimento nota di credito"],
+        ["Abono relacionado", "Referencia abono"],
+    ),
+    "credit_mention": w(
+        ["Credit note {ref} of {date} will be refunded separately.", "Your credit note {ref} has been settled separately."],
+        ["L'avoir {ref} du {date} vous sera remboursé séparément.", "Votre avoir {ref} a été réglé à part."],
+        ["Die Gutschrift {ref} vom {date} wird gesondert erstattet.", "Ihre Gutschrift {ref} wurde separat ausgeglichen."],
+        ["Creditnota {ref} van {date} wordt afzonderlijk terugbetaald.", "Uw creditnota {ref} is apart verrekend."],
+        ["La nota di credito {ref} del {date} sarà rimborsata separatamente.", "La vostra nota di credito {ref} è stata saldata a parte."],
+        ["El abono {ref} del {date} se reembolsará por separado.", "Su factura rectificativa {ref} se ha liquidado aparte."],
+    ),
     "thanks": w(
         ["Thank you for your business.", "We appreciate your prompt payment."],
         ["Merci de votre confiance.", "Nous vous remercions de votre commande."],
