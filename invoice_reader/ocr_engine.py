@@ -14,7 +14,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from .scan_cleanup import despeckle, deskew, turn_upright
+from .scan_cleanup import despeckle, deskew, remove_rules, turn_upright
 from .text_lines import Word
 
 Box = tuple[float, float, float, float]
@@ -23,12 +23,13 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class PreparedPage:
-    """One page image made ready to read: rendered once, turned upright, straightened and despeckled."""
+    """One page image made ready to read: rendered once, turned upright, straightened, despeckled
+    and its rules (table grids, boxes) removed."""
 
     index: int
     """0-based page index."""
     image: Image.Image
-    """The upright, straightened, despeckled image (grayscale)."""
+    """The upright, straightened, despeckled image without rules (grayscale)."""
     dpi: int
     """Resolution of the image: one pixel is 72 / dpi points."""
     rotate_deg: int = 0
@@ -40,9 +41,9 @@ class PreparedPage:
     def prepare(
         cls, rendered: Image.Image, index: int, dpi: int, rotate_deg: int = 0, skew_deg: float = 0.0
     ) -> PreparedPage:
-        """The rendered page turned clockwise by rotate_deg, straightened by skew_deg and despeckled
-        (scan_cleanup.turn_upright, deskew, despeckle)."""
-        image = despeckle(deskew(turn_upright(rendered, rotate_deg), skew_deg))
+        """The rendered page turned clockwise by rotate_deg, straightened by skew_deg, despeckled and
+        its rules removed (scan_cleanup.turn_upright, deskew, despeckle, remove_rules)."""
+        image = remove_rules(despeckle(deskew(turn_upright(rendered, rotate_deg), skew_deg)), dpi)
         return cls(index, image, dpi, rotate_deg, skew_deg)
 
     @property

@@ -5,7 +5,8 @@ sits in a table (its rightmost amount aligned with the amounts of other lines an
 column of amounts, its cells under the columns of a header, between the header and the totals),
 what it says (total, subtotal, carried-forward and other label words; a date; how much of it is
 text), how its numbers relate (quantity x unit price = amount, with a discount; the amount equal to
-the sum of the amounts above it), and how it is set (indentation, font size, gaps, its neighbours).
+the sum of the amounts above it, or carried over a page break), and how it is set (indentation, font
+size, gaps, its neighbours).
 
 Attachment features (the `line_attach` model) describe a line next to a row as a part of it: a
 designation's second line, a cell wrapped above and below the row's numbers, a detail line
@@ -104,6 +105,7 @@ def row_features(reading: TableReading, index: int) -> dict[str, float]:
     f["r.equal_amounts"] = float(len({abs(c.value) for c in money}) < len(money))
     f["r.product_discounted"] = float(discounted and not plain)
     f["r.running_sum"] = float(reading.running_sum.get(index, False))
+    f["r.carried_over"] = float(reading.carried_over.get(index, False))
     f["r.after_totals"] = float(reading.after_totals.get(index, False))
     header = info.header
     if header is None:

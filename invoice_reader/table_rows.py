@@ -161,6 +161,10 @@ class TableReading:
     """Line index -> how many other lines of its page end their rightmost amount where it does."""
     running_sum: dict[int, bool] = field(default_factory=dict)
     """Line index -> whether its rightmost amount is the sum of the amounts above it."""
+    carried_over: dict[int, bool] = field(default_factory=dict)
+    """Line index -> whether it is a page's last line with an amount, equal to the sum of the amounts
+    above it, or the next page's first such line, with the same amount: the total carried forward
+    and brought forward across a page break, with one item above it as with many."""
     after_totals: dict[int, bool] = field(default_factory=dict)
     """Line index -> whether a totals line was printed between its table's header and it."""
     amount_column: dict[int, float] = field(default_factory=dict)
@@ -334,6 +338,7 @@ def _running_sums(reading: TableReading) -> None:
     line is not counted twice."""
     started = not any(info.is_header for info in reading.lines)
     total, terms, totals_seen = Decimal(0), 0, False
+    sums_above: dict[int, bool] = {}
     for info in reading.lines:
         if info.is_header:
             started, totals_seen = True, False
@@ -341,10 +346,19 @@ def _running_sums(reading: TableReading) -> None:
         amount = info.rightmost_money
         if not started or amount is None:
             continue
-        if terms >= 2 and abs(abs(amount.value) - abs(total)) <= CENT:
+        sums_above[info.index] = terms >= 1 and abs(abs(amount.value) - abs(total)) <= CENT
+        if terms >= 2 and sums_above[info.index]:
             reading.running_sum[info.index] = True
         else:
             total += amount.value
             terms += 1
         if info.label_start and info.kinds & {"total_without_vat", "total_with_vat", "amount_due", "subtotal"}:
             totals_seen = True
+    with_money = [info for info in reading.lines if info.index in sums_above]
+    for last, first in zip(with_money, with_money[1:]):
+        if (
+            first.page != last.page
+            and sums_above[last.index]
+            and abs(abs(first.rightmost_money.value) - abs(last.rightmost_money.value)) <= CENT
+        ):
+            reading.carried_over[last.index] = reading.carried_over[first.index] = True

@@ -60,6 +60,9 @@ class InvoiceSpec:
     currency: str = "EUR"
     language: str = "en"
     lines: list[InvoiceLine] = field(default_factory=_default_lines)
+    ruled: bool = False
+    """Draw the line-item table as a grid: a rule above and below every row and between the
+    columns, close to the cells' text, as spreadsheet-made and ERP invoices print them."""
 
     @property
     def total_without_vat(self) -> Decimal:
@@ -286,6 +289,7 @@ def _draw_invoice(c: canvas.Canvas, spec: InvoiceSpec) -> None:
     for x, label in zip(columns[1:], (t["col_qty"], t["col_price"], t["col_vat"], t["col_total"]), strict=True):
         c.drawRightString(x, y, label)
     c.line(left, y - 5, right, y - 5)
+    table_top = y + 13
     c.setFont("Helvetica", 10)
     for line in spec.lines:
         y -= 20
@@ -294,7 +298,15 @@ def _draw_invoice(c: canvas.Canvas, spec: InvoiceSpec) -> None:
         c.drawRightString(columns[2], y, format_amount(line.unit_price, spec.language))
         c.drawRightString(columns[3], y, f"{line.vat_rate.normalize():f}%")
         c.drawRightString(columns[4], y, format_amount(line.total, spec.language))
+        if spec.ruled:
+            c.line(left - 4, y - 5, right + 4, y - 5)
     c.line(left, y - 8, right, y - 8)
+    if spec.ruled:
+        c.setLineWidth(0.8)
+        c.line(left - 4, table_top, right + 4, table_top)
+        for x in (left - 4, *(edge + 3 for edge in columns[1:])):
+            c.line(x, table_top, x, y - 5)
+        c.setLineWidth(1)
 
     y -= 35
     rate = spec.lines[0].vat_rate.normalize() if spec.lines else Decimal("0")

@@ -11,6 +11,7 @@ from invoice_reader.classify import classify_document, document_subtype
 from invoice_reader.extract import extract_invoice
 from invoice_reader.payment import find_iban, iban_is_valid
 from invoice_reader.result import InvoiceFields, LineItem, VatRate
+from invoice_reader.table_rows import read_table
 from invoice_reader.text_lines import PageText, Word, build_lines
 from invoice_reader.vat import check_vat
 
@@ -293,6 +294,20 @@ def test_rows_carried_forward_between_pages_are_not_items():
         ("Gadget", Decimal("20.00")),
     ]
     assert fields.lines[1].provenance.page == 1
+
+
+def test_total_carried_over_a_page_break_is_marked_on_both_pages():
+    # One item above the carried-forward line: no running sum of two terms or more says it.
+    first = page(("Description", "Qty", "Amount"), ("Widget", "1", "10.00"), ("Carried forward", "", "10.00"))
+    second = page(("Description", "Qty", "Amount"), ("Transfer", "", "10.00"), ("Gadget", "1", "10.00"), index=1)
+    third = page(("Description", "Qty", "Amount"), ("Widget", "1", "10.00"), ("Gadget", "1", "20.00"), index=1)
+    lines = first.lines + second.lines
+    reading = read_table(lines, False, [0] * len(first.lines) + [1] * len(second.lines))
+    assert sorted(reading.lines[i].text for i in reading.carried_over) == ["Carried forward  10.00", "Transfer  10.00"]
+    # The same amount on both sides of the break, but the first is an item, not the sum above it.
+    lines = first.lines[:2] + third.lines[1:]
+    reading = read_table(lines, False, [0, 0, 1, 1])
+    assert reading.carried_over == {}
 
 
 def test_every_field_set_has_its_page_box_and_source():

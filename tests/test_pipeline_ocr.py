@@ -3,12 +3,13 @@
 import time
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from invoice_reader import ReadOptions, EmptyPdf, OcrFailed, process_document
 from invoice_reader.extract import extract_invoice
 from invoice_reader.ocr import OCR_PSM, TesseractEngine, ocr_pages, read_page_image
 from invoice_reader.pdf_text import PdfFile
+from invoice_reader.scan_cleanup import remove_rules
 from tests.pdf_factory import SCAN_DPI, make_blank_pdf, make_scanned_invoice, make_text_invoice
 
 A4_POINTS = (595.3, 841.9)
@@ -102,6 +103,32 @@ def test_speckled_scan_is_cleaned_before_it_is_read(tmp_path):
     assert invoice.invoice_number == spec.invoice_number
     assert invoice.total_without_vat == spec.total_without_vat
     assert invoice.total_with_vat == spec.total_with_vat
+
+
+def test_ruled_table_is_read_without_its_rules(tmp_path):
+    # A grid drawn close to the cells: read with its rules, Tesseract loses a designation to them.
+    path = tmp_path / "ruled.pdf"
+    spec = make_scanned_invoice(path, ruled=True, noise=20.0, rotation_deg=1.2)
+    page, read = _ocr_first_page(path)
+    assert read.confidence > 90
+    invoice = extract_invoice([page])
+    assert [(line.designation, line.total_ht) for line in invoice.lines] == [
+        (line.designation, line.total) for line in spec.lines
+    ]
+    assert invoice.total_with_vat == spec.total_with_vat
+
+
+def test_rules_are_removed_and_letters_kept():
+    image = Image.new("L", (1200, 600), 240)
+    draw = ImageDraw.Draw(image)
+    draw.line((50, 100, 1150, 100), fill=0, width=4)  # a table's rule, 3.7 inches long
+    draw.line((600, 100, 600, 500), fill=0, width=4)  # a column rule
+    draw.rectangle((50, 300, 500, 360), fill=0)  # a dark header band, 0.2 inch high: not a rule
+    draw.line((800, 300, 800, 345), fill=0, width=6)  # a letter's stem, 0.15 inch: not a rule
+    cleaned = remove_rules(image, SCAN_DPI)
+    assert cleaned.getpixel((300, 100)) == 240 and cleaned.getpixel((600, 250)) == 240
+    assert cleaned.getpixel((300, 330)) == 0 and cleaned.getpixel((800, 320)) == 0
+    assert remove_rules(Image.new("L", (300, 300), 240), SCAN_DPI).getpixel((150, 150)) == 240
 
 
 def test_tesseract_reads_a_box_of_the_kept_upright_page_in_page_points(tmp_path):
