@@ -62,10 +62,7 @@ _LEGAL_FORMS_ANY_CASE = (
     r"S\.r\.l\.?|sp\.\s*z\s*o\.\s*o\.?|e\.\s?K\.|a\.\s?G\."
 )
 _LEGAL_FORMS_UPPER = r"AG|SA|SAS|SE|KG|KGaA|OHG|UG|PLC|BV|NV|AB|AS|A/S|ApS|Oy|SRL|SL|SPA"
-# Not the prefix of an id ("AB-14510", "SA/2023/7"): a letter code before a hyphen or slash and digits.
-_LEGAL_FORM_RE = re.compile(
-    rf"(?<![\w&])(?:(?i:{_LEGAL_FORMS_ANY_CASE})|(?:{_LEGAL_FORMS_UPPER}))(?![\w&]|[-/]\d)"
-)
+_LEGAL_FORM_RE = re.compile(rf"(?<![\w&])(?:(?i:{_LEGAL_FORMS_ANY_CASE})|(?:{_LEGAL_FORMS_UPPER}))(?![\w&])")
 _SEGMENT_SPLIT_RE = re.compile(r"\s{2,}|\s[-–—|•●·]\s|[|•●·]|:\s|\s:|;\s")
 _NAME_PREFIX_RE = re.compile(
     r"^(?:attn\.?|attention|z\.\s?hd\.?|t\.a\.v\.?|c/o|à l['’]attention de)\s*:?\s*", re.IGNORECASE

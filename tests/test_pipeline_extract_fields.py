@@ -9,7 +9,6 @@ import pytest
 from invoice_reader.amounts import find_numbers, guess_day_first
 from invoice_reader.classify import classify_document, document_subtype
 from invoice_reader.extract import extract_invoice
-from invoice_reader.party_words import has_legal_form
 from invoice_reader.payment import find_iban, iban_is_valid
 from invoice_reader.result import InvoiceFields, LineItem, VatRate
 from invoice_reader.table_rows import read_table
@@ -295,13 +294,6 @@ def test_rows_carried_forward_between_pages_are_not_items():
         ("Gadget", Decimal("20.00")),
     ]
     assert fields.lines[1].provenance.page == 1
-
-
-def test_an_id_prefix_is_not_a_legal_form():
-    # "AB" is a Swedish company form; "AB-14510" is a document number.
-    assert has_legal_form("Nordic Tools AB")
-    assert not has_legal_form("Your credit note AB-14510 was settled")
-    assert not has_legal_form("Reference SA/2023/7")
 
 
 def test_total_carried_over_a_page_break_is_marked_on_both_pages():
