@@ -99,7 +99,8 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
     fails to read at all. A rule is a run of ink RULE_MIN_LENGTH_IN long and under RULE_MAX_WIDTH_IN
     wide, across or down the page (the page is straightened first)."""
     factor = max(1, round(dpi / RULE_WORK_DPI))
-    ink = image.convert("L").point(lambda v: 255 if v < INK_THRESHOLD else 0)
+    grey = image.convert("L")
+    ink = grey.point(lambda v: 255 if v < INK_THRESHOLD else 0)
     if factor > 1:
         # Half of a pixel's ink or more: a thin rule that straddles two pixels is kept in both.
         ink = ink.reduce(factor).point(lambda v: 255 if v >= 100 else 0)
@@ -122,7 +123,7 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
     rules = _grown(rules)
     # Painted in the paper's grey (the page's median level), not white: Tesseract's line recogniser
     # reads grey levels, and white stripes beside the digits of a grey scan change how it reads them.
-    paper = int(ImageStat.Stat(image.convert("L").reduce(4)).median[0])
+    paper = int(ImageStat.Stat(grey.reduce(4)).median[0])
     return Image.composite(Image.new("L", image.size, paper).convert(image.mode), image, rules)
 
 
