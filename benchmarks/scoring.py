@@ -71,7 +71,7 @@ LEGAL_FORMS = {
     "haftungsbeschrankt",
 }
 SALUTATIONS = {"herr", "herrn", "frau", "mr", "mrs", "ms", "miss", "m", "mme", "mlle", "monsieur", "madame", "dhr",
-               "mevr", "sig", "sigra", "sr", "sra"}
+               "mevr", "sig", "sigra", "sr", "sra", "d", "dna", "don", "dona"}
 """A person's form of address: part of how a letter is addressed, not of the name."""
 LINE_SIMILARITY = 0.5
 
