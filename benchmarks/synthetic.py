@@ -38,7 +38,10 @@ from benchmarks.synthetic_locale import (
     format_quantity,
     format_rate,
     iban_and_bic,
+    party_word,
+    person,
     vat_id,
+    without_legal_form,
     word,
 )
 
@@ -86,6 +89,8 @@ class Printed:
     customer_heading: str
     customer: list[str]
     meta: list[tuple[str, str]]
+    ship_to: list[str] = field(default_factory=list)
+    """A delivery address under the customer's: its heading, then its lines; empty for none."""
     columns: list[str] = field(default_factory=list)
     """Column keys in printed order: designation, qty, price, vat, total."""
     headers: dict[str, str] = field(default_factory=dict)
@@ -240,10 +245,39 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     meta = meta[:2] + rng.sample(meta[2:], len(meta) - 2)
 
     vat_label = word(rng, "vat_id", lang) if locale.key != "de-CH" else "MWST-Nr."
+    # Who the parties are and what is printed beside them, from a stream of its own so that the
+    # rest of each seed's document stays as it was: a private customer (with or without a title),
+    # an attention line under a company customer, a seller without its legal form, the seller's
+    # contact person among the references, a customer's address with no heading over it, a delivery
+    # address, a factoring company to pay.
+    extras = random.Random(f"{provider}|{customer}|{number}|parties")
+    if extras.random() < 0.2:
+        provider = without_legal_form(provider, locale)
+    customer_name_lines = [customer]
+    if extras.random() < 0.25:
+        customer = person(extras, locale)
+        customer_vat = customer_vat_printed = None  # a private person has no VAT number
+        title = party_word(extras, "salutation", lang)
+        customer_name_lines = [title, customer] if lang == "de" else [f"{title} {customer}"]
+        if extras.random() < 0.4:
+            customer_name_lines = [customer]
+    elif extras.random() < 0.3:
+        customer_name_lines.append(f"{party_word(extras, 'attention', lang)} {person(extras, locale)}")
+    if extras.random() < 0.25:
+        meta.append((party_word(extras, "contact", lang), person(extras, locale)))
+    no_customer_heading = extras.random() < 0.25  # an address block alone, as in a window envelope
+    ship_to = []
+    if extras.random() < 0.2:  # the goods go elsewhere: the customer's site, a person, another firm
+        receiver = extras.choice([customer, person(extras, locale), company(extras, locale, avoid=provider)])
+        ship_to = [party_word(extras, "ship_to", lang), receiver, *address(extras, locale)]
+    remit_to = None
+    if extras.random() < 0.1:  # payment goes to a factoring company
+        factor = company(extras, locale, avoid=provider)
+        remit_to = f"{party_word(extras, 'remit_to', lang)}: {factor}, {', '.join(address(extras, locale))}"
     sender = [provider, *address(rng, locale)]
     if provider_vat_printed:
         sender.append(f"{vat_label} {provider_vat_printed}")
-    customer_block = [customer, *address(rng, locale)]
+    customer_block = [*customer_name_lines, *address(rng, locale)]
     if customer_vat_printed:
         customer_block.append(f"{vat_label} {customer_vat_printed}")
 
@@ -328,6 +362,11 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         footer=footer,
         page_word=word(rng, "page", lang),
     )
+    if no_customer_heading:
+        printed.customer_heading = ""
+    printed.ship_to = ship_to
+    if remit_to:
+        printed.notes.insert(len(printed.notes) - 1, remit_to)
     s = lambda v: None if v is None else str(v)
     fields = {
         "provider": provider,

@@ -330,6 +330,57 @@ def word(rng: random.Random, key: str, language: str) -> str:
     return rng.choice(WORDS[key][language])
 
 
+_PARTY_WORDS = {
+    # Printed beside the parties: a title before a private person's name, an attention line under a
+    # company's name, the seller's contact person among the invoice's references.
+    "salutation": {"en": ["Mr", "Ms", "Mrs"], "fr": ["M.", "Mme", "Monsieur", "Madame"], "de": ["Herrn", "Frau"]},
+    "attention": {
+        "en": ["Attn:", "Attention:", "FAO"],
+        "fr": ["À l'attention de", "Attn :", "A l'att. de"],
+        "de": ["z. Hd.", "zu Händen", "z. H."],
+    },
+    "ship_to": {
+        "en": ["Ship to", "Deliver to", "Delivery address"],
+        "fr": ["Livrer à", "Livraison à", "Lieu de livraison"],
+        "de": ["Lieferanschrift", "Lieferadresse", "Versand an"],
+    },
+    "remit_to": {
+        "en": ["Please remit payment to", "Remit to", "Payee"],
+        "fr": ["Paiement à adresser à", "Règlement à l'ordre de"],
+        "de": ["Zahlung an", "Zahlungsempfänger"],
+    },
+    "contact": {
+        "en": ["Contact", "Your contact", "Account manager", "Sales rep"],
+        "fr": ["Suivi par", "Votre contact", "Interlocuteur", "Commercial"],
+        "de": ["Ansprechpartner", "Bearbeiter", "Ihr Kontakt", "Sachbearbeiterin"],
+    },
+}
+_PEOPLE = {
+    "en": (
+        ["Oliver", "Grace", "Henry", "Amelia", "Samuel", "Chloe", "Edward", "Lucy", "Arthur", "Hannah", "Ruth", "Owen"],
+        ["Whitaker", "Pemberton", "Holloway", "Fairclough", "Ashdown", "Brennan", "Calloway", "Dunmore", "Everett"],
+    ),
+    "fr": (
+        ["Camille", "Julien", "Élodie", "Mathieu", "Amandine", "Bastien", "Solène", "Quentin", "Margaux", "Hugo"],
+        ["Lefebvre", "Chevallier", "Marchand", "Rousseau", "Perrin", "Guillot", "Fontaine", "Barbier", "Lacroix"],
+    ),
+    "de": (
+        ["Jonas", "Katrin", "Matthias", "Anja", "Florian", "Sabine", "Tobias", "Ulrike", "Lukas", "Heike", "Jörg"],
+        ["Brückner", "Hofmann", "Lindner", "Pfeiffer", "Vogt", "Seidel", "Kühn", "Albrecht", "Ziegler", "Engel"],
+    ),
+}
+
+
+def party_word(rng: random.Random, key: str, language: str) -> str:
+    return rng.choice(_PARTY_WORDS[key][language])
+
+
+def person(rng: random.Random, locale: Locale) -> str:
+    """A private person's name ("Camille Perrin")."""
+    first, last = _PEOPLE[locale.language]
+    return f"{rng.choice(first)} {rng.choice(last)}"
+
+
 _COMPANY = {
     "en": (
         [
@@ -397,6 +448,15 @@ def company(rng: random.Random, locale: Locale, avoid: str = "") -> str:
             name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(forms)}"
         if name != avoid:
             return name
+
+
+def without_legal_form(name: str, locale: Locale) -> str:
+    """A name made by company() with its legal form left off, as many letterheads print it."""
+    forms = [f for lists in _COMPANY[locale.language][2:] for f in lists]
+    for form in sorted(forms, key=len, reverse=True):
+        if name.endswith(" " + form):
+            return name[: -len(form) - 1]
+    return name
 
 
 def address(rng: random.Random, locale: Locale) -> tuple[str, str]:

@@ -119,6 +119,13 @@ class _Page:
         for line in doc.customer:
             self.text(cx, yy, line)
             yy -= 12
+        if doc.ship_to:
+            yy -= 10
+            self.text(cx, yy, doc.ship_to[0], bold=True, size=self.size - 1)
+            yy -= 13
+            for line in doc.ship_to[1:]:
+                self.text(cx, yy, line)
+                yy -= 12
         customer_bottom = yy
         # Meta: a list of 'label: value' lines, or a row of label-over-value cells.
         if lay.meta_style == "left":

@@ -50,6 +50,11 @@ def lexicon_languages() -> frozenset[str]:
     return frozenset(_lexicon()[0])
 
 
+def common_words() -> frozenset[str]:
+    """Every word of the word lists, all languages together (folded, see fold)."""
+    return frozenset().union(*_lexicon()[0].values())
+
+
 def iso_code(language: str) -> str | None:
     """The ISO 639-1 code of a Tesseract language ('deu' -> 'de'), None when unknown."""
     return _lexicon()[1].get(language)

@@ -11,7 +11,9 @@
   ("Your PO", "Ihr Auftrag"), an amount, a percentage, a date, a VAT id, bank details;
 - whether the same name comes back in the footer, in a legal or register line, at the letterhead,
   under a remit-to heading; whether it reads as the page's e-mail or web domain;
-- its shape: words, legal form, capitals, digits; and the rule-based finders' choice.
+- its shape: words, legal form, capitals, digits, lower-case and everyday words and the words of
+  the reader's labels (labels and sentences are made of them), a postcode and town; and the
+  rule-based finders' choice.
 
     candidates = party_candidates(pages)   # Candidate(name, key, segment, start, features)
 
@@ -30,6 +32,8 @@ from . import party_words as words
 from .address_blocks import Block, Segment, line_segments, page_blocks
 from .label_values import LabelledLine, label_lines
 from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS, find_labels
+from .language import common_words
+from .language import fold as fold_word
 from .parties import _CONTACT_RE, find_customer, find_provider, vat_ids_in
 from .text_lines import PageText, TextLine
 
@@ -358,6 +362,23 @@ def _name_shape(name: str) -> dict[str, float]:
     odd = len(_ODD_MARK_RE.findall(name))
     if odd:
         features["odd_marks"] = min(odd / len(name) * 5, 1.0)
+    # Names are capitalised and made of proper nouns; labels, titles and sentences ("Suivi par",
+    # "Période de", "La nota di credito") are made of lower-case and everyday invoice words.
+    plain = [t for t in tokens if not words.has_legal_form(t)] or tokens
+    lower = sum(t[0].islower() for t in plain) / len(plain)
+    if lower:
+        features["lower_words"] = lower
+    if plain[-1][0].islower():
+        features["ends_lower"] = 1.0
+    folded = [fold_word(t.strip(".,:;()")) for t in plain]
+    common = sum(t in common_words() for t in folded) / len(plain)
+    if common:
+        features["common_words"] = common
+    labelled = sum(t in words.label_words() for t in folded) / len(plain)
+    if labelled:
+        features["label_words"] = labelled
+    if _POSTCODE_TOWN_RE.search(name):
+        features["postcode_town"] = 1.0
     return features
 
 

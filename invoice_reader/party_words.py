@@ -12,9 +12,12 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
+from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS
 from .parties import _CONTACT_RE, _LEGAL_FORM_RE, _NAME_PREFIX_RE, company_names
 
 ROLES_FILE = Path(__file__).with_name("lexicon") / "party_roles.json"
+HEADERS_FILE = Path(__file__).with_name("lexicon") / "table_headers.json"
+KINDS_FILE = Path(__file__).with_name("lexicon") / "document_kinds.json"
 HEADING_ROLES = ("bill_to", "ship_to", "remit_to", "seller")
 """Roles whose word heads a block or a cell ("Bill to", "Lieferadresse:"), saying whose block it is."""
 MENTION_ROLES = ("reference", "legal", "registration")
@@ -195,6 +198,28 @@ def name_key(name: str) -> str:
         if forms and forms[-1].end() >= len(stripped.rstrip(" .,")) and forms[-1].start() > 0:
             stripped = stripped[: forms[-1].start()]
     return " ".join(re.findall(r"[a-z0-9]+", fold(stripped).replace("&", " ")))
+
+
+@cache
+def label_words() -> frozenset[str]:
+    """The words of the reader's labels and headings (invoice_reader/lexicon: field, total and
+    column labels, party headings and reference words, document titles), folded, of three letters
+    or more. A name is seldom made of them; a label, a heading or a sentence is ("Vos références",
+    "Suivi par", "Factura simplificada")."""
+    variants = [label.pattern.pattern for label in (*FIELD_LABELS, *TOTAL_LABELS, *COLUMN_LABELS)]
+    columns = json.loads(HEADERS_FILE.read_text(encoding="utf-8"))["columns"]
+    variants += [v for entry in columns for v in entry["variants"]]
+    roles = json.loads(ROLES_FILE.read_text(encoding="utf-8"))["roles"]
+    for role in (*HEADING_ROLES, "reference", "name_key"):
+        variants += [w for by_language in roles[role].values() for w in by_language]
+    kinds = json.loads(KINDS_FILE.read_text(encoding="utf-8"))["kinds"]
+    variants += [w for kind in kinds.values() for by_language in kind["title"].values() for w in by_language]
+    found = set()
+    for variant in variants:
+        plain = re.sub(r"\[([^\]])[^\]]*\]", r"\1", variant)  # a class: its first letter ("d[ée]signation")
+        plain = re.sub(r"\\[a-zA-Z]|\{[^}]*\}", " ", plain)  # escapes and counts
+        found.update(w for w in re.findall(r"[^\W\d_]{3,}", fold(plain)))
+    return frozenset(found)
 
 
 def fold(text: str) -> str:

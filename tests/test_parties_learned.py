@@ -171,3 +171,37 @@ def test_a_remit_to_heading_in_any_wording_heads_a_remit_to_block():
 
     for text in ("Remit to", "PLEASE REMIT PAYMENT TO", "Paiement à adresser à", "Zahlungen an:", "Enviar el pago a"):
         assert heading(text) is not None and heading(text)[0] == "remit_to", text
+
+
+def test_private_customer_in_the_window_with_no_heading_beside_a_contact_person_and_a_factor():
+    """A private person addressed with a title in the envelope window, no bill-to heading; the
+    seller's contact person among the references; payment to a factoring company. The buyer is
+    the addressee and the seller the letterhead: neither person nor factor."""
+    window_top = 45 * MM
+    pages = [
+        page(
+            (50, 40, "Ashgrove Print Works Ltd", 16),
+            *rows(50, 62, "14 Tanner Street", "Norwich NR2 4SP", "VAT No. GB214365870"),
+            *rows(25 * MM, window_top + 14, "Ms Hannah Whitfield", "27 Orchard Close", "Ipswich IP4 2BT"),
+            *rows(360, window_top + 14, "Invoice No.: 88213", "Date: 04/11/2024", "Your contact: Peter Okafor"),
+            *TOTALS,
+            *rows(50, 470, "Please remit payment to: Meridian Trade Finance Ltd, 3 Bank Place, Leeds LS1 5AB",
+                  "Thank you for your business."),
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.provider.name == "Ashgrove Print Works Ltd"
+    assert parties.customer is not None and parties.customer.name.endswith("Hannah Whitfield")
+
+
+def test_labels_and_sentences_read_as_such_in_a_names_features():
+    from invoice_reader.party_candidates import _name_shape
+
+    for label in ("Suivi par", "Période de", "La nota di credito", "Vos références", "FACTURA SIMPLIFICADA"):
+        shape = _name_shape(label)
+        assert shape.get("ends_lower") or shape.get("label_words", 0) >= 0.5, (label, shape)
+    for name in ("Hannah Whitfield", "Marino Arredamenti S.p.A.", "Kessler Maschinenbau AG", "Smit Techniek B.V."):
+        shape = _name_shape(name)
+        assert not shape.get("ends_lower") and not shape.get("label_words") and not shape.get("lower_words"), (name, shape)
+    assert _name_shape("3011 AD Rotterdam").get("postcode_town") == 1.0
+    assert "postcode_town" not in _name_shape("Hannah Whitfield")
