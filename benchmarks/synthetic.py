@@ -48,6 +48,10 @@ from benchmarks.synthetic_locale import (
 KINDS = ("invoice", "scanned", "lookalike")
 LOOKALIKES = ("quote", "purchase_order", "order_confirmation", "delivery_note", "payment_receipt", "letter")
 FAMILIES = ("classic", "banner", "mono", "horizontal", "footer", "window")
+TILL_SHARE = 0.12
+"""Invoices (and scans) that are till receipts headed as simplified invoices: layout family 'till'
+(benchmarks/synthetic_till.py), chosen from a random stream of their own so that the other seeds'
+documents stay as they were. Not in the US locale, whose sales tax they do not print."""
 
 
 @dataclass
@@ -118,6 +122,14 @@ def make_document(seed: int, kind: str = "invoice") -> tuple[bytes, dict]:
     rng = random.Random(f"{kind}:{seed}")
     locale = LOCALES[rng.choices(list(LOCALE_WEIGHTS), weights=list(LOCALE_WEIGHTS.values()))[0]]
     layout = _layout(rng)
+    if kind != "lookalike" and not locale.sales_tax and random.Random(f"{kind}:{seed}:till").random() < TILL_SHARE:
+        from benchmarks.synthetic_till import till_receipt
+
+        pdf, labels = till_receipt(rng, locale)
+        labels.update(language=locale.language, locale=locale.key, layout="till", seed=seed, scanned=kind == "scanned")
+        if kind == "scanned":
+            pdf, labels["scan"] = scan_pdf(pdf, rng)
+        return pdf, labels
     if kind == "lookalike":
         printed, labels = _lookalike(rng, locale, rng.choice(LOOKALIKES))
     else:

@@ -45,6 +45,13 @@ def test_labels_add_up_to_the_cent():
         breakdown = fields["vat_breakdown"]
         assert sum(d(b["base"]) for b in breakdown) == d(fields["total_without_vat"])
         assert sum(d(b["amount"]) for b in breakdown) == d(fields["total_vat"])
+        if labels["layout"] == "till":  # prices include VAT: each rate's gross is split into net and VAT
+            assert sum(d(line["total_ht"]) for line in fields["lines"]) == d(fields["total_with_vat"])
+            for b in breakdown:
+                gross = sum(d(line["total_ht"]) for line in fields["lines"] if d(line["vat_rate"]) == d(b["rate"]))
+                assert (gross * 100 / (100 + d(b["rate"]))).quantize(CENT, ROUND_HALF_UP) == d(b["base"])
+                assert d(b["base"]) + d(b["amount"]) == gross
+            continue
         for b in breakdown:
             assert (d(b["base"]) * d(b["rate"]) / 100).quantize(CENT, ROUND_HALF_UP) == d(b["amount"])
         if not labels["discount"]:
@@ -68,7 +75,7 @@ def test_printed_values_are_on_the_page():
 
 def test_generator_covers_layouts_languages_and_lookalikes():
     labels = [make_document(s)[1] for s in range(60)]
-    assert {lab["layout"] for lab in labels} == set(FAMILIES)
+    assert {lab["layout"] for lab in labels} == {*FAMILIES, "till"}
     assert {lab["language"] for lab in labels} == {"en", "fr", "de"}
     assert any(lab["pages"] > 1 for lab in labels)
     others = [make_document(s, "lookalike")[1] for s in range(12)]
@@ -147,3 +154,13 @@ def test_held_out_seeds_are_outside_the_dev_range():
     assert evaluate.seed_list("held-out", 3) == [100_000, 100_001, 100_002]
     with pytest.raises(SystemExit):
         evaluate.seed_list("dev", 1001)
+
+
+def test_till_receipts_print_their_shop_number_and_no_customer():
+    tills = [(pdf, labels) for pdf, labels in (make_document(s) for s in range(80)) if labels["layout"] == "till"]
+    assert tills
+    for pdf, labels in tills:
+        text = _text(pdf)
+        fields = labels["fields"]
+        assert fields["provider"] in text and fields["invoice_number"] in text
+        assert fields["customer"] is None and labels["document_type"] == "invoice"
