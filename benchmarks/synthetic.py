@@ -38,12 +38,12 @@ from benchmarks.synthetic_locale import (
     format_quantity,
     format_rate,
     iban_and_bic,
-    party_word,
     person,
     vat_id,
     without_legal_form,
     word,
 )
+from benchmarks.synthetic_till import till_receipt
 
 KINDS = ("invoice", "scanned", "lookalike")
 LOOKALIKES = ("quote", "purchase_order", "order_confirmation", "delivery_note", "payment_receipt", "letter")
@@ -123,8 +123,6 @@ def make_document(seed: int, kind: str = "invoice") -> tuple[bytes, dict]:
     locale = LOCALES[rng.choices(list(LOCALE_WEIGHTS), weights=list(LOCALE_WEIGHTS.values()))[0]]
     layout = _layout(rng)
     if kind != "lookalike" and not locale.sales_tax and random.Random(f"{kind}:{seed}:till").random() < TILL_SHARE:
-        from benchmarks.synthetic_till import till_receipt
-
         pdf, labels = till_receipt(rng, locale)
         labels.update(language=locale.language, locale=locale.key, layout="till", seed=seed, scanned=kind == "scanned")
         if kind == "scanned":
@@ -269,23 +267,23 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     if extras.random() < 0.25:
         customer = person(extras, locale)
         customer_vat = customer_vat_printed = None  # a private person has no VAT number
-        title = party_word(extras, "salutation", lang)
+        title = word(extras, "salutation", lang)
         customer_name_lines = [title, customer] if lang == "de" else [f"{title} {customer}"]
         if extras.random() < 0.4:
             customer_name_lines = [customer]
     elif extras.random() < 0.3:
-        customer_name_lines.append(f"{party_word(extras, 'attention', lang)} {person(extras, locale)}")
+        customer_name_lines.append(f"{word(extras, 'attention', lang)} {person(extras, locale)}")
     if extras.random() < 0.25:
-        meta.append((party_word(extras, "contact", lang), person(extras, locale)))
+        meta.append((word(extras, "contact", lang), person(extras, locale)))
     no_customer_heading = extras.random() < 0.25  # an address block alone, as in a window envelope
     ship_to = []
     if extras.random() < 0.2:  # the goods go elsewhere: the customer's site, a person, another firm
         receiver = extras.choice([customer, person(extras, locale), company(extras, locale, avoid=provider)])
-        ship_to = [party_word(extras, "ship_to", lang), receiver, *address(extras, locale)]
+        ship_to = [word(extras, "ship_to", lang), receiver, *address(extras, locale)]
     remit_to = None
     if extras.random() < 0.1:  # payment goes to a factoring company
         factor = company(extras, locale, avoid=provider)
-        remit_to = f"{party_word(extras, 'remit_to', lang)}: {factor}, {', '.join(address(extras, locale))}"
+        remit_to = f"{word(extras, 'remit_to', lang)}: {factor}, {', '.join(address(extras, locale))}"
     sender = [provider, *address(rng, locale)]
     if provider_vat_printed:
         sender.append(f"{vat_label} {provider_vat_printed}")

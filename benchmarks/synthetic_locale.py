@@ -323,14 +323,6 @@ WORDS = {
         "fr": ["Merci de votre confiance."],
         "de": ["Vielen Dank für Ihren Auftrag."],
     },
-}
-
-
-def word(rng: random.Random, key: str, language: str) -> str:
-    return rng.choice(WORDS[key][language])
-
-
-_PARTY_WORDS = {
     # Printed beside the parties: a title before a private person's name, an attention line under a
     # company's name, the seller's contact person among the invoice's references.
     "salutation": {"en": ["Mr", "Ms", "Mrs"], "fr": ["M.", "Mme", "Monsieur", "Madame"], "de": ["Herrn", "Frau"]},
@@ -355,6 +347,12 @@ _PARTY_WORDS = {
         "de": ["Ansprechpartner", "Bearbeiter", "Ihr Kontakt", "Sachbearbeiterin"],
     },
 }
+
+
+def word(rng: random.Random, key: str, language: str) -> str:
+    return rng.choice(WORDS[key][language])
+
+
 _PEOPLE = {
     "en": (
         ["Oliver", "Grace", "Henry", "Amelia", "Samuel", "Chloe", "Edward", "Lucy", "Arthur", "Hannah", "Ruth", "Owen"],
@@ -369,10 +367,6 @@ _PEOPLE = {
         ["Brückner", "Hofmann", "Lindner", "Pfeiffer", "Vogt", "Seidel", "Kühn", "Albrecht", "Ziegler", "Engel"],
     ),
 }
-
-
-def party_word(rng: random.Random, key: str, language: str) -> str:
-    return rng.choice(_PARTY_WORDS[key][language])
 
 
 def person(rng: random.Random, locale: Locale) -> str:

@@ -167,7 +167,7 @@ def till_receipt(rng: random.Random, locale: Locale) -> tuple[bytes, dict]:
 
 
 def _render(printed: list[tuple[str, str, str]], font: str) -> bytes:
-    height = (40 + 13 * len(printed)) * 1.0 + 20 * MM
+    height = 40 + 13 * len(printed) + 20 * MM
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=(WIDTH, height), invariant=1)
     bold = {"Courier": "Courier-Bold", "Helvetica": "Helvetica-Bold"}[font]

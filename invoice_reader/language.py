@@ -50,6 +50,7 @@ def lexicon_languages() -> frozenset[str]:
     return frozenset(_lexicon()[0])
 
 
+@lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Every word of the word lists, all languages together (folded, see fold)."""
     return frozenset().union(*_lexicon()[0].values())

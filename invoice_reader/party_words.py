@@ -12,12 +12,12 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
+from .kind_words import LEXICON as KINDS_FILE
 from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS
 from .parties import _CONTACT_RE, _LEGAL_FORM_RE, _NAME_PREFIX_RE, company_names
+from .table_rows import TABLE_LEXICON
 
 ROLES_FILE = Path(__file__).with_name("lexicon") / "party_roles.json"
-HEADERS_FILE = Path(__file__).with_name("lexicon") / "table_headers.json"
-KINDS_FILE = Path(__file__).with_name("lexicon") / "document_kinds.json"
 HEADING_ROLES = ("bill_to", "ship_to", "remit_to", "seller")
 """Roles whose word heads a block or a cell ("Bill to", "Lieferadresse:"), saying whose block it is."""
 MENTION_ROLES = ("reference", "legal", "registration")
@@ -207,7 +207,7 @@ def label_words() -> frozenset[str]:
     or more. A name is seldom made of them; a label, a heading or a sentence is ("Vos références",
     "Suivi par", "Factura simplificada")."""
     variants = [label.pattern.pattern for label in (*FIELD_LABELS, *TOTAL_LABELS, *COLUMN_LABELS)]
-    columns = json.loads(HEADERS_FILE.read_text(encoding="utf-8"))["columns"]
+    columns = json.loads(TABLE_LEXICON.read_text(encoding="utf-8"))["columns"]
     variants += [v for entry in columns for v in entry["variants"]]
     roles = json.loads(ROLES_FILE.read_text(encoding="utf-8"))["roles"]
     for role in (*HEADING_ROLES, "reference", "name_key"):
