@@ -83,6 +83,10 @@ _FAMILY_SHAPES = {
 }
 
 
+SENDER_STYLES = ("letterhead", "plain", "logo", "headed")
+SENDER_STYLE_WEIGHTS = (0.55, 0.15, 0.15, 0.15)
+
+
 @dataclass
 class Printed:
     """What goes on the page, already worded and formatted; the renderer only places it."""
@@ -111,6 +115,14 @@ class Printed:
     """Paragraphs, for letters and receipts."""
     footer: list[str] = field(default_factory=list)
     page_word: str = "Page {n}"
+    sender_style: str = "letterhead"
+    """How the seller's block is printed: 'letterhead' (its name large and bold), 'plain' (at the
+    text's size), 'logo' (a picture of its initials above it, no larger print) or 'headed' (at the
+    text's size under a heading such as "From")."""
+    sender_heading: str = ""
+    """The heading over the seller's block when sender_style is 'headed'."""
+    sender_name_lines: int = 1
+    """How many of the sender's lines its name takes (a long name wraps onto a second)."""
 
 
 def make_document(seed: int, kind: str = "invoice") -> tuple[bytes, dict]:
@@ -374,6 +386,17 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     )
     if no_customer_heading:
         printed.customer_heading = ""
+    # How the seller presents itself, from a stream of its own: real invoices often print the
+    # seller's name no larger than the text, under a "From" heading, or below a logo.
+    styles = random.Random(f"{provider}|{customer}|{number}|sender")
+    printed.sender_style = styles.choices(SENDER_STYLES, SENDER_STYLE_WEIGHTS)[0]
+    if printed.sender_style == "headed":
+        printed.sender_heading = word(styles, "seller", lang)
+    name_words = provider.split()
+    if len(name_words) >= 3 and styles.random() < 0.2:  # a long name printed over two lines
+        cut = styles.randint(1, len(name_words) - 2) if len(name_words) > 3 else 2
+        printed.sender[:1] = [" ".join(name_words[:cut]), " ".join(name_words[cut:])]
+        printed.sender_name_lines = 2
     printed.ship_to = ship_to
     if remit_to:
         printed.notes.insert(len(printed.notes) - 1, remit_to)
@@ -414,6 +437,8 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         "fields": fields,
         "discount": bool(discount_pct),
         "deposit": bool(deposit),
+        "sender_style": printed.sender_style,
+        "sender_name_lines": printed.sender_name_lines,
     }
     return printed, labels
 
@@ -497,7 +522,8 @@ def _lookalike(rng: random.Random, locale: Locale, kind: str) -> tuple[Printed, 
         for label, value in printed.totals
     ]
     if kind == "purchase_order":
-        printed.sender, printed.customer = printed.customer[:3], printed.sender[:3]
+        printed.sender, printed.customer = printed.customer[:3], printed.sender[: 2 + printed.sender_name_lines]
+        printed.sender_name_lines = 1
         printed.customer_heading = {"en": "Supplier", "fr": "Fournisseur", "de": "Lieferant"}[lang]
     if kind == "delivery_note":
         printed.columns = [c for c in printed.columns if c in ("qty", "designation")]

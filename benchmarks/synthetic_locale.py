@@ -336,6 +336,11 @@ WORDS = {
         "fr": ["Livrer à", "Livraison à", "Lieu de livraison"],
         "de": ["Lieferanschrift", "Lieferadresse", "Versand an"],
     },
+    "seller": {
+        "en": ["From", "Seller", "Supplier", "Issued by"],
+        "fr": ["Émetteur", "Vendeur", "Fournisseur"],
+        "de": ["Von", "Verkäufer", "Rechnungssteller"],
+    },
     "remit_to": {
         "en": ["Please remit payment to", "Remit to", "Payee"],
         "fr": ["Paiement à adresser à", "Règlement à l'ordre de"],

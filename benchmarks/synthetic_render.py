@@ -66,7 +66,7 @@ class _Page:
         self.c.showPage()
         self.number += 1
         doc = self.doc
-        self.text(MARGIN, HEIGHT - 50, doc.sender[0], bold=True)
+        self.text(MARGIN, HEIGHT - 50, self.sender_name(), bold=True)
         ident = f"{doc.title} {doc.meta[0][1]}".strip() if doc.title else doc.meta[0][1]
         self.text(WIDTH - MARGIN, HEIGHT - 50, ident, align="right")
         return HEIGHT - 90
@@ -88,14 +88,22 @@ class _Page:
     def header(self) -> float:
         doc, lay = self.doc, self.layout
         top = HEIGHT - 55
-        sender = doc.sender[:1] if lay.sender_in_footer else doc.sender
+        sender = doc.sender[: doc.sender_name_lines] if lay.sender_in_footer else doc.sender
         sx, align = {"left": (MARGIN, "left"), "right": (WIDTH - MARGIN, "right"), "center": (WIDTH / 2, "center")}[
             lay.header_side
         ]
         y = top
+        style = doc.sender_style
+        if style == "logo":
+            y = self.logo(sx, y, align)
+        elif style == "headed":
+            self.text(sx, y, doc.sender_heading, bold=True, size=self.size - 1, align=align)
+            y -= 13
         for i, line in enumerate(sender):
-            self.text(sx, y, line, bold=i == 0, size=14 if i == 0 else self.size, align=align)
-            y -= 18 if i == 0 else 12
+            name = i < doc.sender_name_lines
+            large = name and style == "letterhead"
+            self.text(sx, y, line, bold=name and style != "plain", size=14 if large else self.size, align=align)
+            y -= (16 if i + 1 < doc.sender_name_lines else 18) if large else 12
         sender_bottom = y
         # Title opposite the sender (or under it when centred).
         if doc.title:
@@ -152,6 +160,25 @@ class _Page:
                 self.c.rect(MARGIN, y - 19, WIDTH - 2 * MARGIN, 31, stroke=1, fill=0)
             y -= 36
         return y - 4
+
+    def sender_name(self) -> str:
+        return " ".join(self.doc.sender[: self.doc.sender_name_lines])
+
+    def logo(self, x: float, y: float, align: str) -> float:
+        """The seller's initials drawn as a picture (no text layer, as logos are), its top at y;
+        returns the y under it."""
+        from PIL import ImageDraw, ImageFont
+        from reportlab.lib.utils import ImageReader
+
+        initials = "".join(w[0] for w in self.sender_name().split()[:3] if w[0].isalpha()).upper() or "X"
+        image = Image.new("L", (360, 144), 255)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, 143, 143), fill=60)
+        draw.text((160, 30), initials, fill=0, font=ImageFont.load_default(size=80))
+        width, height = 90, 36
+        left = {"left": x, "right": x - width, "center": x - width / 2}[align]
+        self.c.drawImage(ImageReader(image), left, y - height + 10, width, height)
+        return y - height - 6
 
     def body(self, y: float) -> float:
         from reportlab.lib.utils import simpleSplit

@@ -4,10 +4,11 @@ Rechnung"), printed on a narrow roll by reportlab: the reportlab generator's lay
     pdf_bytes, labels = till_receipt(rng, locale)
 
 The shop prints its name (a trade name, or a company name with its legal form), address and VAT
-number; no customer. Items are priced with VAT included, each with the letter of its VAT rate; the
-totals are the gross total, the payment (card, or cash and change) and a VAT summary per rate (net,
-VAT). Labels follow benchmarks/synthetic.py: line totals and unit prices are the printed (gross)
-amounts; the net and VAT totals are the VAT summary's sums.
+number; no customer. Items are priced with VAT included, each with the letter of its VAT rate, the
+quantity before the item's name or on a line under it ("3 x 1,20", with or without the amount); the totals
+are the gross total, the payment (card, or cash and change) and a VAT summary per rate (net, VAT,
+sometimes the rate's gross). Labels follow benchmarks/synthetic.py: line totals and unit prices are
+the printed (gross) amounts; the net and VAT totals are the VAT summary's sums.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ _WORDS = {
     "cash": {"en": ["Cash"], "fr": ["Espèces"], "de": ["Bar"]},
     "change": {"en": ["Change"], "fr": ["Rendu"], "de": ["Rückgeld"]},
     "vat_head": {"en": ["VAT rate  Net  VAT"], "fr": ["Taux  HT  TVA"], "de": ["MwSt.-Satz  Netto  MwSt."]},
+    "vat_head_gross": {"en": ["Rate  Net  VAT  Total"], "fr": ["Taux  HT  TVA  TTC"], "de": ["Satz  Netto  MwSt.  Brutto"]},
     "net": {"en": ["Total excl. VAT", "Net"], "fr": ["Total HT"], "de": ["Netto", "Summe netto"]},
     "vat_total": {"en": ["VAT total", "Total VAT"], "fr": ["Total TVA"], "de": ["MwSt. gesamt", "Summe MwSt."]},
     "thanks": {"en": ["Thank you for shopping with us"], "fr": ["Merci de votre visite"], "de": ["Vielen Dank für Ihren Einkauf"]},
@@ -102,6 +104,12 @@ def till_receipt(rng: random.Random, locale: Locale) -> tuple[bytes, dict]:
     amount = lambda v: format_amount(v, locale)  # noqa: E731
     currency = locale.currencies[0]
     qty_first = rng.random() < 0.5
+    # Two ways tills print, from a stream of their own (the rest of a seed's receipt stays as it
+    # was): a quantity's line under its item carrying the amount, and a VAT summary with each
+    # rate's gross.
+    layout = random.Random(f"{shop}|{number}|till-layout")
+    amount_below = not qty_first and layout.random() < 0.5
+    gross_column = layout.random() < 0.4
 
     printed: list[tuple[str, str, str]] = []  # (left, right, style): style '' / 'bold' / 'big' / 'centre'
     centre = lambda text, style="centre": printed.append((text, "", style))  # noqa: E731
@@ -121,6 +129,9 @@ def till_receipt(rng: random.Random, locale: Locale) -> tuple[bytes, dict]:
         code = letters[line["vat_rate"]]
         if qty_first:
             printed.append((f"{line['quantity']} {line['designation']}", f"{amount(line['total'])} {code}", ""))
+        elif amount_below and line["quantity"] != 1:
+            printed.append((line["designation"], "", ""))
+            printed.append((f"   {line['quantity']} x {amount(line['unit_price'])}", f"{amount(line['total'])} {code}", ""))
         else:
             printed.append((line["designation"], f"{amount(line['total'])} {code}", ""))
             if line["quantity"] != 1:
@@ -134,10 +145,13 @@ def till_receipt(rng: random.Random, locale: Locale) -> tuple[bytes, dict]:
         printed.append((_w(rng, "cash", lang), amount(given), ""))
         printed.append((_w(rng, "change", lang), amount(given - gross), ""))
     centre("")
-    centre(_w(rng, "vat_head", lang))
+    centre(_w(layout, "vat_head_gross", lang) if gross_column else _w(rng, "vat_head", lang))
     for part in summary:
-        printed.append((f"{letters[part['rate']]} {format_rate(part['rate'], locale)} %  {amount(part['base'])}",
-                        amount(part["amount"]), ""))
+        rate = f"{letters[part['rate']]} {format_rate(part['rate'], locale)} %  {amount(part['base'])}"
+        if gross_column:
+            printed.append((f"{rate}  {amount(part['amount'])}", amount(part["base"] + part["amount"]), ""))
+        else:
+            printed.append((rate, amount(part["amount"]), ""))
     net, vat = sum(p["base"] for p in summary), sum(p["amount"] for p in summary)
     if rng.random() < 0.5:
         printed.append((_w(rng, "net", lang), amount(net), ""))

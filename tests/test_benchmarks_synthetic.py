@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from benchmarks import evaluate
 from benchmarks.scoring import FieldTally, LineScore, compare_field, designation_similarity, match_lines, normalise_name
-from benchmarks.synthetic import FAMILIES, make_document
+from benchmarks.synthetic import FAMILIES, SENDER_STYLES, make_document
 
 CENT = Decimal("0.01")
 
@@ -164,3 +165,42 @@ def test_till_receipts_print_their_shop_number_and_no_customer():
         fields = labels["fields"]
         assert fields["provider"] in text and fields["invoice_number"] in text
         assert fields["customer"] is None and labels["document_type"] == "invoice"
+
+
+def test_till_quantity_lines_and_vat_summaries_add_up_in_each_way_they_are_printed():
+    import re
+
+    amount = r"\d+[.,]\d{2}"
+    quantity_line = re.compile(rf"^\s*(\d+) x ({amount})(?: ({amount}) [A-C])?$")
+    gross_row = re.compile(rf"^[A-C] [\d.,]+ % ({amount}) ({amount}) ({amount})$")
+    value = lambda text: Decimal(text.replace(",", "."))  # noqa: E731
+    seen = {"amount under the item": 0, "amount beside the item": 0, "rate's gross": 0}
+    for seed in range(200):
+        pdf, labels = make_document(seed)
+        if labels["layout"] != "till":
+            continue
+        for row in _text(pdf).splitlines():
+            if m := quantity_line.match(row):
+                seen["amount under the item" if m[3] else "amount beside the item"] += 1
+                if m[3]:
+                    assert value(m[1]) * value(m[2]) == value(m[3]), row
+            if m := gross_row.match(row):
+                seen["rate's gross"] += 1
+                assert value(m[1]) + value(m[2]) == value(m[3]), row
+    assert all(seen.values()), seen
+
+
+def test_sellers_are_printed_large_plain_under_a_heading_or_below_a_logo_on_one_line_or_two():
+    documents = [make_document(s) for s in range(40)]
+    styles = {labels["sender_style"] for _, labels in documents if labels["layout"] != "till"}
+    assert styles == set(SENDER_STYLES)
+    assert any(labels.get("sender_name_lines") == 2 for _, labels in documents)
+    for pdf, labels in documents:
+        assert labels["fields"]["provider"] in " ".join(_text(pdf).split())  # a long name may wrap
+        document = pdfium.PdfDocument(pdf)
+        try:
+            pictures = [o for o in document[0].get_objects() if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+        finally:
+            document.close()
+        # The logo is a picture (no text layer, as logos are); no other style draws one.
+        assert bool(pictures) == (labels.get("sender_style") == "logo")
