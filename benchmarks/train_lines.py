@@ -46,7 +46,7 @@ from invoice_reader.cell_roles import (
     row_contexts,
 )
 from invoice_reader.learned import LinearModel
-from invoice_reader.line_items import ATTACH_MODEL, ROW_MODEL
+from invoice_reader.line_items import ATTACH_MODEL, ROW_MODEL, row_candidates
 from invoice_reader.row_words import WORD_MODEL, Value, row_words
 from invoice_reader.row_features import TOLERANCE, attach_features, row_features
 from invoice_reader.table_rows import NEAR_LINES, TableReading, read_table
@@ -233,9 +233,8 @@ def _examples(document: ReadDocument) -> Iterator[tuple[str, dict, int]]:
     if found is None:
         return
     reading = found.reading
-    for info in reading.lines:
-        if info.money and not info.is_header:
-            yield ROW_MODEL, row_features(reading, info.index), int(info.index in found.anchors)
+    for info in row_candidates(reading):
+        yield ROW_MODEL, row_features(reading, info.index), int(info.index in found.anchors)
     for anchor in found.anchors:
         members = found.members[anchor]
         for step in (1, -1):

@@ -5,8 +5,8 @@
 
 A document spec names a generator family, a seed and a kind; reading it renders the PDF and runs
 `invoice_reader.read_pages` (text layer, OCR for scans), in a pool of worker processes. The pages are
-cached under .cache/reader-training/ (keyed by family, seed, kind, the generator's source and, for scans, the OCR languages
-and the source of the OCR code), so
+cached under .cache/reader-training/ (keyed by family, seed, kind, the generator's source, the source of
+the word types pickled and, for scans, the OCR languages and the source of the OCR code), so
 training again after a feature change costs seconds, not the OCR.
 
 Families: 'reportlab' (benchmarks/synthetic.py) and 'html' (benchmarks/synthetic_html, printed by
@@ -122,10 +122,11 @@ def read_documents(specs: list[DocumentSpec], workers: int = 2) -> list[ReadDocu
 
 def read_document(spec: DocumentSpec) -> ReadDocument:
     if spec.path:
-        cache = CACHE / f"corpus-{hashlib.sha256(spec.path.encode()).hexdigest()[:16]}.pickle"
+        cache = CACHE / f"corpus-{_words_version()}-{hashlib.sha256(spec.path.encode()).hexdigest()[:16]}.pickle"
     else:
         ocr = f"-{OCR_LANGUAGES.replace('+', '_')}-{_ocr_version()}" if spec.kind == "scanned" else ""
-        cache = CACHE / f"{spec.family}-{_generator_version(spec.family)}-{spec.kind}{ocr}-{spec.seed}.pickle"
+        version = f"{_generator_version(spec.family)}-{_words_version()}"
+        cache = CACHE / f"{spec.family}-{version}-{spec.kind}{ocr}-{spec.seed}.pickle"
     if cache.exists():
         try:
             return pickle.loads(cache.read_bytes())
@@ -173,6 +174,13 @@ def _generator_version(family: str) -> str:
     if source.name == "__init__.py":
         files += sorted(source.parent.rglob("*.py"))
     return _digest(files)
+
+
+@functools.cache
+def _words_version() -> str:
+    """A digest of the word and line types the cache pickles, so that a changed type (a new
+    attribute) is read again rather than unpickled without it."""
+    return _digest([ROOT / "invoice_reader" / "text_lines.py"])
 
 
 @functools.cache

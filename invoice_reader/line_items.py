@@ -33,7 +33,7 @@ from .provenance import PageLines
 from .result import LineItem
 from .row_words import WORD_MODEL, Value, row_words
 from .row_features import attach_features, row_features
-from .table_rows import NEAR_LINES, Column, TableReading, read_table
+from .table_rows import NEAR_LINES, Column, TableLine, TableReading, read_table
 from .text_lines import TextLine
 
 ROW_MODEL = "line_row"
@@ -90,12 +90,19 @@ def extract_line_items(
 
 
 def score_rows(reading: TableReading, model: LinearModel) -> dict[int, float]:
-    """Line index -> probability that it is a line-item row, for each line with a money amount."""
-    return {
-        info.index: model.score(row_features(reading, info.index))
+    """Line index -> probability that it is a line-item row, for each line that could be one."""
+    return {info.index: model.score(row_features(reading, info.index)) for info in row_candidates(reading)}
+
+
+def row_candidates(reading: TableReading) -> list[TableLine]:
+    """The lines that could be line-item rows: those with a money amount, except headers and the
+    total a page carries over to the next under its own label ("Carried forward", "Übertrag"),
+    whose amount the arithmetic shows is the sum above it and the next page's first."""
+    return [
+        info
         for info in reading.lines
-        if info.money and not info.is_header
-    }
+        if info.money and not info.is_header and not ("carried" in info.kinds and reading.carried_over.get(info.index))
+    ]
 
 
 def attach_lines(reading: TableReading, anchors: list[int], model: LinearModel) -> dict[int, list[int]]:

@@ -423,6 +423,6 @@ def _words(data: dict[str, list], scale: float) -> tuple[list[Word], float | Non
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         top, bottom = line_boxes.get(key, (data["top"][i], data["top"][i] + data["height"][i]))
         left, width = data["left"][i], data["width"][i]
-        words.append(Word(text, left * scale, top * scale, (left + width) * scale, bottom * scale))
+        words.append(Word(text, left * scale, top * scale, (left + width) * scale, bottom * scale, confidence=confidence))
         confidences.append(confidence)
     return words, (round(sum(confidences) / len(confidences), 2) if confidences else None)

@@ -59,9 +59,16 @@ _LEGAL_FORMS_ANY_CASE = (
     r"UG\s*\(haftungsbeschr[äa]nkt\)|"
     r"GmbH\s*&\s*Co\.?\s*KG(?:aA)?|gGmbH|GmbH|S\.?A\.?R\.?L\.?|SASU|S\.A\.S\.?|EURL|Ltd\.?|Limited|LLC|L\.L\.C\.|"
     r"Inc\.?|Incorporated|Corp\.?|Corporation|LLP|Pvt\.?\s*Ltd\.?|Private\s+Limited|B\.V\.?|N\.V\.?|S\.p\.A\.?|"
-    r"S\.r\.l\.?|sp\.\s*z\s*o\.\s*o\.?|e\.\s?K\.|a\.\s?G\."
+    r"S\.r\.l\.?|sp\.\s*z\s*o\.\s*o\.?|e\.\s?K\.|a\.\s?G\.|"
+    r"S\.A\.(?:U\.)?|S\.L\.(?:U\.|N\.E\.)?|S\.n\.c\.|S\.a\.s\.|S\.c\.a\.r\.l\.|S\.r\.l\.s\.|V\.O\.F\.|C\.V\.|"
+    r"B\.V\.B\.A\.|S\.P\.R\.L\.|S\.C\.R\.L\.|Pty\.?\s*Ltd\.?|PLLC|L\.P\."
 )
-_LEGAL_FORMS_UPPER = r"AG|SA|SAS|SE|KG|KGaA|OHG|UG|PLC|BV|NV|AB|AS|A/S|ApS|Oy|SRL|SL|SPA"
+_LEGAL_FORMS_UPPER = (
+    r"AG|SA|SAS|SE|KG|KGaA|OHG|UG|PLC|BV|NV|AB|AS|A/S|ApS|Oy|Oyj|SRL|SL|SLU|SAU|SPA|"
+    r"OG|KEG|GesmbH|GesbR|GbR|eG|e\.V\.|e\.U\.|VOF|CV|BVBA|SPRL|SPRLU|SCRL|SNC|SCS|SARLU|SCOP|SCI|Lda"
+)
+"""Legal forms in the countries whose languages the reader knows (and their neighbours), as
+registers print them; the upper-case ones only in that case ("SA", not the word "sa")."""
 _LEGAL_FORM_RE = re.compile(rf"(?<![\w&])(?:(?i:{_LEGAL_FORMS_ANY_CASE})|(?:{_LEGAL_FORMS_UPPER}))(?![\w&])")
 _SEGMENT_SPLIT_RE = re.compile(r"\s{2,}|\s[-–—|•●·]\s|[|•●·]|:\s|\s:|;\s")
 _NAME_PREFIX_RE = re.compile(

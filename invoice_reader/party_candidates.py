@@ -2,18 +2,20 @@
 
 - the role word heading its block or its column ("Bill to", "Lieferadresse", "Vendeur": bill_to,
   ship_to, remit_to, seller), the key before it ("Name:"), a role word on its left;
-- where it sits: top / upper / middle / footer band and left / centre / right, the DIN 5008
+- where it sits: top / upper / middle / footer band and left / centre / right, below the page's
+  last amount (the closing lines and legal footer of a page that ends early), the DIN 5008
   window (45-90 mm from the top, 20-105 mm from the left of an A4 sheet), the letterhead (the
   largest print at the top that is not a label), its size against the page's usual print;
 - what its block holds: a VAT id, bank details, contact details, a register entry, a postcode
   and town; how many lines;
 - what its own cell holds (strong negatives): a field, total or column label, a reference word
   ("Your PO", "Ihr Auftrag"), an amount, a percentage, a date, a VAT id, bank details;
-- whether the same name comes back in the footer, in a legal or register line, at the letterhead,
-  under a remit-to heading; whether it reads as the page's e-mail or web domain;
+- whether the same name comes back in the footer, below the last amount, in a legal or register
+  line, at the letterhead, under a remit-to heading; whether it reads as the page's e-mail or web
+  domain;
 - its shape: words, legal form, capitals, digits, lower-case and everyday words and the words of
-  the reader's labels (labels and sentences are made of them), a postcode and town; and the
-  rule-based finders' choice.
+  the reader's labels (labels and sentences are made of them), a postcode and town; how sure OCR
+  was of its words; and the rule-based finders' choice.
 
     candidates = party_candidates(pages)   # Candidate(name, key, segment, start, features)
 
@@ -45,6 +47,10 @@ HEADING_REACH_EM = 3.0
 """How far above a block (in line heights) a heading cell still names it."""
 COLUMN_REACH_EM = 12.0
 """How far above a cell (in line heights) a heading in its column, or its key's column, still names it."""
+
+OCR_UNSURE = 0.4
+"""Above this doubt (a mean word confidence under 60) OCR read the name from a logo, a stain or
+a damaged line: in the training scans, no name read so was a party's."""
 
 # DIN 5008 form B window, as shares of the page so that Letter pages and scans read the same.
 _WINDOW_TOP, _WINDOW_BOTTOM = 45 / 297, 90 / 297
@@ -154,6 +160,8 @@ def _read_page(page: PageText, first_line: int, lines: list[TextLine], labelled:
 def _page_candidates(p: _Page) -> list[Candidate]:
     amounts = {(s.line, s.start) for row in p.rows for s in row if _AMOUNT_RE.search(s.text)}
     priced = {row[0].line: sum((s.line, s.start) in amounts for s in row) for row in p.rows if row}
+    # Below the page's last amount: the closing lines and the legal footer, wherever the page ends.
+    last_amount = max((s.bottom for row in p.rows for s in row if (s.line, s.start) in amounts), default=None)
     found: list[Candidate] = []
     for number, block in enumerate(page_blocks(p.rows)):
         context: dict | None = None
@@ -191,6 +199,8 @@ def _page_candidates(p: _Page) -> list[Candidate]:
             shared.update(_segment_features(segment, row, p))
             if priced_cells:
                 shared["line_amount"] = 1.0
+            if last_amount is not None and segment.top >= last_amount:
+                shared["after_amounts"] = 1.0
             shared.update(labels)
             shared[f"heading:{role or 'none'}"] = 1.0
             key = left if left is not None and words.is_key(left.text) else None
@@ -218,6 +228,11 @@ def _page_candidates(p: _Page) -> list[Candidate]:
                 if key_kind:
                     features[f"key:{key_kind}"] = 1.0
                 features.update(_name_shape(name))  # cached: copied, never changed
+                doubt = _ocr_doubt(p.lines[segment.line], segment.start + start, len(name))
+                if doubt is not None:
+                    features["ocr_doubt"] = doubt
+                    if doubt > OCR_UNSURE:
+                        features["ocr_unsure"] = 1.0
                 if p.domains and _matches_domain(name_key, p.domains):
                     features["domain_match"] = 1.0
                 found.append(Candidate(name, name_key, segment, segment.start + start, features))
@@ -382,10 +397,22 @@ def _name_shape(name: str) -> dict[str, float]:
     return features
 
 
+def _ocr_doubt(line: TextLine, start: int, length: int) -> float | None:
+    """How little OCR trusted the name's words: 1 - their mean confidence / 100 (logos and stains
+    read as letters score low). None where no word of it was OCR'd."""
+    _, spans = line.layout()
+    confidences = [
+        w.confidence
+        for w, (s, e) in zip(line.words, spans, strict=True)
+        if s < start + length and start < e and w.confidence is not None
+    ]
+    return 1 - sum(confidences) / len(confidences) / 100 if confidences else None
+
+
 def _name_features(candidates: list[Candidate], ruled: dict[str, str]) -> None:
-    """Features of the name across the pages read: printed again elsewhere, in the footer, in a
-    legal or register line, at the letterhead, under a remit-to heading; the rule-based finders'
-    choice."""
+    """Features of the name across the pages read: printed again elsewhere, in the footer, below
+    the last amount, in a legal or register line, at the letterhead, under a remit-to heading; the
+    rule-based finders' choice."""
     by_key: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_key[candidate.key].append(candidate)
@@ -395,6 +422,7 @@ def _name_features(candidates: list[Candidate], ruled: dict[str, str]) -> None:
         legal = any(c.features.get("cell_legal") or c.features.get("cell_registration") for c in same)
         remit = any(c.features.get("heading:remit_to") for c in same)
         letterhead = any(c.features.get("letterhead") for c in same)
+        closing = any(c.features.get("after_amounts") for c in same)
         for candidate in same:
             f = candidate.features
             f["repeated"] = min(len(places) - 1, 3) / 3
@@ -406,6 +434,8 @@ def _name_features(candidates: list[Candidate], ruled: dict[str, str]) -> None:
                 f["also_remit_to"] = 1.0
             if letterhead and not f.get("letterhead"):
                 f["also_letterhead"] = 1.0
+            if closing and not f.get("after_amounts"):
+                f["also_after_amounts"] = 1.0
             for feature, value in ruled.items():
                 if value and value == key:
                     f[feature] = 1.0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .kind_words import LEXICON as KINDS_FILE
 from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS
+from .language import fold as fold_word
 from .parties import _CONTACT_RE, _LEGAL_FORM_RE, _NAME_PREFIX_RE, company_names
 from .table_rows import TABLE_LEXICON
 
@@ -218,7 +219,8 @@ def label_words() -> frozenset[str]:
     for variant in variants:
         plain = re.sub(r"\[([^\]])[^\]]*\]", r"\1", variant)  # a class: its first letter ("d[ée]signation")
         plain = re.sub(r"\\[a-zA-Z]|\{[^}]*\}", " ", plain)  # escapes and counts
-        found.update(w for w in re.findall(r"[^\W\d_]{3,}", fold(plain)))
+        # Folded as names' words are compared with them (party_candidates._name_shape): ß as ss.
+        found.update(w for w in re.findall(r"[^\W\d_]{3,}", fold_word(plain)))
     return frozenset(found)
 
 

@@ -218,7 +218,9 @@ def _read_line(index: int, page: int, line: TextLine, decimal_comma: bool | None
             if match.kind != "ignore":
                 kinds.add(match.kind)
                 label_start = label_start or text[: match.start].strip() == ""
-        kinds.update(m.kind for m in find_labels(text, ROW_WORDS))
+        # A row's own label is its whole first cell ("Carried forward", "Übertrag von Seite 1"); the
+        # same words in an item's description ("Transport sur palette", "Pallet transport") are not.
+        kinds.update(m.kind for m in find_labels(text, ROW_WORDS) if _whole_first_cell(text, m.start, m.end))
         for match in find_labels(text, FIELD_LABELS):
             kinds.add("ignore" if match.kind == "ignore" else "field")
     words = line.words
@@ -227,6 +229,11 @@ def _read_line(index: int, page: int, line: TextLine, decimal_comma: bool | None
         words[0].x0, max(w.x1 for w in words), line.em,
         dated=masked != text or bool(_TIME_RE.search(text)), kinds=frozenset(kinds), label_start=label_start,
     )
+
+
+def _whole_first_cell(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] begins the line and nothing but digits and marks follow it in its cell."""
+    return not text[:start].strip() and not _LETTER_RE.search(text[end:].split("  ")[0])
 
 
 def _cells(line: TextLine, text: str, masked: str, spans, decimal_comma) -> list[Cell]:

@@ -20,6 +20,8 @@ class Word:
     source: str | None = None
     """Who read the word when it was not the page's own reader: 'vlm' for Florence-2. None: the text
     layer or OCR, as the page says."""
+    confidence: float | None = None
+    """Tesseract's confidence in the word, 0..100; None where no OCR read it (text layer, VLM)."""
 
     @property
     def height(self) -> float:

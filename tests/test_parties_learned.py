@@ -205,3 +205,54 @@ def test_labels_and_sentences_read_as_such_in_a_names_features():
         assert not shape.get("ends_lower") and not shape.get("label_words") and not shape.get("lower_words"), (name, shape)
     assert _name_shape("3011 AD Rotterdam").get("postcode_town") == 1.0
     assert "postcode_town" not in _name_shape("Hannah Whitfield")
+
+
+def _read_by_ocr(page_text, confidence_of):
+    """The page as OCR would hand it over: each word with a confidence (confidence_of(word text))."""
+    from dataclasses import replace
+
+    from invoice_reader.text_lines import PageText, build_lines
+
+    words = [replace(w, confidence=confidence_of(w.text)) for line in page_text.lines for w in line.words]
+    return PageText(index=0, lines=build_lines(words), width=page_text.width, height=page_text.height)
+
+
+def test_a_name_ocr_doubted_and_a_name_printed_again_below_the_totals_say_so_in_their_features():
+    from invoice_reader.party_candidates import party_candidates
+
+    printed = page(
+        (50, 40, "PNA", 22),
+        *rows(50, 80, "Larkspur Tooling Ltd", "8 Mill Lane", "Leeds LS1 4AB", "VAT No. GB123456789"),
+        (400, 50, "INVOICE", 18),
+        *rows(400, 78, "Invoice No.: 5521", "Date: 12/03/2024"),
+        *rows(50, 180, "Bill to", "Pemberton Foods plc", "21 Castle Road", "York YO1 7HH"),
+        *TOTALS,
+        (50, 470, "Larkspur Tooling Ltd · 8 Mill Lane · Leeds LS1 4AB", 7),
+    )
+    scanned = _read_by_ocr(printed, lambda text: 35.0 if text == "PNA" else 92.0)
+
+    def features(pages, name):
+        return [c.features for c in party_candidates(pages) if c.name == name]
+
+    logo = features([scanned], "PNA")[0]
+    assert logo["ocr_unsure"] == 1.0 and abs(logo["ocr_doubt"] - 0.65) < 1e-9
+    seller_top, seller_closing = features([scanned], "Larkspur Tooling Ltd")
+    assert abs(seller_top["ocr_doubt"] - 0.08) < 1e-9 and "ocr_unsure" not in seller_top
+    assert seller_top.get("also_after_amounts") == 1.0 and "after_amounts" not in seller_top
+    assert seller_closing.get("after_amounts") == 1.0
+    buyer = features([scanned], "Pemberton Foods plc")[0]
+    assert "after_amounts" not in buyer and "also_after_amounts" not in buyer
+    # The text layer has no confidence to doubt.
+    assert all("ocr_doubt" not in c.features for c in party_candidates([printed]))
+    assert find_parties([scanned]).provider.name == "Larkspur Tooling Ltd"
+
+
+def test_legal_forms_of_the_readers_countries_are_known_in_the_case_registers_print_them():
+    from invoice_reader.party_words import has_legal_form
+
+    for name in ("Huber Tischlerei OG", "Esposito Trasporti S.n.c.", "Ortega Envíos S.L.U.", "Dupont Frères SPRL",
+                 "Jansen Bouw V.O.F.", "Ferreira Têxteis Lda", "Winzergenossenschaft Talblick eG", "Costa Hermanos S.A."):
+        assert has_legal_form(name), name
+        assert name_key(name) == name_key(name.rsplit(" ", 1)[0]), name  # compared without it across the page
+    for text in ("Anna Berger", "Treppenhaus EG links", "og", "sa femme"):
+        assert not has_legal_form(text), text

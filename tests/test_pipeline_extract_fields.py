@@ -310,6 +310,20 @@ def test_total_carried_over_a_page_break_is_marked_on_both_pages():
     assert reading.carried_over == {}
 
 
+def test_a_carried_forward_label_is_a_rows_whole_first_cell_not_a_word_of_an_items_description():
+    lines = page(
+        ("Désignation", "Qté", "Montant"),
+        ("Transport sur palette", "3", "646,92"),
+        ("Transport", "", "646,92"),
+        ("Übertrag von Seite 1", "", "646,92"),
+        ("Pallet transport", "1", "20,00"),
+    ).lines
+    reading = read_table(lines, True, [0] * len(lines))
+    kinds = {info.text.split("  ")[0]: "carried" in info.kinds for info in reading.lines[1:]}
+    assert kinds == {"Transport sur palette": False, "Transport": True, "Übertrag von Seite 1": True,
+                     "Pallet transport": False}
+
+
 def test_every_field_set_has_its_page_box_and_source():
     fields = invoice(
         "ACME SARL", "Facture n° F-1", "Date : 14/03/2025", *BASIC_TOTALS, "IBAN FR76 3000 6000 0112 3456 7890 189"
