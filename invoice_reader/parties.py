@@ -122,12 +122,23 @@ def find_provider(lines: list[TextLine], labelled: list[LabelledLine], customer:
     if named:
         return named
     zone = customer_zone(labelled)
-    for item in labelled:
-        for name in company_names(item.text):
+    for number, item in enumerate(labelled):
+        for name in company_names(item.text) or _wrapped_company_name(labelled, number):
             start = item.text.find(name.split()[0])
             if not _same_party(name, customer) and not in_zone(zone, item, start, start + len(name)):
                 return name
     return _account_holder(labelled, customer) or _header_name(labelled, customer)
+
+
+def _wrapped_company_name(labelled: list[LabelledLine], number: int) -> list[str]:
+    """A company name whose legal form wrapped onto the next line ("Hoffmann Software" / "GmbH"),
+    both lines a single cell."""
+    if number + 1 >= len(labelled):
+        return []
+    first, second = labelled[number].text.strip(), labelled[number + 1].text.strip()
+    if "  " in first or not _LEGAL_FORM_RE.fullmatch(second):
+        return []
+    return company_names(f"{first} {second}")
 
 
 def _account_holder(labelled: list[LabelledLine], customer: str | None) -> str | None:

@@ -256,3 +256,19 @@ def test_legal_forms_of_the_readers_countries_are_known_in_the_case_registers_pr
         assert name_key(name) == name_key(name.rsplit(" ", 1)[0]), name  # compared without it across the page
     for text in ("Anna Berger", "Treppenhaus EG links", "og", "sa femme"):
         assert not has_legal_form(text), text
+
+
+def test_the_rule_based_seller_takes_a_name_whose_legal_form_wrapped_onto_the_next_line():
+    from invoice_reader.label_values import label_lines
+    from invoice_reader.labels import FIELD_LABELS
+    from invoice_reader.parties import find_customer, find_provider
+
+    lines = page(
+        *rows(50, 60, "Ashcombe Joinery", "Limited", "4 Quarry Road", "Bath BA1 1AA"),
+        (400, 50, "INVOICE", 18),
+        *rows(50, 160, "Invoice No.: 881", "Date: 02/05/2024"),
+        *rows(330, 160, "Fenwick Hotels Ltd", "12 Crescent Way", "Exeter EX1 1AB"),
+        *TOTALS,
+    ).lines
+    labelled = label_lines(lines, FIELD_LABELS)
+    assert find_provider(lines, labelled, find_customer(lines, labelled)) == "Ashcombe Joinery Limited"
