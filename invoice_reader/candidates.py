@@ -99,11 +99,11 @@ def date_candidates(where: PageLines, day_first: bool, indexes: Iterable[int] | 
     found = []
     for index in range(len(where.lines)) if indexes is None else indexes:
         line = where.lines[index]
-        text, spans = line.layout()
+        text = line.layout_text()
         if not any(c.isdigit() for c in text):
             continue
         for match in find_dates(text, day_first):
-            words = [w for w, (s, e) in zip(line.words, spans, strict=True) if s < match.end and match.start < e]
+            words = line.words_covering(match.start, match.end)
             if not words:
                 continue
             found.append(

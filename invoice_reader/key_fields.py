@@ -174,13 +174,13 @@ def _add_rule_value(
     label, or cut differently), so that the model can always choose what the rule chose."""
     if value is None or line is None or any(_same(c.value, value) and c.line == line for c in candidates):
         return
-    text, spans = where.lines[line].layout()
+    text = where.lines[line].layout_text()
     start = text.find(value) if isinstance(value, str) else -1
     if start < 0:
         start, end = 0, len(text)
     else:
         end = start + len(value)
-    words = [w for w, (s, e) in zip(where.lines[line].words, spans, strict=True) if s < end and start < e]
+    words = where.lines[line].words_covering(start, end)
     words = words or where.lines[line].words
     kind = "date" if isinstance(value, date) else "number"
     candidates.append(

@@ -60,7 +60,7 @@ _LEGAL_FORMS_ANY_CASE = (
     r"GmbH\s*&\s*Co\.?\s*KG(?:aA)?|gGmbH|GmbH|S\.?A\.?R\.?L\.?|SASU|S\.A\.S\.?|EURL|Ltd\.?|Limited|LLC|L\.L\.C\.|"
     r"Inc\.?|Incorporated|Corp\.?|Corporation|LLP|Pvt\.?\s*Ltd\.?|Private\s+Limited|B\.V\.?|N\.V\.?|S\.p\.A\.?|"
     r"S\.r\.l\.?|sp\.\s*z\s*o\.\s*o\.?|e\.\s?K\.|a\.\s?G\.|"
-    r"S\.A\.(?:U\.)?|S\.L\.(?:U\.|N\.E\.)?|S\.n\.c\.|S\.a\.s\.|S\.c\.a\.r\.l\.|S\.r\.l\.s\.|V\.O\.F\.|C\.V\.|"
+    r"S\.A\.(?:U\.)?|S\.L\.(?:U\.|N\.E\.)?|S\.n\.c\.|S\.c\.a\.r\.l\.|S\.r\.l\.s\.|V\.O\.F\.|C\.V\.|"
     r"B\.V\.B\.A\.|S\.P\.R\.L\.|S\.C\.R\.L\.|Pty\.?\s*Ltd\.?|PLLC|L\.P\."
 )
 _LEGAL_FORMS_UPPER = (

@@ -400,12 +400,7 @@ def _name_shape(name: str) -> dict[str, float]:
 def _ocr_doubt(line: TextLine, start: int, length: int) -> float | None:
     """How little OCR trusted the name's words: 1 - their mean confidence / 100 (logos and stains
     read as letters score low). None where no word of it was OCR'd."""
-    _, spans = line.layout()
-    confidences = [
-        w.confidence
-        for w, (s, e) in zip(line.words, spans, strict=True)
-        if s < start + length and start < e and w.confidence is not None
-    ]
+    confidences = [w.confidence for w in line.words_covering(start, start + length) if w.confidence is not None]
     return 1 - sum(confidences) / len(confidences) / 100 if confidences else None
 
 

@@ -31,8 +31,8 @@ class PageLines:
     def source(self, index: int, confidence: float, start: int = 0, end: int | None = None) -> FieldSource:
         """The FieldSource of text[start:end] of line index (the whole line by default)."""
         line = self.lines[index]
-        text, spans = line.layout()
-        words = [w for w, (s, e) in zip(line.words, spans, strict=True) if s < (end or len(text)) and start < e]
+        text = line.layout_text()
+        words = line.words_covering(start, end or len(text))
         words = words or line.words
         box = (
             min(w.x0 for w in words),

@@ -82,9 +82,13 @@ class TextLine:
             offset += len(word.text)
         return "".join(parts), spans
 
+    def words_covering(self, start: int, end: int) -> list[Word]:
+        """The words covering layout_text()[start:end]."""
+        return _covering(self.words, self.layout()[1], start, end)
+
     def x_range(self, spans: list[tuple[int, int]], start: int, end: int) -> tuple[float, float] | None:
         """Left and right edges of the words covering text[start:end] (spans from layout())."""
-        covered = [w for w, (s, e) in zip(self.words, spans, strict=True) if s < end and start < e]
+        covered = _covering(self.words, spans, start, end)
         if not covered:
             return None
         return min(w.x0 for w in covered), max(w.x1 for w in covered)
@@ -93,6 +97,11 @@ class TextLine:
     def em(self) -> float:
         """The line's typical word height, the unit for gaps and tolerances."""
         return _median([word.height for word in self.words]) or 1.0
+
+
+def _covering(words: list[Word], spans: list[tuple[int, int]], start: int, end: int) -> list[Word]:
+    """The words whose spans overlap text[start:end]."""
+    return [w for w, (s, e) in zip(words, spans, strict=True) if s < end and start < e]
 
 
 @dataclass(slots=True)
