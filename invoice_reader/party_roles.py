@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .learned import best_pair, load_model
 from .parties import _same_party
 from .party_candidates import Candidate, party_candidates
-from .party_words import has_legal_form
+from .party_words import has_legal_form, without_salutation
 from .text_lines import PageText
 
 PROVIDER_MODEL, CUSTOMER_MODEL = "party_provider", "party_customer"
@@ -70,21 +70,46 @@ def choose_parties(candidates: list[Candidate]) -> Parties:
         (MIN_PROBABILITY["provider"], MIN_PROBABILITY["customer"]),
         lambda seller, buyer: seller.key == buyer.key or _same_party(seller.name, buyer.name),
     )
-    return Parties(_party(_fullest(chosen[0], candidates)), _party(_fullest(chosen[1], candidates)))
+    provider = _registered(chosen[0], candidates, chosen[1])
+    customer = _registered(chosen[1], candidates, chosen[0])
+    return Parties(_party(provider), _party(customer))
 
 
-def _fullest(option: tuple[float, Candidate] | None, candidates: list[Candidate]) -> tuple[float, Candidate] | None:
-    """The chosen name as printed with its legal form, where the page prints it so somewhere
-    ("Acme" in the address, "Acme S.L." in the footer): the registered name."""
-    if option is None or has_legal_form(option[1].name):
+def _registered(
+    option: tuple[float, Candidate] | None, candidates: list[Candidate], other: tuple[float, Candidate] | None
+) -> tuple[float, Candidate] | None:
+    """The chosen name as the page prints it in full with its legal form, where it does: the
+    registered name. "Acme" in the address and "Acme S.L." in the footer; a shop's trade name at
+    the top and "Acme Bakery Smith Ltd" at the foot (the name begins the registered one). Never
+    the other party's name."""
+    if option is None:
         return option
-    same = [c for c in candidates if c.key == option[1].key and has_legal_form(c.name)]
-    return (option[0], same[0]) if same else option
+    chosen = option[1]
+    taken = other[1].key if other else None
+    if has_legal_form(chosen.name):
+        return option
+    words = chosen.key.split()
+    fuller = []
+    for candidate in candidates:
+        if not has_legal_form(candidate.name):
+            continue
+        if candidate.key == chosen.key:
+            return (option[0], candidate)
+        longer = candidate.key.split()
+        if len(longer) > len(words) and longer[: len(words)] == words and candidate.key != taken:
+            fuller.append(candidate)
+    if not fuller:
+        return option
+    return (option[0], min(fuller, key=lambda c: (len(c.key), c.segment.line)))
 
 
 def _party(option: tuple[float, Candidate] | None) -> PartyName | None:
     if option is None:
         return None
     p, candidate = option
-    start = candidate.start
-    return PartyName(candidate.name, candidate.segment.line, start, start + len(candidate.name), p)
+    name, start = candidate.name, candidate.start
+    bare = without_salutation(name)
+    if bare:  # the person, not their title: "Sig.ra Francesca Conti" is Francesca Conti
+        start += name.index(bare)
+        name = bare
+    return PartyName(name, candidate.segment.line, start, start + len(name), p)

@@ -32,6 +32,11 @@ _PIECE_SPLIT_RE = re.compile(r"\s[|•●·–—-]\s|\s*[|•●·]\s*")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _DIGIT_RE = re.compile(r"\d")
 _DIGIT_OR_COLON_RE = re.compile(r"[\d:]")
+FUNCTION_WORDS = frozenset(
+    "au aux bei bij con d de degli dei del della des di du el en et for fur het in la le les met mit "
+    "of on op par para per por pour the to und van vom von voor zu zum zur whose which who".split()
+)
+"""Articles, prepositions and conjunctions of the languages read: a name never ends with one."""
 
 
 @cache
@@ -161,6 +166,12 @@ def starts_with_salutation(name: str) -> bool:
     return m is not None and m.end() < len(name)
 
 
+def without_salutation(name: str) -> str | None:
+    """The name after its leading title ("Herrn Max Muster": "Max Muster"), None when it has none."""
+    m = vocabulary()["salutation"].match(name)
+    return name_text(name[m.end() :]) if m and m.end() < len(name) else None
+
+
 def two_line_name(first: str, second: str) -> str | None:
     """A name printed over two lines ("Musterhafte Versicherung" / "Verein Musterstadt a.G.",
     "Herrn" / "Max Muster"), or None when either line holds a digit or a colon."""
@@ -181,6 +192,8 @@ def name_text(text: str) -> str | None:
         return None
     if len(_LETTER_RE.findall(_LEGAL_FORM_RE.sub("", text))) < 3:
         return None  # a legal form alone ("GmbH & Co.")
+    if fold(text.split()[-1]) in FUNCTION_WORDS and " " in text:
+        return None  # a label cut by a line break ("N° de", "Period of"): names end in a noun
     return text
 
 

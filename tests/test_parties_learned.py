@@ -272,3 +272,45 @@ def test_the_rule_based_seller_takes_a_name_whose_legal_form_wrapped_onto_the_ne
     ).lines
     labelled = label_lines(lines, FIELD_LABELS)
     assert find_provider(lines, labelled, find_customer(lines, labelled)) == "Ashcombe Joinery Limited"
+
+
+def test_a_shops_trade_name_becomes_the_registered_name_printed_at_its_foot():
+    """A receipt headed by the shop's trade name and closed by its registered name (the trade
+    name, the owner, a legal form): the seller is the registered name, and its box is that line."""
+    pages = [
+        page(
+            *rows(60, 40, "Lindenhof Bakery", "Market Square 4", "Exeter EX1 1AB", "VAT No. GB214365870"),
+            *rows(60, 130, "Simplified invoice", "Receipt no.: T08/4981", "Date: 16/09/2023"),
+            *TOTALS,
+            *rows(60, 470, "Thank you for your visit!", "Lindenhof Bakery Carter Ltd"),
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.provider.name == "Lindenhof Bakery Carter Ltd"
+    assert pages[0].lines[parties.provider.line].layout_text()[parties.provider.start : parties.provider.end] == (
+        "Lindenhof Bakery Carter Ltd"
+    )
+
+
+def test_a_persons_title_is_not_part_of_the_customers_name():
+    pages = [
+        page(
+            (50, 40, "Rete Mobile S.p.A.", 16),
+            *rows(50, 62, "Via Roma 12", "20121 Milano", "P.IVA IT01234567897"),
+            *rows(50, 160, "Sig.ra Francesca Conti", "Via Garibaldi 3", "10121 Torino"),
+            *rows(360, 160, "Fattura n.: 2024-118", "Data: 12/03/2024"),
+            *TOTALS,
+        )
+    ]
+    customer = find_parties(pages).customer
+    assert customer.name == "Francesca Conti"
+    assert pages[0].lines[customer.line].layout_text()[customer.start : customer.end] == "Francesca Conti"
+
+
+def test_a_label_cut_by_a_line_break_is_no_name():
+    from invoice_reader.party_words import name_text
+
+    for cut in ("N° de", "Date de", "DATOS DE", "Period of", "Rechnung für", "(ON WHOSE"):
+        assert name_text(cut) is None, cut
+    for name in ("Bureau d'études Martin", "Café du Marché", "Koffiehuis De Molen", "Bank of Scotland"):
+        assert name_text(name) == name
