@@ -52,6 +52,9 @@ TILL_SHARE = 0.12
 """Invoices (and scans) that are till receipts headed as simplified invoices: layout family 'till'
 (benchmarks/synthetic_till.py), chosen from a random stream of their own so that the other seeds'
 documents stay as they were. Not in the US locale, whose sales tax they do not print."""
+LUMP_SUMS = 0.15
+"""Invoices whose table has a designation and an amount only (services, fees, premiums), each line
+one of its amount; from a random stream of their own, so the rest of each document is unchanged."""
 
 
 @dataclass
@@ -309,6 +312,11 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         columns = ["qty", "designation", "price", "total"]
     if len(rates) > 1 or rng.random() < 0.5:
         columns.insert(columns.index("total"), "vat")
+    if random.Random(f"{provider}|{customer}|{number}|lump sums").random() < LUMP_SUMS:
+        # Services, fees and premiums billed as a designation and its amount, nothing else.
+        columns = [c for c in columns if c not in ("qty", "price")]
+        for line in lines:
+            line["quantity"], line["unit_price"] = Decimal(1), line["total_ht"]
     headers = {
         key: word(rng, f"col_{name}", lang)
         for key, name in [

@@ -63,7 +63,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     number, issued, printed_due = keys["invoice_number"].value, keys["date"].value, keys["due_date"].value
     due = (totals.amount_due, totals.lines.get("due")) if totals.amount_due is not None else None
     bic = find_bic(lines)
-    items = extract_line_items(lines, decimal_comma, where)
+    items = extract_line_items(lines, decimal_comma, where, (totals.total_without_vat, totals.total_with_vat))
     fields = InvoiceFields(
         provider=parties.provider.name if parties.provider else None,
         provider_vat_id=vat_id,

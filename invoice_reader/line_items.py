@@ -13,8 +13,11 @@ number, a unit or a period printed in its own column. No weight here is set by h
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .amounts import find_numbers
 from .cell_roles import (
@@ -37,6 +40,12 @@ from .table_rows import NEAR_LINES, Column, TableLine, TableReading, read_table
 from .text_lines import TextLine
 
 ROW_MODEL = "line_row"
+SURE = 0.9
+"""A row the row model scores at least this, or at most 1 - this, keeps its verdict whatever the
+totals say; the rows between are the doubtful ones that the totals settle."""
+MAX_RUNS = 8
+"""Runs of doubtful rows tried at most (3 ** 8 choices); with more, the row model's verdicts stand."""
+CENT = Decimal("0.01")
 ATTACH_MODEL = "line_attach"
 MODELS = (ROW_MODEL, ATTACH_MODEL, ROLE_MODEL, ASSIGNMENT_MODEL, WORD_MODEL)
 _LETTERS_RE = re.compile(r"[^\W\d_]")
@@ -62,17 +71,39 @@ def line_models() -> LineModels:
 
 
 def extract_line_items(
-    lines: list[TextLine], decimal_comma: bool | None, where: PageLines | None = None
+    lines: list[TextLine],
+    decimal_comma: bool | None,
+    where: PageLines | None = None,
+    totals: tuple[Decimal | None, ...] = (),
 ) -> list[LineItem]:
     """The line items printed on the lines, in order; with where (the same lines with their
-    pages), each item gets the box of its row and the row model's probability as confidence."""
+    pages), each item gets the box of its row and the row model's probability as confidence.
+    With totals (the invoice's total without and with VAT), rows the row model doubts are settled
+    by the arithmetic: where the rows it takes do not add up to a total, the doubtful rows are
+    taken or left, a run at a time, so that they do (settle_by_totals)."""
     reading = read_table(lines, decimal_comma, where.page_of if where is not None else None)
     models = line_models()
     scored = score_rows(reading, models.row)
     anchors = [i for i, p in scored.items() if p >= models.row_threshold]
+    items = read_items(reading, anchors, models, scored, where)
+    targets = {abs(t).quantize(CENT) for t in totals if t is not None and t != 0}
+    if targets and not _adds_up(items.values(), targets):
+        settled = settle_by_totals(reading, scored, models, targets)
+        if settled is not None and settled != sorted(anchors):
+            again = read_items(reading, settled, models, scored, where)
+            if _adds_up(again.values(), targets):
+                items = again
+    return list(items.values())
+
+
+def read_items(
+    reading: TableReading, anchors: list[int], models: LineModels, scored: dict[int, float],
+    where: PageLines | None = None,
+) -> dict[int, LineItem]:
+    """Anchor -> the line item read from its row, for the rows taken (those whose numbers decode)."""
     rows = attach_lines(reading, anchors, models.attach)
     contexts = row_contexts(reading.lines, rows)
-    items = []
+    items = {}
     for anchor, members in rows.items():
         cells = row_cells(reading, members, anchor)
         if not cells:
@@ -85,8 +116,64 @@ def extract_line_items(
         item = to_item(reading, members, anchor, cells, logits, assignment, models.word)
         if where is not None:
             item.provenance = _row_source(where, reading, members, anchor, scored[anchor])
-        items.append(item)
+        items[anchor] = item
     return items
+
+
+def settle_by_totals(
+    reading: TableReading, scored: dict[int, float], models: LineModels, targets: set[Decimal]
+) -> list[int] | None:
+    """The rows to take so that their amounts add up to one of the targets, or None when no choice
+    does. Rows the model is sure of (SURE either way) keep its verdict; the doubtful ones come in
+    runs (next to each other, on one page, no header or other candidate between them: an account
+    summary above the table, a page of call details below it), and each run is taken whole, left
+    whole, or taken where the model says so. Of the choices that add up, the one the model finds
+    likeliest wins."""
+    threshold = models.row_threshold
+    doubtful = sorted(i for i, p in scored.items() if 1 - SURE < p < SURE)
+    runs = _runs(reading, doubtful, scored)
+    if not runs or len(runs) > MAX_RUNS:
+        return None
+    sure = [i for i, p in scored.items() if p >= SURE]
+    amounts = {a: item.total_ht for a, item in read_items(reading, sorted(sure + doubtful), models, scored).items()}
+    base = sum((amounts.get(i) or 0 for i in sure), Decimal(0))
+    options = []
+    for run in runs:
+        choices = {(), tuple(run), tuple(i for i in run if scored[i] >= threshold)}
+        options.append(sorted(choices))
+    best: tuple[float, list[int]] | None = None
+    for choice in itertools.product(*options):
+        taken = {i for part in choice for i in part}
+        total = base + sum((amounts.get(i) or 0 for i in taken), Decimal(0))
+        if abs(total).quantize(CENT) not in targets:
+            continue
+        likelihood = sum(math.log(scored[i] if i in taken else 1 - scored[i]) for i in doubtful)
+        if best is None or likelihood > best[0]:
+            best = (likelihood, sorted(sure + list(taken)))
+    return best[1] if best else None
+
+
+def _runs(reading: TableReading, doubtful: list[int], scored: dict[int, float]) -> list[list[int]]:
+    """The doubtful rows in runs: a run ends at a page break, a header, or a row that is not doubtful."""
+    runs: list[list[int]] = []
+    for index in doubtful:
+        if runs:
+            last = runs[-1][-1]
+            between = reading.lines[last + 1 : index]
+            if reading.lines[last].page == reading.lines[index].page and not any(
+                info.is_header or info.index in scored for info in between
+            ):
+                runs[-1].append(index)
+                continue
+        runs.append([index])
+    return runs
+
+
+def _adds_up(items, targets: set[Decimal]) -> bool:
+    totals = [item.total_ht for item in items]
+    if not totals or any(t is None for t in totals):
+        return False
+    return abs(sum(totals, Decimal(0))).quantize(CENT) in targets
 
 
 def score_rows(reading: TableReading, model: LinearModel) -> dict[int, float]:

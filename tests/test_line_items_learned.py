@@ -29,10 +29,10 @@ def page(*cells: list[Word], index: int = 0, width: float = 595, height: float =
     return PageText(index=index, lines=build_lines([w for c in cells for w in c]), width=width, height=height)
 
 
-def items(*pages: PageText):
+def items(*pages: PageText, totals: tuple[Decimal | None, ...] = ()):
     where = PageLines(list(pages))
     decimal_comma = guess_decimal_comma("\n".join(line.layout_text() for line in where.lines))
-    return extract_line_items(where.lines, decimal_comma, where)
+    return extract_line_items(where.lines, decimal_comma, where, totals)
 
 
 def letterhead(top: float = 60) -> list[list[Word]]:
@@ -203,4 +203,52 @@ def test_utility_bill_reads_four_decimal_unit_rates_and_skips_meter_readings():
         ("Daily standing charge", Decimal("61"), Decimal("0.8384"), Decimal("51.14")),
         ("Fresh water", Decimal("414"), Decimal("4.3718"), Decimal("1809.93")),
         ("Wastewater", Decimal("414"), Decimal("2.9545"), Decimal("1223.16")),
+    ]
+
+
+def _bill_with_an_account_summary() -> PageText:
+    """A telecom bill: the account summary (previous balance, payments, this bill) above the table
+    of charges, a discount among the charges, the totals below."""
+    cells = [*letterhead()]
+    summary = [("Previous balance", "86.02"), ("Payments received", "-86.02"), ("This bill", "148.88")]
+    for r, (label, amount) in enumerate(summary):
+        cells += [cell(50, 150 + 16 * r, label), cell(540, 150 + 16 * r, amount, right=True)]
+    cells += [cell(50, 220, "Description"), cell(540, 220, "Amount", right=True)]
+    charges = [("Unlimited plan", "12.83"), ("Calls outside the plan", "51.03"), ("Loyalty discount", "-2.40"),
+               ("Activation fee", "60.57")]
+    for r, (designation, amount) in enumerate(charges):
+        cells += [cell(50, 236 + 16 * r, designation), cell(540, 236 + 16 * r, amount, right=True)]
+    cells += [cell(380, 310, "Total net"), cell(540, 310, "122.03", right=True),
+              cell(380, 324, "VAT 22 %"), cell(540, 324, "26.85", right=True),
+              cell(380, 338, "Total"), cell(540, 338, "148.88", right=True)]
+    return page(*cells)
+
+
+def test_the_totals_settle_the_rows_the_row_model_doubts():
+    from invoice_reader.line_items import line_models, settle_by_totals
+    from invoice_reader.table_rows import read_table
+
+    where = PageLines([_bill_with_an_account_summary()])
+    reading = read_table(where.lines, False)
+    index = {line.layout_text().split("  ")[0]: n for n, line in enumerate(where.lines)}
+    summary = [index["Previous balance"], index["Payments received"], index["This bill"]]
+    charges = [index["Unlimited plan"], index["Calls outside the plan"], index["Loyalty discount"],
+               index["Activation fee"]]
+    # The summary looks like rows to the model; the discount is doubted, the other charges are sure.
+    scored = {summary[0]: 0.7, summary[1]: 0.6, summary[2]: 0.8, charges[0]: 0.97, charges[1]: 0.95,
+              charges[2]: 0.4, charges[3]: 0.98, index["Total net"]: 0.02}
+    models = line_models()
+    assert settle_by_totals(reading, scored, models, {Decimal("122.03")}) == charges
+    # The summary alone adds up to the gross, but leaving sure charges out is never a choice.
+    assert settle_by_totals(reading, scored, models, {Decimal("148.88")}) is None
+    assert settle_by_totals(reading, scored, models, {Decimal("999.99")}) is None
+
+
+def test_an_account_summary_above_the_charges_is_not_line_items():
+    found = items(_bill_with_an_account_summary(), totals=(Decimal("122.03"), Decimal("148.88")))
+    assert [(i.designation, i.total_ht) for i in found] == [
+        ("Unlimited plan", Decimal("12.83")),
+        ("Calls outside the plan", Decimal("51.03")),
+        ("Loyalty discount", Decimal("-2.40")),
+        ("Activation fee", Decimal("60.57")),
     ]
