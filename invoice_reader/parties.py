@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from . import ids
-from .label_values import LabelledLine, cell_after, cells, cells_below, ends_cell, starts_cell
+from .label_values import Cell, LabelledLine, cell_after, cells, cells_below, ends_cell, starts_cell
 from .labels import FIELD_LABELS, TOTAL_LABELS, LabelMatch, find_labels
 from .text_lines import TextLine
 
@@ -312,7 +312,10 @@ def _name_in_block(lines: list[TextLine], item: LabelledLine, label: LabelMatch)
         rest = cell.text + (" " + following[0] if key_value else "")
         field = _NAME_FIELD_RE.match(rest)
         if field:
-            return _clean_name(field.group(1))
+            name = _clean_name(field.group(1))
+            value = next((c for c in cells(lines[line_index]) if c.x0 > cell.x0), None) if key_value else None
+            first = _value_line_above(lines, line_index, value, item.index) if name and value else None
+            return f"{first} {name}" if first else name
         text = _NAME_PREFIX_RE.sub("", rest)
         if _KEY_VALUE_RE.match(text):
             continue
@@ -325,6 +328,22 @@ def _name_in_block(lines: list[TextLine], item: LabelledLine, label: LabelMatch)
         if name:
             return name
     return None
+
+
+def _value_line_above(lines: list[TextLine], index: int, value: Cell, heading: int) -> str | None:
+    """The first line of a form's value printed over two lines, its key beside the second
+    ("Ostwind Gegenseitige" over "Name:  Versicherungsgesellschaft Nordhafen a.G."): the line above,
+    below the heading, when it holds one cell only, in the value's column, that reads as the
+    start of a name (no digit, no colon, no legal form of its own)."""
+    if index - 1 <= heading:
+        return None
+    above = cells(lines[index - 1])
+    if len(above) != 1 or abs(above[0].x0 - value.x0) > lines[index].em:
+        return None
+    text = above[0].text.strip()
+    if re.search(r"[\d:]", text) or _LEGAL_FORM_RE.search(text) or _clean_name(text) != text:
+        return None
+    return text
 
 
 def _clean_name(text: str) -> str | None:

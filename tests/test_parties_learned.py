@@ -290,6 +290,16 @@ def test_a_shops_trade_name_becomes_the_registered_name_printed_at_its_foot():
     assert pages[0].lines[parties.provider.line].layout_text()[parties.provider.start : parties.provider.end] == (
         "Lindenhof Bakery Carter Ltd"
     )
+    # Whichever of the two the models score higher, the trade name gives way to the registered name.
+    from invoice_reader.party_candidates import party_candidates
+    from invoice_reader.party_roles import _registered
+
+    candidates = party_candidates(pages)
+    trade = next(c for c in candidates if c.name == "Lindenhof Bakery")
+    assert _registered((0.9, trade), candidates, None)[1].name == "Lindenhof Bakery Carter Ltd"
+    # ... but never to the other party's name.
+    registered = next(c for c in candidates if c.name == "Lindenhof Bakery Carter Ltd")
+    assert _registered((0.9, trade), candidates, (0.9, registered))[1] is trade
 
 
 def test_a_persons_title_is_not_part_of_the_customers_name():
@@ -314,3 +324,29 @@ def test_a_label_cut_by_a_line_break_is_no_name():
         assert name_text(cut) is None, cut
     for name in ("Bureau d'études Martin", "Café du Marché", "Koffiehuis De Molen", "Bank of Scotland"):
         assert name_text(name) == name
+
+
+def test_the_rule_based_seller_reads_a_form_value_printed_over_two_lines():
+    """A key-value form (as e-invoice viewers print it): the seller's name over two lines, its
+    key "Name:" beside the second; the buyer's title above its name is not part of the name."""
+    from invoice_reader.label_values import label_lines
+    from invoice_reader.labels import FIELD_LABELS
+    from invoice_reader.parties import find_customer, find_provider
+
+    lines = page(
+        (70, 50, "Rechnung Nr. 2018-0042 vom 11.03.2018", 11),
+        (70, 160, "Verkäufer"),
+        (70, 178, "Nummer:"), (260, 178, "549910"),
+        (260, 196, "Ostwind Gegenseitige"),
+        (70, 208, "Name:"), (260, 208, "Versicherungsgesellschaft Nordhafen a.G."),
+        (70, 226, "Anschrift:"), (260, 226, "Kaistraße 4"),
+        (70, 300, "Käufer"),
+        (260, 316, "Frau"),
+        (70, 328, "Name:"), (260, 328, "Erika Beispiel"),
+        (70, 346, "Anschrift:"), (260, 346, "Lindenweg 2"),
+        *TOTALS,
+    ).lines
+    labelled = label_lines(lines, FIELD_LABELS)
+    customer = find_customer(lines, labelled)
+    assert find_provider(lines, labelled, customer) == "Ostwind Gegenseitige Versicherungsgesellschaft Nordhafen a.G."
+    assert customer == "Erika Beispiel"
