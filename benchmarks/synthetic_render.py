@@ -16,6 +16,8 @@ from benchmarks.synthetic import Layout, Printed
 SCAN_DPI = 300
 WIDTH, HEIGHT = A4
 MARGIN = 50
+VALUE_COLUMN_GAPS = (8, 8, 16, 24, 36)
+"""Points between the longest label of a 'label: value' list and the values' column."""
 BOTTOM = 90
 """Rows stop above this line; the footer lives below it."""
 
@@ -142,7 +144,10 @@ class _Page:
                 mx, my = MARGIN, customer_bottom - 16
             else:
                 my = cy
-            width = max(self.c.stringWidth(label + ":", self.font, self.size) for label, _ in doc.meta) + 8
+            # The values' column: just after the longest label, or further right (from a stream of
+            # its own), so that the longest label is not always printed in one cell with its value.
+            gap = random.Random(f"{doc.meta}|value column").choice(VALUE_COLUMN_GAPS)
+            width = max(self.c.stringWidth(label + ":", self.font, self.size) for label, _ in doc.meta) + gap
             for label, value in doc.meta:
                 self.text(mx, my, f"{label}:")
                 self.text(mx + width, my, value)

@@ -54,7 +54,8 @@ _PO_LABEL_RE = re.compile(
     r"|ordernummer|bestelnummer|uw\s*order)(?![\w])",
     re.IGNORECASE,
 )
-_REFERENCE_TOKEN_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
+_REFERENCE_TOKEN_RE = re.compile(r"^[#№]?\s*([A-Z]{1,3} \d{3,}(?![\w/.\-])|[A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
+"""A reference: one token, or a short capital prefix and its digits printed apart ("PO 4711")."""
 
 
 class Found(NamedTuple):
@@ -171,6 +172,11 @@ def find_purchase_order(lines: list[TextLine]) -> Found | None:
                 if value is not None:
                     return Found(value, index)
                 continue
+            # Its value in the next cell ("Your order  PO-4711"), unless that cell is another heading.
+            next_cell = after.lstrip(" :#.").split("  ")[0]
+            value = _reference(next_cell) if next_cell.strip() else None
+            if value is not None:
+                return Found(value, index)
             # A heading in a row of headings: the value sits in the cell under it.
             box = line.x_range(spans, m.start(), m.end())
             for below_index in range(index + 1, min(index + 3, len(lines))):

@@ -91,6 +91,16 @@ def test_purchase_order_is_read_and_never_taken_for_the_invoice_number():
     assert fields.invoice_number == "2025-118"
 
 
+def test_the_rule_based_order_finder_reads_the_value_in_the_cell_beside_its_label():
+    from invoice_reader.payment import find_purchase_order
+
+    lines = page("Brightwater B.V.", ("Uw ordernummer", "PO 407379"), ("Factuurnummer", "F-2025-0042")).lines
+    assert find_purchase_order(lines).value == "PO 407379"
+    # In a row of headings the cell beside is the next heading: the value is under the label.
+    lines = page(("Bestell-Nr.", "Kunden-Nr."), ("BC-291472", "K86885")).lines
+    assert find_purchase_order(lines).value == "BC-291472"
+
+
 def test_values_in_a_row_of_headings_are_read_under_each_heading():
     fields = invoice(
         "Muster GmbH",
