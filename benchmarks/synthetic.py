@@ -54,7 +54,8 @@ TILL_SHARE = 0.12
 documents stay as they were. Not in the US locale, whose sales tax they do not print."""
 LUMP_SUMS = 0.15
 """Invoices whose table has a designation and an amount only (services, fees, premiums), each line
-one of its amount; from a random stream of their own, so the rest of each document is unchanged."""
+one of its amount, quantity and unit price unprinted and labelled None; from a random stream of
+their own, so the rest of each document is unchanged."""
 
 
 @dataclass
@@ -313,7 +314,8 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     if len(rates) > 1 or rng.random() < 0.5:
         columns.insert(columns.index("total"), "vat")
     if random.Random(f"{provider}|{customer}|{number}|lump sums").random() < LUMP_SUMS:
-        # Services, fees and premiums billed as a designation and its amount, nothing else.
+        # Services, fees and premiums billed as a designation and its amount, nothing else: one
+        # of each, unprinted (the labels say None).
         columns = [c for c in columns if c not in ("qty", "price")]
         for line in lines:
             line["quantity"], line["unit_price"] = Decimal(1), line["total_ht"]
@@ -431,8 +433,8 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         "lines": [
             {
                 "designation": " ".join(line["designation"]),
-                "quantity": s(line["quantity"]),
-                "unit_price": s(line["unit_price"]),
+                "quantity": s(line["quantity"]) if "qty" in columns else None,
+                "unit_price": s(line["unit_price"]) if "price" in columns else None,
                 "total_ht": s(line["total_ht"]),
                 "vat_rate": s(line["vat_rate"]),
             }
