@@ -126,8 +126,38 @@ def find_provider(lines: list[TextLine], labelled: list[LabelledLine], customer:
         for name in company_names(item.text) or _wrapped_company_name(labelled, number):
             start = item.text.find(name.split()[0])
             if not _same_party(name, customer) and not in_zone(zone, item, start, start + len(name)):
-                return name
+                return _name_wrapped_above(lines, number, name) or name
     return _account_holder(labelled, customer) or _header_name(labelled, customer)
+
+
+def _name_wrapped_above(lines: list[TextLine], number: int, name: str) -> str | None:
+    """The whole name when its first words wrapped above it: "Pinecrest Print" / "Works Ltd", the
+    upper part the last cell of the line just above, aligned with the name's cell on the left or
+    the right, capitalised words of a name only (no digit, colon, exclamation, legal form, label or
+    role heading: not "INVOICE", "Bill to", "Versand an" or a thank-you line). None when the name
+    starts on its own line."""
+    if number == 0:
+        return None
+    line, above = lines[number], lines[number - 1]
+    own = cells(line)
+    if not own or not own[0].text.strip().startswith(name):
+        return None
+    upper = cells(above)[-1] if cells(above) else None
+    em = line.em
+    if upper is None or line.top - above.top > 2 * em:
+        return None
+    if abs(upper.x0 - own[0].x0) > em and abs(upper.x1 - own[0].x1) > em:
+        return None
+    text = upper.text.strip()
+    if re.search(r"[\d:!?]", text) or _LEGAL_FORM_RE.search(text) or _clean_name(text) != text:
+        return None
+    if not all(word[0].isupper() for word in text.split()):
+        return None  # a sentence or a heading ("Versand an"), not the start of a name
+    from .party_words import heading  # party_words reads this module's patterns
+
+    if find_labels(text, FIELD_LABELS) or _is_party_heading(text) or heading(text):
+        return None
+    return f"{text} {name}"
 
 
 def _wrapped_company_name(labelled: list[LabelledLine], number: int) -> list[str]:

@@ -350,3 +350,26 @@ def test_the_rule_based_seller_reads_a_form_value_printed_over_two_lines():
     customer = find_customer(lines, labelled)
     assert find_provider(lines, labelled, customer) == "Ostwind Gegenseitige Versicherungsgesellschaft Nordhafen a.G."
     assert customer == "Erika Beispiel"
+
+
+def test_the_rule_based_seller_reads_a_letterhead_name_whose_first_words_wrapped_above():
+    """A letterhead name wrapped after its title ("INVOICE  Pinecrest Print" / "Works Ltd"): the
+    whole name, never a thank-you line or a heading above a name."""
+    from invoice_reader.label_values import label_lines
+    from invoice_reader.labels import FIELD_LABELS
+    from invoice_reader.parties import find_customer, find_provider
+
+    def seller(*cells):
+        lines = page(*cells, *TOTALS).lines
+        labelled = label_lines(lines, FIELD_LABELS)
+        return find_provider(lines, labelled, find_customer(lines, labelled))
+
+    assert seller(
+        (50, 40, "INVOICE", 16), (400, 40, "Pinecrest Print", 16), (400, 60, "Works Ltd", 16),
+        *rows(400, 80, "94 High Street", "Bristol BS1 4DB"),
+        *rows(50, 160, "Customer", "Northwind Logistics Limited", "137 Church Street"),
+    ) == "Pinecrest Print Works Ltd"
+    assert seller(
+        (50, 40, "RECEIPT", 16),
+        *rows(50, 200, "Thank you for shopping with us!", "Greenleaf Grocers Carter Corp."),
+    ) == "Greenleaf Grocers Carter Corp."
