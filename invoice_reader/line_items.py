@@ -36,7 +36,7 @@ from .provenance import PageLines
 from .result import LineItem
 from .row_words import WORD_MODEL, Value, row_words
 from .row_features import attach_features, row_features
-from .table_rows import NEAR_LINES, Column, TableLine, TableReading, read_table
+from .table_rows import CENT, NEAR_LINES, Column, TableLine, TableReading, read_table
 from .text_lines import TextLine
 
 ROW_MODEL = "line_row"
@@ -45,7 +45,6 @@ SURE = 0.9
 totals say; the rows between are the doubtful ones that the totals settle."""
 MAX_RUNS = 8
 """Runs of doubtful rows tried at most (3 ** 8 choices); with more, the row model's verdicts stand."""
-CENT = Decimal("0.01")
 ATTACH_MODEL = "line_attach"
 MODELS = (ROW_MODEL, ATTACH_MODEL, ROLE_MODEL, ASSIGNMENT_MODEL, WORD_MODEL)
 _LETTERS_RE = re.compile(r"[^\W\d_]")

@@ -142,14 +142,14 @@ def _name_wrapped_above(lines: list[TextLine], number: int, name: str) -> str | 
     own = cells(line)
     if not own or not own[0].text.strip().startswith(name):
         return None
-    upper = cells(above)[-1] if cells(above) else None
+    upper = cells(above)[-1:]
     em = line.em
-    if upper is None or line.top - above.top > 2 * em:
+    if not upper or line.top - above.top > 2 * em:
         return None
-    if abs(upper.x0 - own[0].x0) > em and abs(upper.x1 - own[0].x1) > em:
+    if abs(upper[0].x0 - own[0].x0) > em and abs(upper[0].x1 - own[0].x1) > em:
         return None
-    text = upper.text.strip()
-    if re.search(r"[\d:!?]", text) or _LEGAL_FORM_RE.search(text) or _clean_name(text) != text:
+    text = upper[0].text.strip()
+    if not _starts_a_name(text) or re.search(r"[!?]", text):
         return None
     if not all(word[0].isupper() for word in text.split()):
         return None  # a sentence or a heading ("Versand an"), not the start of a name
@@ -371,9 +371,13 @@ def _value_line_above(lines: list[TextLine], index: int, value: Cell, heading: i
     if len(above) != 1 or abs(above[0].x0 - value.x0) > lines[index].em:
         return None
     text = above[0].text.strip()
-    if re.search(r"[\d:]", text) or _LEGAL_FORM_RE.search(text) or _clean_name(text) != text:
-        return None
-    return text
+    return text if _starts_a_name(text) else None
+
+
+def _starts_a_name(text: str) -> bool:
+    """Whether a line can be the first part of a name wrapped onto the next: name words only, no
+    digit, colon or legal form of its own."""
+    return not re.search(r"[\d:]", text) and not _LEGAL_FORM_RE.search(text) and _clean_name(text) == text
 
 
 def _clean_name(text: str) -> str | None:
