@@ -133,3 +133,19 @@ def test_generator_says_how_to_get_chromium(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(chromium.ChromiumMissing, match="apt-get install chromium"):
         chromium.find_chromium()
+
+
+def test_some_parties_trade_without_a_legal_form_and_some_windows_have_no_heading():
+    """Sole traders' names carry no legal form, and a window letter's address often has no heading
+    ("Bill to"): the second family must teach both, as the first does."""
+    from benchmarks.synthetic_html.locales import _FORMS
+
+    forms = {form for by_locale in _FORMS.values() for form in by_locale}
+    bare, unheaded = 0, 0
+    for seed in range(120):
+        html, labels, _ = make_html(seed)
+        provider = labels["fields"]["provider"] or ""
+        bare += not any(provider.endswith(" " + form) for form in forms)
+        unheaded += '<div class="sender">' in html and 'class="party bill_to" style=""><div>' in html
+    assert 10 <= bare <= 60
+    assert unheaded >= 10

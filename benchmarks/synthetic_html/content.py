@@ -85,6 +85,8 @@ FAMILY_OF_KIND = {
     "receipt": "html-receipt",
 }
 TRADE_FAMILIES = ("html-erp", "html-webapp", "html-word")
+UNHEADED_WINDOW = 0.6
+"""Share of letters with a sender line whose address block (the envelope window) prints no heading."""
 NEUTRAL_TOTAL = {"en": "Total", "fr": "Total TTC", "de": "Gesamtbetrag", "nl": "Totaal", "it": "Totale", "es": "Total"}
 
 
@@ -660,6 +662,8 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
     sender_line = None
     if rng.random() < (0.5 if lang in ("de", "nl") else 0.2) and not self_billing:
         sender_line = f"{issuer} · {' · '.join(issuer_addr[:2])}"
+        if parties[0].role == "bill_to" and rng.random() < UNHEADED_WINDOW:
+            parties[0].heading = ""  # a window envelope's address: the sender line above, no heading
 
     title_key = {
         "invoice": "invoice_title",

@@ -444,6 +444,11 @@ _STREETS = {
 }  # fmt: skip
 
 
+SOLE_TRADERS = 0.25
+"""Share of businesses named without a legal form: sole traders and partnerships trading under a
+name ("Greyfield Joinery"), as small suppliers and buyers often are."""
+
+
 def company(rng: random.Random, locale: Locale, avoid: tuple[str, ...] = ()) -> str:
     """A company name whose first word differs from those of the names in avoid."""
     first, second = _COMPANY[locale.language]
@@ -451,7 +456,7 @@ def company(rng: random.Random, locale: Locale, avoid: tuple[str, ...] = ()) -> 
     while True:
         name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(_FORMS[locale.key])}"
         if name.split()[0] not in taken:
-            return name
+            return " ".join(name.split()[:2]) if rng.random() < SOLE_TRADERS else name
 
 
 _WATER_WORDS = ("water", "eaux", "wasser", "acque", "idric", "aguas")
