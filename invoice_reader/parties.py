@@ -95,7 +95,16 @@ _CONTACT_RE = re.compile(r"@|www\.|https?://|\+\d|\btel\b|\bfax\b|\bphone\b", re
 def find_customer(lines: list[TextLine], labelled: list[LabelledLine]) -> str | None:
     """The name after the first customer label ("Bill to", "Facturé à", "Rechnungsempfänger"),
     else the first name of the address block under a window-envelope return address."""
-    return _labelled_name(lines, labelled, "customer") or _addressee(lines)
+    return customer_found(lines, labelled)[0]
+
+
+def customer_found(lines: list[TextLine], labelled: list[LabelledLine]) -> tuple[str | None, str | None]:
+    """find_customer's name and the step that found it ('labelled' or 'window'), or (None, None)."""
+    named = _labelled_name(lines, labelled, "customer")
+    if named:
+        return named, "labelled"
+    window = _addressee(lines)
+    return (window, "window") if window else (None, None)
 
 
 def _addressee(lines: list[TextLine]) -> str | None:
@@ -106,28 +115,46 @@ def _addressee(lines: list[TextLine]) -> str | None:
         for cell in cells(line):
             if len(_RETURN_ADDRESS_SPLIT_RE.findall(cell.text)) < 2 or not _POSTCODE_RE.search(cell.text):
                 continue
+            wrapped = cell.text.rstrip()[-1:].isdigit()  # "… · 01067" goes on with its town below
             for below in lines[index + 1 : index + 4]:
                 start = next((c for c in cells(below) if abs(c.x0 - cell.x0) <= below.em), None)
-                if start is None or _SALUTATION_RE.fullmatch(start.text.strip()):
+                if start is None or _SALUTATION_RE.fullmatch(start.text.strip()) or _is_party_heading(start.text):
                     continue
+                if wrapped:
+                    wrapped = False
+                    if len(start.text.split()) == 1:
+                        continue  # the return address's town
                 return _clean_name(start.text)
     return None
 
 
 def find_provider(lines: list[TextLine], labelled: list[LabelledLine], customer: str | None) -> str | None:
     """The seller: the name under a seller label, else the first company name with a legal
-    form (GmbH, SARL, Ltd...) outside the customer's block, else the first line of the page
-    when it reads like a name. None when nothing qualifies."""
+    form (GmbH, SARL, Ltd...) outside the customer's block, else the account holder of the bank
+    details, else the first line of the page when it reads like a name. None when nothing qualifies."""
+    return provider_found(lines, labelled, customer)[0]
+
+
+def provider_found(
+    lines: list[TextLine], labelled: list[LabelledLine], customer: str | None
+) -> tuple[str | None, str | None]:
+    """find_provider's name and the step that found it ('labelled', 'legal_form',
+    'account_holder' or 'header'), or (None, None). How far each step can be trusted differs:
+    the party models learn it from the step's name."""
     named = _labelled_name(lines, labelled, "seller")
     if named:
-        return named
+        return named, "labelled"
     zone = customer_zone(labelled)
     for number, item in enumerate(labelled):
         for name in company_names(item.text) or _wrapped_company_name(labelled, number):
             start = item.text.find(name.split()[0])
             if not _same_party(name, customer) and not in_zone(zone, item, start, start + len(name)):
-                return _name_wrapped_above(lines, number, name) or name
-    return _account_holder(labelled, customer) or _header_name(labelled, customer)
+                return _name_wrapped_above(lines, number, name) or name, "legal_form"
+    holder = _account_holder(labelled, customer)
+    if holder:
+        return holder, "account_holder"
+    header = _header_name(labelled, customer)
+    return (header, "header") if header else (None, None)
 
 
 def _name_wrapped_above(lines: list[TextLine], number: int, name: str) -> str | None:
@@ -309,6 +336,15 @@ def _labelled_name(lines: list[TextLine], labelled: list[LabelledLine], kind: st
     return None
 
 
+def _is_field_label(text: str) -> bool:
+    """Whether a cell is the label of a field other than a party, alone or with one more word ("Date",
+    "N° de ligne", "Date de" wrapped in a narrow column)."""
+    return any(
+        m.start == 0 and m.kind not in ("customer", "seller", "ignore") and len(text[m.end :].split()) <= 1
+        for m in find_labels(text, FIELD_LABELS)
+    )
+
+
 def _introduces_value(item: LabelledLine, label: LabelMatch) -> bool:
     """Whether the label is followed by its value: "Client: X", or a phrase such as "Bill to X"."""
     if not starts_cell(item, label):
@@ -349,6 +385,8 @@ def _name_in_block(lines: list[TextLine], item: LabelledLine, label: LabelMatch)
         text = _NAME_PREFIX_RE.sub("", rest)
         if _KEY_VALUE_RE.match(text):
             continue
+        if _is_field_label(cell.text):
+            break  # the next field's label ("Date", "N° de ligne"): the block under the heading has ended
         name = _clean_name(cell.text)
         if name and not _LEGAL_FORM_RE.search(name) and position + 1 < len(block):
             next_index, next_cell = block[position + 1]

@@ -36,7 +36,7 @@ from .label_values import LabelledLine, label_lines
 from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS, find_labels
 from .language import common_words
 from .language import fold as fold_word
-from .parties import _CONTACT_RE, find_customer, find_provider, vat_ids_in
+from .parties import _CONTACT_RE, customer_found, provider_found, vat_ids_in
 from .text_lines import PageText, TextLine
 
 PAGES_READ = 1
@@ -107,11 +107,16 @@ def party_candidates(pages: list[PageText]) -> list[Candidate]:
     """Every name on the first pages that could be a party, with its features."""
     lines = [line for page in pages for line in page.lines]
     labelled = label_lines(lines, FIELD_LABELS)
-    ruled_customer = find_customer(lines, labelled)
-    ruled_provider = find_provider(lines, labelled, ruled_customer)
+    ruled_customer, customer_step = customer_found(lines, labelled)
+    ruled_provider, provider_step = provider_found(lines, labelled, ruled_customer)
+    customer_key, provider_key = words.name_key(ruled_customer or ""), words.name_key(ruled_provider or "")
+    # The rule-based finders' choices, and the step that made each (a seller label counts for more
+    # than the first legal form on the page).
     ruled = {
-        "ruled_customer": words.name_key(ruled_customer or ""),
-        "ruled_provider": words.name_key(ruled_provider or ""),
+        "ruled_customer": customer_key,
+        f"ruled_customer:{customer_step}": customer_key,
+        "ruled_provider": provider_key,
+        f"ruled_provider:{provider_step}": provider_key,
     }
     candidates: list[Candidate] = []
     first_line = 0

@@ -373,3 +373,63 @@ def test_the_rule_based_seller_reads_a_letterhead_name_whose_first_words_wrapped
         (50, 40, "RECEIPT", 16),
         *rows(50, 200, "Thank you for shopping with us!", "Greenleaf Grocers Carter Corp."),
     ) == "Greenleaf Grocers Carter Corp."
+
+
+def _ruled(*cells):
+    """The rule-based finders' (customer, step) and (seller, step) on a page of placed cells."""
+    from invoice_reader.label_values import label_lines
+    from invoice_reader.labels import FIELD_LABELS
+    from invoice_reader.parties import customer_found, provider_found
+
+    lines = page(*cells, *TOTALS).lines
+    labelled = label_lines(lines, FIELD_LABELS)
+    customer = customer_found(lines, labelled)
+    return customer, provider_found(lines, labelled, customer[0])
+
+
+def test_the_rule_based_finders_say_which_step_found_each_party():
+    """The party models weigh the rule's choice by the step that made it: a seller under a
+    seller heading is surer than the first name with a legal form on the page."""
+    labelled = _ruled(
+        *rows(50, 40, "Supplier", "Harbour Print Works", "94 High Street", "Bristol BS1 4DB"),
+        *rows(330, 40, "Bill to", "Fenwick Hotels Ltd", "12 Crescent Way"),
+    )
+    assert labelled == (("Fenwick Hotels Ltd", "labelled"), ("Harbour Print Works", "labelled"))
+    first_legal_form = _ruled(
+        (50, 40, "Harbour Print Works Ltd", 16), *rows(50, 60, "94 High Street", "Bristol BS1 4DB"),
+        *rows(50, 140, "Fenwick Hotels", "12 Crescent Way", "Exeter EX1 1AB"),
+    )
+    assert first_legal_form == ((None, None), ("Harbour Print Works Ltd", "legal_form"))
+
+    from invoice_reader.party_candidates import party_candidates
+
+    pages = [page((50, 40, "Harbour Print Works Ltd", 16), *rows(50, 60, "94 High Street", "Bristol BS1 4DB"),
+                  *rows(50, 140, "Fenwick Hotels", "12 Crescent Way", "Exeter EX1 1AB"), *TOTALS)]
+    seller = [c for c in party_candidates(pages) if c.name == "Harbour Print Works Ltd"]
+    assert seller and all(c.features.get("ruled_provider:legal_form") == 1.0 for c in seller)
+    assert not any(c.features.get("ruled_provider:labelled") for c in party_candidates(pages))
+
+
+def test_the_rule_based_customer_stops_at_the_next_fields_label_under_a_wrapped_heading():
+    """A narrow column wraps "N° de compte client" over three lines and "Date d'émission" over two:
+    the customer label's block ends at "Date", which is never the customer; the window address
+    under the sender's line is."""
+    (customer, step), _ = _ruled(
+        (50, 40, "Gaz du Rhône SARL", 16),
+        (50, 120, "Gaz du Rhône SARL · 206 avenue de la République · 67000 Strasbourg", 7),
+        *rows(50, 134, "Comptoir Blanchard EURL", "142 rue Victor Hugo", "67000 Strasbourg"),
+        *rows(330, 100, "N° de", "compte", "client", "Date", "d'émission"),
+        *rows(420, 100, "876-778562", "", "", "27/02/2023"),
+    )
+    assert (customer, step) == ("Comptoir Blanchard EURL", "window")
+
+
+def test_the_window_addressee_is_not_the_town_of_a_wrapped_return_address():
+    """The sender's one-line return address wraps its town onto the next line ("… · 01067" /
+    "Dresden"): the addressee is the name under it, not the town."""
+    (customer, step), _ = _ruled(
+        (50, 40, "Keller Holzbau", 16),
+        (50, 120, "Keller Holzbau · Mozartweg 158 · 01067", 7), (50, 130, "Dresden", 7),
+        *rows(50, 146, "Lorenz Medienhaus", "Am Hafen 164", "90402 Nürnberg"),
+    )
+    assert (customer, step) == ("Lorenz Medienhaus", "window")
