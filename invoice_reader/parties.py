@@ -110,12 +110,14 @@ def customer_found(lines: list[TextLine], labelled: list[LabelledLine]) -> tuple
 def _addressee(lines: list[TextLine]) -> str | None:
     """The recipient printed under the sender's one-line return address ("ACME GmbH ● Road 1 ●
     12345 Town"), as in a window envelope: the first name-like cell that starts where the
-    return address starts, on the next few lines. Salutations ("Herrn", "Firma") are skipped."""
+    return address starts, on the next few lines. Salutations ("Herrn", "Firma"), party headings
+    and the town of a return address that wrapped ("… · 01067" / "Dresden") are skipped."""
     for index, line in enumerate(lines[:RETURN_ADDRESS_LINES]):
         for cell in cells(line):
             if len(_RETURN_ADDRESS_SPLIT_RE.findall(cell.text)) < 2 or not _POSTCODE_RE.search(cell.text):
                 continue
-            wrapped = cell.text.rstrip()[-1:].isdigit()  # "… · 01067" goes on with its town below
+            # "… · 01067" (a postcode without its town) goes on with the town on the next line.
+            wrapped = bool(re.fullmatch(r"\d{4,5}", _RETURN_ADDRESS_SPLIT_RE.split(cell.text)[-1].strip()))
             for below in lines[index + 1 : index + 4]:
                 start = next((c for c in cells(below) if abs(c.x0 - cell.x0) <= below.em), None)
                 if start is None or _SALUTATION_RE.fullmatch(start.text.strip()) or _is_party_heading(start.text):
@@ -130,8 +132,9 @@ def _addressee(lines: list[TextLine]) -> str | None:
 
 def find_provider(lines: list[TextLine], labelled: list[LabelledLine], customer: str | None) -> str | None:
     """The seller: the name under a seller label, else the first company name with a legal
-    form (GmbH, SARL, Ltd...) outside the customer's block, else the account holder of the bank
-    details, else the first line of the page when it reads like a name. None when nothing qualifies."""
+    form (GmbH, SARL, Ltd...) outside the customer's and the delivery address's blocks, else the
+    account holder of the bank details, else the first line of the page when it reads like a
+    name. None when nothing qualifies."""
     return provider_found(lines, labelled, customer)[0]
 
 
@@ -144,7 +147,7 @@ def provider_found(
     named = _labelled_name(lines, labelled, "seller")
     if named:
         return named, "labelled"
-    zone = customer_zone(labelled)
+    zone = customer_zone(labelled, ship_to=True)
     for number, item in enumerate(labelled):
         for name in company_names(item.text) or _wrapped_company_name(labelled, number):
             start = item.text.find(name.split()[0])
@@ -253,8 +256,9 @@ def company_names(text: str) -> list[str]:
     return names
 
 
-def customer_zone(labelled: list[LabelledLine]) -> dict[int, tuple[float, float]]:
-    """The customer's block: for each line in it, the horizontal band it covers.
+def customer_zone(labelled: list[LabelledLine], ship_to: bool = False) -> dict[int, tuple[float, float]]:
+    """The customer's block (with ship_to, the delivery address's block too): for each line in
+    it, the horizontal band it covers.
 
     The block starts at a customer label that heads a cell ("Bill to:", "Adresse du Client")
     and covers the next lines, up to a seller label, from the label's cell to the next cell
@@ -262,7 +266,8 @@ def customer_zone(labelled: list[LabelledLine]) -> dict[int, tuple[float, float]
     zone: dict[int, tuple[float, float]] = {}
     for item in labelled:
         for label in item.labels:
-            if label.kind != "customer" or not (starts_cell(item, label) or ends_cell(item, label)):
+            buyer_side = label.kind == "customer" or (ship_to and label.announces == "ship_to")
+            if not buyer_side or not (starts_cell(item, label) or ends_cell(item, label)):
                 continue
             band = _cell_band(item, label)
             if band is None:
@@ -324,6 +329,8 @@ def _labelled_name(lines: list[TextLine], labelled: list[LabelledLine], kind: st
                 continue
             if _introduces_value(item, label):
                 value = cell_after(item, label)
+                if value and _under_a_heading(lines, item.index, value, label.end):
+                    value = ""  # the next block's first line ("INVOICE TO  ACME" under "SHIP TO")
                 if value:
                     name = _clean_name(value)
                     if name:
@@ -334,6 +341,26 @@ def _labelled_name(lines: list[TextLine], labelled: list[LabelledLine], kind: st
                 if name:
                     return name
     return None
+
+
+def _under_a_heading(lines: list[TextLine], index: int, value: str, after: int) -> bool:
+    """Whether the cell of line index that holds value (right of offset after) sits under a
+    heading of its own on the line above ("SHIP TO", "Seller"): it is the first line of that
+    block, not a value."""
+    line = lines[index]
+    text, spans = line.layout()
+    start = text.find(value, after)
+    box = line.x_range(spans, start, start + len(value)) if start >= 0 else None
+    if box is None or index == 0:
+        return False
+    return any(
+        abs(cell.x0 - box[0]) <= line.em and _is_label_cell(cell.text) for cell in cells(lines[index - 1])
+    )
+
+
+def _is_label_cell(text: str) -> bool:
+    """Whether the cell is a label and nothing else ("Ship to", "Seller:")."""
+    return any(m.start == 0 and not text[m.end :].strip(" :") for m in find_labels(text, FIELD_LABELS))
 
 
 def _is_field_label(text: str) -> bool:

@@ -433,3 +433,18 @@ def test_the_window_addressee_is_not_the_town_of_a_wrapped_return_address():
         *rows(50, 146, "Lorenz Medienhaus", "Am Hafen 164", "90402 Nürnberg"),
     )
     assert (customer, step) == ("Lorenz Medienhaus", "window")
+
+
+def test_a_heading_phrase_takes_no_value_from_the_block_beside_it_and_a_ship_to_name_is_not_the_seller():
+    """"INVOICE TO" on the line of the ship-to block's first name ("SHIP TO" above it): the
+    customer is the name under "INVOICE TO", and the ship-to company, with its legal form, is not
+    the seller (a seller without a legal form heads the page)."""
+    customer, seller = _ruled(
+        (50, 40, "Copperbeech Office", 16), *rows(50, 60, "141 Commerce Street", "Boston, MA 02108"),
+        (330, 120, "SHIP TO"),
+        (50, 132, "INVOICE TO"), (330, 132, "Meadowgate Media Corp."),
+        *rows(50, 144, "Marlowe Facilities Corp.", "93 Broadway", "Seattle, WA 98101"),
+        *rows(330, 144, "7 Lake Shore Drive", "Phoenix, AZ 85004"),
+    )
+    assert customer == ("Marlowe Facilities Corp.", "labelled")
+    assert seller[0] != "Meadowgate Media Corp."
