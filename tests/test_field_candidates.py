@@ -136,6 +136,14 @@ def test_the_invoice_number_beside_a_customer_number_and_the_order_number_are_to
     assert chosen["due_date"].value == date(2025, 3, 5)
 
 
+def test_a_till_receipts_own_number_has_its_label():
+    """"Ticket n°", "Receipt no.", "Bon-Nr.", "Scontrino n.": the receipt's number is labelled."""
+    for label in ("Ticket n°", "Receipt no.", "Bon-Nr.", "Scontrino n.", "N° de ticket"):
+        found = document_key_candidates([page((40, [(40, "Garage Dupont")]), (80, [(40, f"{label} 17-916597")]))])
+        features = candidate(found, "invoice_number", "17-916597").features
+        assert "no_label" not in features, label
+
+
 def test_a_page_without_numbers_or_dates_has_no_key_fields():
     chosen = choose(page((40, [(40, "Merci de votre confiance")])))
     assert all(value.value is None for value in chosen.values())
