@@ -117,7 +117,7 @@ def _addressee(lines: list[TextLine]) -> str | None:
             if len(_RETURN_ADDRESS_SPLIT_RE.findall(cell.text)) < 2 or not _POSTCODE_RE.search(cell.text):
                 continue
             # "… · 01067" (a postcode without its town) goes on with the town on the next line.
-            wrapped = bool(re.fullmatch(r"\d{4,5}", _RETURN_ADDRESS_SPLIT_RE.split(cell.text)[-1].strip()))
+            wrapped = bool(_POSTCODE_RE.fullmatch(_RETURN_ADDRESS_SPLIT_RE.split(cell.text)[-1].strip()))
             for below in lines[index + 1 : index + 4]:
                 start = next((c for c in cells(below) if abs(c.x0 - cell.x0) <= below.em), None)
                 if start is None or _SALUTATION_RE.fullmatch(start.text.strip()) or _is_party_heading(start.text):
