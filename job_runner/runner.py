@@ -377,6 +377,8 @@ class Runner:
         )
         try:
             return self._with_database(lambda: self._record(job, outcome, result))
+        except DocumentError as e:  # the file's own state, not a bug: SameFileGone
+            return self._record_failure(job, started, str(e), "permanent")
         except Exception as e:
             if is_database_unavailable(e):
                 log.error("could not record the result: the database stayed unreachable; the job will run again")
@@ -470,9 +472,13 @@ class Runner:
 
 
 class SameFileGone(DocumentError):
+    """The earlier result this file was recognised as a copy of was deleted before this job could point to
+    it. The user's doing, not a bug: the job fails with this sentence, and sending the file again reads it."""
+
     def __init__(self):
         super().__init__(
-            "An earlier copy of this file was deleted while this one was being checked against it; send it again."
+            "This file was recognised as a copy of one read before, but that earlier result was deleted while "
+            "this job was pointing to it; send the file again to read it anew."
         )
 
 

@@ -107,3 +107,35 @@ def test_duplicates_are_per_tenant(api, files, sessions):
     (theirs,) = _send(api, ("original", files["original"]))
     assert theirs["duplicate_of_invoice_id"] is None
     assert theirs["invoice_id"] != mine["invoice_id"]
+
+
+def test_a_copy_whose_earlier_result_is_deleted_meanwhile_fails_alone_as_the_files_doing(
+    files, sessions, folder_store, runner_factory
+):
+    """The runner found the earlier invoice before reading, then somebody deleted it before the job
+    recorded its result: the job fails with a sentence saying so (error_kind 'permanent'), not as a
+    crash with a traceback, and sending the file again reads it anew."""
+    deleted = []
+
+    def read_then_delete_the_earlier_invoice(job, check):
+        result = runner.read_document(job, check)
+        if result.same_file_as is not None and not deleted:
+            with TestClient(create_app(sessions, folder_store)) as client:
+                response = client.delete(f"/api/v1/invoices/{result.same_file_as.invoice_id}")
+            assert response.status_code in (200, 204), response.text
+            deleted.append(result.same_file_as.invoice_id)
+        return result
+
+    runner = runner_factory(folder_store, work=read_then_delete_the_earlier_invoice)
+    with TestClient(create_app(sessions, folder_store)) as client:
+        (first,) = _send(client, ("original", files["original"]))
+        (copy,) = _send(client, ("original", files["original"]))
+        assert deleted == [first["invoice_id"]]
+        assert copy["success"] is False
+        assert "earlier result was deleted" in copy["error"]
+        with sessions() as session:
+            job = session.get(Job, copy["job_id"])
+        assert job.error_kind == "permanent"
+        assert "Traceback" not in job.error and "SameFileGone" not in job.error
+        (again,) = _send(client, ("original", files["original"]))
+        assert again["success"] is True and again["duplicate_of_invoice_id"] is None
