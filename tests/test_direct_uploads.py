@@ -5,6 +5,7 @@ those properties are checked on the URLs themselves."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlparse
@@ -108,12 +109,83 @@ def test_batch_from_keys_answers_202_at_once_and_is_idempotent(direct_api, invoi
         "tenants/acme/direct/0123/x.pdf",
         "tenants/default/direct/../../acme/direct/x.pdf",
         "tenants/default/uploads/x.pdf",
+        # Backslashes are separators to the store: these climb out of the prefix as '/' would.
+        "tenants/default/direct/..\\..\\..\\acme\\direct\\0123\\a.pdf",
+        "tenants/default/direct/0123\\..\\..\\..\\acme/direct/0123/a.pdf",
     ],
 )
 def test_keys_outside_the_callers_upload_prefix_are_refused(direct_api, key):
     response = direct_api.post("/api/v1/batches", json={"files": [{"key": key}]})
     assert response.status_code == 403
     assert "outside your upload prefix tenants/default/direct/" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("bad", ["a\x00b.pdf", "a\x01b.pdf", "a\x1bb.pdf", "a\x7fb.pdf", "a\u202eb.pdf"])
+def test_a_key_with_a_control_character_fails_alone_quoting_it_escaped(direct_api, invoice_bytes, sessions, bad):
+    """No presigned key holds a control or invisible character: such a key is not looked up, and its file
+    fails with a sentence that quotes it escaped; nothing with a NUL reaches a text column."""
+    (good,) = _presign(direct_api, "good.pdf")
+    _put(good, invoice_bytes[0])
+    key = good["key"].rsplit("/", 1)[0] + "/" + bad
+    response = direct_api.post(
+        "/api/v1/batches", json={"files": [{"key": good["key"]}, {"key": key, "filename": "shown\x00name.pdf"}]}
+    )
+    assert response.status_code == 200, response.text
+    by_name = {r["filename"]: r for r in response.json()["results"]}
+    assert by_name["good.pdf"]["success"] is True
+    failed = by_name["shownname.pdf"]
+    assert failed["success"] is False
+    assert failed["error"] == (
+        f"The key {key!r} holds a control or invisible character, and no presigned upload's key does: "
+        "create the batch with the keys that POST /api/v1/uploads/presign gave you."
+    )
+    assert bad[1] not in failed["error"]
+    with sessions() as session:
+        jobs = session.scalars(select(Job).where(Job.batch_id == response.json()["batch_id"])).all()
+    for job in jobs:
+        for value in (job.filename, job.object_key, job.error or ""):
+            assert value.isprintable(), value
+
+
+@pytest.mark.parametrize("field", ["key", "filename"])
+def test_a_lone_surrogate_in_the_json_body_is_a_422_that_says_where(direct_api, field):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"), which no UTF-8 can hold: the request is refused,
+    and the refusal, which quotes the input, can still be sent."""
+    file = {"key": "tenants/default/direct/0123/a.pdf", field: "tenants/default/direct/0123/a\ud800.pdf"}
+    # Encoded here (as \\ud800): the test client's own encoder refuses a lone surrogate.
+    response = direct_api.post(
+        "/api/v1/batches", content=json.dumps({"files": [file]}), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "files", 0, field] and error["type"] == "string_unicode"
+    assert error["input"] == file[field]
+
+
+def test_a_key_longer_than_s3_allows_fails_alone_without_being_looked_up(direct_api, s3_store, monkeypatch):
+    key = "tenants/default/direct/0123/" + "é" * 600 + ".pdf"  # 604 characters, 1,230 bytes
+    looked_up = []
+    monkeypatch.setattr(s3_store, "size", lambda k: looked_up.append(k))  # S3 itself answers 400 here
+    response = direct_api.post("/api/v1/batches", json={"files": [{"key": key}]})
+    assert response.status_code == 200, response.text
+    (result,) = response.json()["results"]
+    assert result["error"] == (
+        f"The key {key!r} is longer than the 1,024 bytes an object key may have, and no presigned upload's key "
+        "does: create the batch with the keys that POST /api/v1/uploads/presign gave you."
+    )
+    assert looked_up == []
+
+
+def test_a_key_with_backslashes_inside_the_prefix_is_used_as_the_store_reads_it(direct_api, invoice_bytes, sessions):
+    (upload,) = _presign(direct_api, "a.pdf")
+    _put(upload, invoice_bytes[0])
+    key = upload["key"].replace("/direct/", "/direct\\.\\", 1)
+    response = direct_api.post("/api/v1/batches", json={"files": [{"key": key}]})
+    assert response.status_code == 200, response.text
+    (result,) = response.json()["results"]
+    assert result["success"] is True, result
+    with sessions() as session:
+        assert session.get(Job, result["job_id"]).object_key == upload["key"]
 
 
 def test_presigned_urls_stay_inside_the_tenants_prefix(sessions, s3_store, invoice_bytes):

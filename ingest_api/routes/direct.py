@@ -22,7 +22,7 @@ from ingest_api.deps import BatchOptionsDep, QueueDep, StoreDep
 from ingest_api.schemas import BatchProcessingResponse
 from ingest_api.uploads import key_name, tenant_prefix, too_big_error, uploaded_name
 from invoice_processor.queue import NewFile
-from invoice_processor.storage import ObjectStore, S3Store, safe_key
+from invoice_processor.storage import ObjectStore, S3Store, UnsafeKey, safe_key
 
 router = APIRouter(
     tags=["direct uploads"], responses={413: {"description": "The JSON body is over 32 MiB"}}
@@ -33,6 +33,8 @@ PDF_CONTENT_TYPE = "application/pdf"
 MAX_FILES = 10_000
 # Object sizes are looked up this many at a time when a batch is created from keys.
 HEAD_THREADS = 16
+# The longest key S3 stores, in UTF-8 bytes; presigned keys are far shorter (a prefix and a 128-byte name).
+MAX_KEY_BYTES = 1024
 
 FOLDER_STORE_MESSAGE = (
     "Direct uploads need an S3-compatible object store, and this service keeps files in a local folder. "
@@ -78,6 +80,31 @@ class CreateBatchRequest(BaseModel):
 
 def direct_prefix(caller: Caller) -> str:
     return safe_key(tenant_prefix(caller.tenant_name), "direct")
+
+
+def store_key(key: str) -> str | None:
+    """The key as the store reads it (backslashes are separators, empty and '.' parts dropped), or None
+    where the store refuses it (a '..' part, nothing left)."""
+    try:
+        return safe_key(key)
+    except UnsafeKey:
+        return None
+
+
+def key_refusal(key: str) -> str | None:
+    """Why no object is looked up at this key (one inside the caller's prefix), as its failed file's
+    sentence; None if it may be. The key is quoted with its control characters escaped: PostgreSQL text
+    cannot hold a NUL, and the sentence is shown to people."""
+    if not key.isprintable():
+        problem = "holds a control or invisible character"
+    elif len(key.encode()) > MAX_KEY_BYTES:
+        problem = f"is longer than the {MAX_KEY_BYTES:,} bytes an object key may have"
+    else:
+        return None
+    return (
+        f"The key {key!r} {problem}, and no presigned upload's key does: "
+        "create the batch with the keys that POST /api/v1/uploads/presign gave you."
+    )
 
 
 def _s3(store: ObjectStore) -> S3Store:
@@ -129,11 +156,13 @@ async def create_batch(
     options: BatchOptionsDep,
 ):
     """A batch of files already uploaded with presigned URLs, named by their keys. A key that was
-    never uploaded, or a file too big, fails alone with its reason; the others run. Set `wait=false`
-    to be answered at once (202) — advised for large batches."""
+    never uploaded, one with control characters, or a file too big, fails alone with its reason; the
+    others run. A key outside the caller's prefix, read as the store reads it, is a 403. Set
+    `wait=false` to be answered at once (202) — advised for large batches."""
     s3 = _s3(store)
     prefix = direct_prefix(caller) + "/"
-    outside = [f.key for f in body.files if not f.key.startswith(prefix) or ".." in f.key.split("/")]
+    keys = [store_key(f.key) for f in body.files]
+    outside = [f.key for f, key in zip(body.files, keys) if key is None or not key.startswith(prefix)]
     if outside:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
@@ -141,20 +170,26 @@ async def create_batch(
             "Use the keys that POST /api/v1/uploads/presign gave you.",
         )
     max_pdf_bytes = request.app.state.settings.max_pdf_bytes
-    files = await asyncio.to_thread(_check_objects, s3, body.files, max_pdf_bytes)
+    # The keys as the store reads them: the ones the jobs keep, and the ones the runners read.
+    named = [f.model_copy(update={"key": key}) for f, key in zip(body.files, keys)]
+    files = await asyncio.to_thread(_check_objects, s3, named, max_pdf_bytes)
     return await create_and_answer(
         request, caller, queue, store, lambda batch_id: files, **options.as_kwargs(), source="direct"
     )
 
 
 def _check_objects(store: S3Store, files: list[BatchFile], max_pdf_bytes: int) -> list[NewFile]:
-    """Looks up each key's object: a missing or oversized one becomes a failed file with its reason."""
+    """Looks up each key's object: a key refused by key_refusal, or a missing or oversized object,
+    becomes a failed file with its reason."""
+    refusals = [key_refusal(f.key) for f in files]
     with ThreadPoolExecutor(HEAD_THREADS) as pool:
-        sizes = list(pool.map(lambda f: store.size(f.key), files))
+        sizes = list(pool.map(lambda f, refusal: None if refusal else store.size(f.key), files, refusals))
     checked = []
-    for file, size in zip(files, sizes):
+    for file, refusal, size in zip(files, refusals, sizes):
         name = uploaded_name(file.filename or posixpath.basename(file.key))
-        if size is None:
+        if refusal:
+            checked.append(NewFile(name, None, 0, error=refusal))
+        elif size is None:
             error = (
                 f"Nothing was uploaded at {file.key}: PUT the file to its presigned URL (before it expires), "
                 "then create the batch."
