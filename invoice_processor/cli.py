@@ -38,9 +38,13 @@ def _require_database_url(settings: Settings) -> str:
 
 def _exit_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so that every `finally` runs (stopping the embedded database).
-    uvicorn replaces this handler while it serves and raises SIGTERM again after its own shutdown."""
+    uvicorn replaces this handler while it serves and raises SIGTERM again after its own shutdown.
+    Once: a second stop signal (a supervisor passing on the one its process group also sent here)
+    must not interrupt the stopping."""
 
     def handler(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
@@ -148,7 +152,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         runner_thread.start()
         app = create_app(sessions, store, settings=settings, require_api_keys=_api_keys_required(settings, args.host))
         log.info("serving on http://%s:%d (data in %s)", args.host, args.port, data_dir)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        server = _ServerStoppingRunner(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"), runner)
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
@@ -160,6 +165,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
         if embedded is not None:
             embedded.stop()
         log.info("stopped")
+
+
+def _ServerStoppingRunner(config, runner):
+    """uvicorn's server, which also tells the runner to stop claiming the moment a stop signal comes:
+    the HTTP side's graceful shutdown takes a while, and jobs claimed meanwhile would only be given back."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            runner.stop()
+            super().handle_exit(sig, frame)
+
+    return Server(config)
 
 
 def cmd_api(args: argparse.Namespace) -> None:

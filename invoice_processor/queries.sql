@@ -155,11 +155,13 @@ WHERE j.id = e.id
 RETURNING j.id, j.batch_id, j.state, j.runner_id, j.attempts;
 
 -- give_back_jobs --
--- A runner shutting down returns the jobs it could not finish in its grace period to the queue.
+-- A runner shutting down returns jobs to the queue: those it could not finish in its grace period, or
+-- those it claimed just as it was told to stop (:job_ids; NULL for all its running jobs).
 -- runner_id stays: it names the runner that last claimed the job.
 UPDATE jobs
 SET state = 'queued', started_at = NULL, lease_expires_at = NULL, run_after = clock_timestamp()
 WHERE runner_id = :runner_id AND state = 'running'
+  AND (CAST(:job_ids AS uuid[]) IS NULL OR id = ANY(CAST(:job_ids AS uuid[])))
 RETURNING id, batch_id;
 
 -- cancel_batch_jobs --

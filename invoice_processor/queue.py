@@ -234,10 +234,11 @@ class JobQueue:
                 self._release_slots(session, Counter(row.batch_id for row in rows))
         return [(row.id, row.state, row.runner_id, row.attempts) for row in rows]
 
-    def give_back_jobs(self, runner_id: str) -> int:
-        """Returns this runner's running jobs to the queue. Returns how many."""
+    def give_back_jobs(self, runner_id: str, jobs: list[ClaimedJob] | None = None) -> int:
+        """Returns this runner's running jobs (or only `jobs`) to the queue. Returns how many."""
+        job_ids = None if jobs is None else [job.id for job in jobs]
         with self.sessions.begin() as session:
-            rows = session.execute(QUERIES["give_back_jobs"], {"runner_id": runner_id}).all()
+            rows = session.execute(QUERIES["give_back_jobs"], {"runner_id": runner_id, "job_ids": job_ids}).all()
             if rows:
                 self._release_slots(session, Counter(row.batch_id for row in rows))
         return len(rows)

@@ -31,6 +31,7 @@ from invoice_reader import ReadOptions, process_document
 from invoice_reader.vlm_stage import VlmReader
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, ReadingTimedOut
 from job_runner.processes import exit_status as _how
+from job_runner.processes import ignore_stop_signals
 
 log = logging.getLogger("job_runner")
 
@@ -80,7 +81,7 @@ class DocumentWorkers:
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # Only takes effect if this process has not started its forkserver yet.
-            self._context.set_forkserver_preload(["invoice_reader"])
+            self._context.set_forkserver_preload(["job_runner.forkserver_preload"])
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -264,8 +265,10 @@ def _serve(conn: Connection) -> None:
     """A worker's life: read the files the runner sends, one at a time, until it sends None or
     closes the pipe."""
     # A process group of its own, so that a kill also reaches the Tesseract processes it started,
-    # and Ctrl-C on the runner's terminal is left to the runner.
+    # and Ctrl-C on the runner's terminal is left to the runner. Stop signals sent to the runner's
+    # group before that, or to this one, are the runner's too: it stops this worker itself.
     os.setsid()
+    ignore_stop_signals()
     # Parallelism comes from runner threads and pages; one Tesseract thread each avoids oversubscription.
     os.environ["OMP_THREAD_LIMIT"] = "1"
     configure_logging()

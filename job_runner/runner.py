@@ -43,7 +43,7 @@ from invoice_processor.transient import (
 from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.isolation import DocumentWorkers, Read
 from invoice_reader import ReadOptions, process_document
-from invoice_reader.result import DocumentError, DocumentResult, SameFile
+from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
 from job_runner.results import store_result
 
@@ -168,6 +168,10 @@ class Runner:
                 claimed = self._claim()
                 if burst and not claimed and idle:
                     break
+                if claimed and self._stop.is_set():
+                    # Told to stop while the claim ran: these jobs go back untouched.
+                    self._give_back(claimed, "claimed as it was told to stop")
+                    break
                 if not claimed:
                     self._wake.wait(self.poll_interval_s)
                 for job in claimed:
@@ -252,12 +256,17 @@ class Runner:
         if pending:
             # Stop the stragglers at their next stage, then hand their jobs to other runners.
             self._stop_jobs(lambda running: True)
-            try:
-                given_back = self.queue.give_back_jobs(self.runner_id)
-                log.warning("runner %s gave back %d unfinished jobs", self.runner_id, given_back)
-            except Exception as e:
-                log.warning("runner %s could not give its jobs back (%s); their leases will expire", self.runner_id, e)
+            self._give_back(None, "unfinished at the end of the grace period")
         pool.shutdown(wait=False, cancel_futures=True)
+
+    def _give_back(self, jobs: list[ClaimedJob] | None, why: str) -> None:
+        """Returns jobs (None: all this runner's running jobs) to the queue, for another runner or the next
+        start; a job that cannot be given back runs again when its lease expires."""
+        try:
+            given_back = self.queue.give_back_jobs(self.runner_id, jobs)
+            log.warning("runner %s gave back %d jobs (%s)", self.runner_id, given_back, why)
+        except Exception as e:
+            log.warning("runner %s could not give jobs back (%s); their leases will expire", self.runner_id, e)
 
     def _stop_jobs(self, which: Callable[[_Running], bool]) -> list[ClaimedJob]:
         with self._lock:
@@ -354,6 +363,14 @@ class Runner:
             except JobStopped:
                 log.info("stopped before the end: cancelled, or its lease was lost")
                 return None
+            except ReaderCrashed as e:
+                if self._stop.is_set():
+                    # A worker that dies while its runner stops was most likely stopped with it (a signal to
+                    # the whole process group, the machine shutting down): not the file's fault.
+                    log.warning("its worker process stopped while the runner was stopping (%s)", e)
+                    self._give_back([job], "its worker stopped while the runner was stopping")
+                    return None
+                return self._record_failure(job, started, str(e), "permanent")
             except DocumentError as e:
                 return self._record_failure(job, started, str(e), "permanent")
             except ObjectNotFound:

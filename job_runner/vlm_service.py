@@ -41,7 +41,7 @@ from multiprocessing.process import BaseProcess
 from PIL import Image
 
 from invoice_processor.logs import configure_logging
-from job_runner.processes import exit_status
+from job_runner.processes import exit_status, ignore_stop_signals
 from invoice_reader.vlm import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_NEW_TOKENS,
@@ -429,7 +429,7 @@ class _Service:
 def _serve(settings: _Settings, socket_dir: str, authkey: bytes, runner: Connection) -> None:
     """The model process's life: check the stage can run, listen for workers, answer the runner until it says
     stop, closes the pipe, or dies."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's: it then stops us after its last job
+    ignore_stop_signals()  # Ctrl-C and SIGTERM are the runner's: it then stops us after its last job
     configure_logging()
     parent = os.getppid()
     ok, sentence = availability(settings.model)

@@ -183,3 +183,88 @@ def test_sigterm_lets_running_jobs_finish_then_gives_back_the_rest(tmp_path, que
         batch = session.get(Batch, batch_id)
     assert sorted((job.state, job.attempts) for job in jobs) == [("queued", 0), ("queued", 1), ("queued", 1)]
     assert batch.running_jobs == 0
+
+
+def test_sigterm_to_the_runners_process_group_fails_no_good_file(tmp_path, database_url, sessions, queue, folder_store):
+    """kill -TERM -<pgid> reaches the supervisor, the runner, its forkserver and its document workers at once
+    (systemd's KillMode=control-group). The workers are the runner's to stop: the scan being read finishes
+    within the grace period or goes back to the queue, it is never called damaged, and nothing is claimed
+    after the signal."""
+    import psutil
+
+    from invoice_processor.queue import NewFile
+
+    scans = []
+    for i in range(4):
+        pdf_factory.make_scanned_invoice(tmp_path / f"scan{i}.pdf", invoice_number=f"GRP-{i}", seed=i)
+        key = f"scans/scan{i}.pdf"
+        with (tmp_path / f"scan{i}.pdf").open("rb") as stream:
+            folder_store.put(key, stream)
+        scans.append(NewFile(f"scan{i}.pdf", key, (tmp_path / f"scan{i}.pdf").stat().st_size))
+    batch_id = uuid.uuid4()
+    queue.enqueue_batch(batch_id, scans, max_workers=4, source="upload")
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(folder_store.root.parent)}
+    env.pop("S3_BUCKET", None)
+    log_path = tmp_path / "runner.log"
+    with log_path.open("wb") as log:
+        supervisor = subprocess.Popen(
+            [CLI, "runner", "--threads", "1"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            tree = psutil.Process(supervisor.pid)
+            deadline = time.monotonic() + 120
+            while not any(p.name() == "tesseract" for p in tree.children(recursive=True)):
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+        finally:
+            os.killpg(supervisor.pid, signal.SIGTERM)
+            code = supervisor.wait(90)
+    output = log_path.read_text()
+    assert code == 0, output
+    assert "died" not in output, output
+    with queue.sessions() as session:
+        jobs = session.scalars(select(Job).where(Job.batch_id == batch_id)).all()
+    assert [job.error for job in jobs if job.state == "failed"] == []
+    # One thread: the scan it was reading when the signal came, and nothing after it.
+    assert sum(job.attempts for job in jobs) == 1, [(j.filename, j.state, j.attempts) for j in jobs]
+
+
+def die_once_told(path: Path, options, check, vlm=None):
+    """A worker's pipeline that waits for `<file>.die` to appear beside the file, then dies as a worker
+    does when a signal meant for its runner kills it."""
+    while not path.with_name(path.name + ".die").exists():
+        check()
+        time.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_that_dies_while_its_runner_stops_gives_the_job_back_without_blaming_the_file(
+    tmp_path, queue, folder_store, runner_factory
+):
+    from invoice_processor.queue import NewFile
+
+    key = "stopping/file.pdf"
+    folder_store.put(key, io.BytesIO(b"%PDF-1.4"))
+    batch_id = uuid.uuid4()
+    queue.enqueue_batch(batch_id, [NewFile("file.pdf", key, 8)], max_workers=1, source="upload")
+    runner = runner_factory(folder_store, threads=1, pipeline=die_once_told)
+    deadline = time.monotonic() + 60
+    while not runner.documents.pids:  # the worker is reading the file
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    with queue.sessions() as session:
+        (job,) = session.scalars(select(Job).where(Job.batch_id == batch_id)).all()
+    assert job.state == "running"
+    runner.stop()
+    # The folder store hands the worker the stored file itself: the marker goes beside it.
+    with folder_store.local_copy(key) as stored:
+        stored.with_name(stored.name + ".die").write_bytes(b"")
+    deadline = time.monotonic() + 60
+    while True:
+        with queue.sessions() as session:
+            job = session.get(Job, job.id)
+        if job.state != "running":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (job.state, job.error, job.error_kind) == ("queued", None, None)

@@ -32,14 +32,15 @@ def guide_examples(language: str) -> list[str]:
 
 
 class Service:
-    def __init__(self, data_dir: Path, port: int):
+    def __init__(self, data_dir: Path, port: int, *, own_group: bool = False):
+        """own_group: in a process group of its own (as a supervisor starts it), which stop_group signals."""
         self.data_dir, self.port = data_dir, port
         self.url = f"http://127.0.0.1:{port}"
         self.log = (data_dir.parent / f"serve-{port}.log").open("ab")
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_BUCKET")}
         self.process = subprocess.Popen(
             [CLI, "serve", "--port", str(port), "--data-dir", str(data_dir)],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env,
+            stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=own_group,
         )
 
     def wait_healthy(self, timeout_s: float = 60) -> None:
@@ -58,6 +59,14 @@ class Service:
         self.process.send_signal(sig)
         try:
             return self.process.wait(60)
+        finally:
+            self.log.close()
+
+    def stop_group(self, sig: int) -> int:
+        """The signal to every process of serve's group, as systemd's KillMode=control-group sends it."""
+        os.killpg(self.process.pid, sig)
+        try:
+            return self.process.wait(90)
         finally:
             self.log.close()
 
@@ -159,3 +168,61 @@ def test_serve_runs_the_batch_guide_and_stops_cleanly(workdir, database_watch):
         code = service.stop(signal.SIGTERM)
     assert code == 0, service.output()
     assert still_running(database) == [], service.output()
+
+
+def _wait_for(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_sigterm_to_the_whole_process_group_fails_no_good_file(tmp_path, database_watch):
+    """kill -TERM -<pgid> reaches serve, its document workers, their forkserver and its model process at
+    once. The workers are serve's to stop: they ignore it, the jobs running finish within the grace
+    period (or go back to the queue), nothing is claimed after the signal, and no good file is called
+    damaged. A restart on the same data then reads every file."""
+    scans = []
+    for i in range(6):
+        path = tmp_path / f"scan{i}.pdf"
+        pdf_factory.make_scanned_invoice(path, invoice_number=f"PG-{i}", seed=i)
+        scans.append(path)
+    data_dir = tmp_path / "data"
+    port = free_port()
+    service = Service(data_dir, port, own_group=True)
+    try:
+        service.wait_healthy()
+        database_watch.extend(postgres_processes(data_dir))
+        response = requests.post(
+            f"{service.url}/api/v1/invoices/batch-upload", params={"max_workers": 4, "wait": "false"},
+            files=[("files", (p.name, p.read_bytes(), "application/pdf")) for p in scans], timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        batch_url = f"{service.url}/api/v1/batches/{response.json()['batch_id']}"
+        # The signal comes while the runner's worker processes are reading scans (Tesseract running).
+        serve = psutil.Process(service.process.pid)
+        _wait_for(
+            lambda: any(p.name() == "tesseract" for p in serve.children(recursive=True)), 120, "Tesseract to run"
+        )
+    finally:
+        code = service.stop_group(signal.SIGTERM)
+    log = service.output()
+    assert code == 0, log
+    assert "died" not in log, log
+
+    service = Service(data_dir, port)
+    try:
+        service.wait_healthy()
+        batch = _wait_for(
+            lambda: (b := requests.get(batch_url, timeout=5).json())["status"] == "completed" and b, 300,
+            "the batch to complete after the restart",
+        )
+        assert batch["successful"] == 6 and batch["failed"] == 0, batch
+        for result in batch["results"]:
+            job = requests.get(f"{service.url}/api/v1/jobs/{result['job_id']}", timeout=5).json()
+            assert job["state"] == "succeeded", job
+    finally:
+        assert service.stop(signal.SIGTERM) == 0, service.output()
