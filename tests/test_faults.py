@@ -60,6 +60,8 @@ class RunnerProcesses:
         return match.group(1) if match else None
 
     def wait_ready(self, procs: list[subprocess.Popen], timeout_s: float = 60) -> list[str]:
+        """Waits until each process has logged its start, by which time it handles SIGTERM (a stop
+        request); returns their runner ids. Fails if one exits first or timeout_s passes."""
         deadline = time.monotonic() + timeout_s
         while True:
             ids = [self.runner_id(proc) for proc in procs]
@@ -201,6 +203,10 @@ def test_runners_killed_mid_job_ten_times_lose_no_job_and_run_none_twice(tmp_pat
         procs.append(runners.start(env, "--sleep", "0.3"))
 
     wait_until_completed(sessions, [batch_id], runners, timeout_s=90)
+    # The last replacement was started right after the last kill, and the other two runners can finish
+    # the batch before its imports are done (2 s or more): a SIGTERM then would find no handler yet and
+    # end it with -SIGTERM. Each runner logs its start after installing its handler.
+    runners.wait_ready(procs)
     codes = runners.stop()
     assert codes.count(-signal.SIGKILL) == 10 and codes.count(0) == len(codes) - 10, runners.logs()[-20000:]
 
