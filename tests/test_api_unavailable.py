@@ -125,6 +125,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._listening = threading.Event()
+        self._accepting: threading.Thread | None = None
 
     def restore(self) -> None:
         listener = socket.socket()
@@ -133,11 +134,16 @@ class TcpProxy:
         listener.listen()
         listener.settimeout(0.05)
         self._listening.set()
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        self._accepting.start()
 
     def cut(self) -> None:
         self._listening.clear()
-        time.sleep(0.1)  # the accept loop closes its listener
+        # Once the accept loop has ended, its listener is closed and every connection it accepted is
+        # in _sockets: none is left open, none is accepted after.
+        if self._accepting is not None:
+            self._accepting.join(10)
+            assert not self._accepting.is_alive(), "the proxy's accept loop did not end"
         with self._lock:
             for sock in self._sockets:
                 _close(sock)
@@ -201,9 +207,11 @@ def test_waiting_upload_rides_out_a_short_database_outage(database_url, sessions
                 assert wait_until(lambda: session.scalar(select(func.count()).select_from(Batch)) == 1)
 
             proxy.cut()
-            time.sleep(1.5)  # the waiting upload polls a database that refuses it
-            release.set()  # the runner finishes the job meanwhile
-            time.sleep(0.5)
+            # The waiting upload polls a database that refuses it, and says so.
+            assert wait_until(lambda: "database unreachable while waiting" in caplog.text)
+            release.set()  # the runner, whose database stays up, finishes the job meanwhile
+            with sessions() as session:
+                assert wait_until(lambda: session.scalar(select(Batch.status)) == "completed")
             proxy.restore()
 
             waiting.join(15)

@@ -9,13 +9,15 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import exists, func, select
 
 from ingest_api.app import create_app
-from invoice_processor.db import make_engine, make_sessionmaker
+from invoice_processor.db import Job, make_engine, make_sessionmaker
 from invoice_processor.queue import JobQueue
 from invoice_reader.result import DocumentResult
 from tests import pdf_factory
 from tests.conftest import free_port
+from tests.polling import wait_until
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -119,7 +121,15 @@ def test_metrics_show_running_and_queued_jobs_retries_and_active_runners(metrics
     assert value(families, "invoice_processor_job_retries", "invoice_processor_job_retries_total") == 1
     assert value(families, "invoice_processor_runners_active") == 2
     assert value(families, "invoice_processor_oldest_queued_job_age_seconds") > 0
-    time.sleep(2.0)  # runner-b's lease expires; runner-a's (30 s) does not
+
+    def runner_b_holds_a_live_lease() -> bool:
+        with sessions() as session:
+            return session.scalar(
+                select(exists().where(Job.runner_id == "runner-b", Job.lease_expires_at > func.clock_timestamp()))
+            )
+
+    # runner-b's lease (2 s) expires, by the database's clock; runner-a's (30 s) does not.
+    assert wait_until(lambda: not runner_b_holds_a_live_lease())
     assert value(scrape(metrics_client), "invoice_processor_runners_active") == 1
 
 
