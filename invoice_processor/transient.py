@@ -42,10 +42,16 @@ def is_transient(error: BaseException) -> bool:
 
 
 def backoff_delay(attempt: int, *, base_s: float = 5.0, cap_s: float = 300.0) -> float:
-    """Seconds to wait before attempt `attempt + 1` of a job: exponential with full jitter
-    (half fixed, half random), so that jobs failed by one outage do not all return at once."""
+    """Seconds to wait before attempt `attempt + 1` of a job: exponential with full jitter, drawn
+    uniformly from [0, min(cap_s, base_s * 2 ** (attempt - 1))].
+
+    Full jitter rather than equal jitter (half fixed, half random): drawing from the whole range halves
+    the peak rate at which jobs failed by one outage become ready again, which spreads many runners'
+    load best (AWS, "Exponential Backoff And Jitter"). Equal jitter's minimum wait would buy little: a
+    job only comes here after the runner has already waited within the attempt (job_runner's
+    with_local_copy retries an unreachable store, with full jitter too)."""
     ceiling = min(cap_s, base_s * 2 ** max(attempt - 1, 0))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    return random.uniform(0, ceiling)
 
 
 def first_line(error: BaseException) -> str:
