@@ -67,6 +67,21 @@ class BatchProcessingResponse(BaseModel):
     """Every file of the batch with its job state, finished or not."""
 
 
+class AttemptPublic(BaseModel):
+    """How one attempt at a job ended."""
+
+    attempt: int
+    """The claim's number (1 for the first)."""
+    runner_id: str | None
+    started_at: datetime | None
+    ended_at: datetime
+    outcome: str
+    """'succeeded', 'failed', 'retried' (a transient error; queued again), 'lost' (its runner stopped renewing
+    the lease), 'given_back' (its runner shut down; not a failed attempt) or 'cancelled'."""
+    error_kind: str | None = None
+    error: str | None = None
+
+
 class JobPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -76,6 +91,11 @@ class JobPublic(BaseModel):
     object_key: str
     state: str
     attempts: int
+    """How many times a runner claimed it."""
+    failed_attempts: int = 0
+    """How many of those failed (transient error, lost lease): at max_attempts the job fails for good."""
+    attempt_history: list[AttemptPublic] = []
+    """Every ended attempt, oldest first."""
     runner_id: str | None
     created_at: datetime
     started_at: datetime | None

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -92,7 +93,7 @@ class Batch(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     max_workers: Mapped[int] = mapped_column(Integer)
-    total_files: Mapped[int] = mapped_column(Integer)
+    total_files: Mapped[int] = mapped_column(BigInteger)
     # 'queued'    -- created by an upload, no job claimed yet
     # 'running'   -- a runner claimed one of its jobs
     # 'completed' -- every job reached a final state
@@ -112,7 +113,7 @@ class Job(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
     filename: Mapped[str] = mapped_column(Text)
     object_key: Mapped[str] = mapped_column(Text)
     # 'queued'    -- inserted by the API with its object stored
@@ -121,7 +122,14 @@ class Job(Base):
     # 'failed'    -- error says why
     # 'cancelled' -- withdrawn before it ran
     state: Mapped[str] = mapped_column(String(16), default="queued")
+    # How many times a runner claimed it (1 after a first run); also the fencing token of the running attempt.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # How many attempts failed (a transient error, a lost lease): the job fails for good at max_attempts.
+    # An attempt given back by a runner shutting down does not count.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # One object per ended attempt, oldest first: attempt, runner_id, started_at, ended_at, outcome
+    # ('succeeded', 'failed', 'retried', 'lost', 'given_back', 'cancelled'), error_kind, error.
+    attempt_history: Mapped[list] = mapped_column(JsonB, default=list)
     runner_id: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -129,10 +137,10 @@ class Job(Base):
     processing_time: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
     document_type: Mapped[str | None] = mapped_column(String(16))
-    invoice_id: Mapped[int | None] = mapped_column(Integer)
-    document_id: Mapped[int | None] = mapped_column(Integer)
+    invoice_id: Mapped[int | None] = mapped_column(BigInteger)
+    document_id: Mapped[int | None] = mapped_column(BigInteger)
     timings: Mapped[dict | None] = mapped_column(JsonB)
-    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     # While running: the runner's heartbeat pushes the lease forward; past it, any runner requeues the job.
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -149,10 +157,10 @@ class Job(Base):
     # NULL: it did not say, the runner's USE_EMBEDDED_XML decides.
     use_embedded_xml: Mapped[bool | None] = mapped_column(Boolean)
     # The same file was read before: its earlier invoice or document, which this job's result points to.
-    duplicate_of_invoice_id: Mapped[int | None] = mapped_column(Integer)
-    duplicate_of_document_id: Mapped[int | None] = mapped_column(Integer)
+    duplicate_of_invoice_id: Mapped[int | None] = mapped_column(BigInteger)
+    duplicate_of_document_id: Mapped[int | None] = mapped_column(BigInteger)
     # Another file with the same provider and invoice number was read before.
-    possible_duplicate_of_invoice_id: Mapped[int | None] = mapped_column(Integer)
+    possible_duplicate_of_invoice_id: Mapped[int | None] = mapped_column(BigInteger)
 
     batch: Mapped[Batch] = relationship(back_populates="jobs")
 
@@ -160,7 +168,7 @@ class Job(Base):
 class Invoice(Base):
     __tablename__ = "invoices"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     provider: Mapped[str | None] = mapped_column(Text)
     provider_vat_id: Mapped[str | None] = mapped_column(Text)
@@ -191,7 +199,7 @@ class Invoice(Base):
     batch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     sha256: Mapped[str | None] = mapped_column(Text)
-    possible_duplicate_of: Mapped[int | None] = mapped_column(Integer)
+    possible_duplicate_of: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -205,8 +213,8 @@ class Invoice(Base):
 class InvoiceLine(Base):
     __tablename__ = "invoice_lines"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("invoices.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     designation: Mapped[str] = mapped_column(Text)
     quantity: Mapped[Decimal | None] = mapped_column(Money)
@@ -222,7 +230,7 @@ class InvoiceLine(Base):
 class OtherDocument(Base):
     __tablename__ = "other_documents"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     provider: Mapped[str | None] = mapped_column(Text)
     raw_text: Mapped[str | None] = mapped_column(Text)

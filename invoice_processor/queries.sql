@@ -60,7 +60,7 @@ claimed AS (
     FROM locked p
     WHERE j.id = p.id
     RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, j.tenant_id,
-              j.allow_duplicates, j.use_embedded_xml, p.claim_order
+              j.allow_duplicates, j.use_embedded_xml, j.failed_attempts, p.claim_order
 ),
 counted AS (
     UPDATE batches b
@@ -68,7 +68,8 @@ counted AS (
     FROM (SELECT batch_id, count(*) AS claimed FROM claimed GROUP BY batch_id) n
     WHERE b.id = n.batch_id
 )
-SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates, use_embedded_xml
+SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates, use_embedded_xml,
+       failed_attempts
 FROM claimed ORDER BY claim_order;
 
 -- renew_leases --
@@ -83,9 +84,12 @@ RETURNING j.id;
 -- finish_job --
 -- Writes a job's final state. Fenced: only the runner that holds this attempt of the job can finish
 -- it. Returns the batch id, or nothing if the job is no longer this attempt's (lease lost, cancelled).
+-- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
 UPDATE jobs
-SET state = :state, finished_at = clock_timestamp(), processing_time = :processing_time, error = :error,
-    error_kind = :error_kind, document_type = :document_type, invoice_id = :invoice_id,
+SET state = CAST(:state AS text), finished_at = clock_timestamp(), processing_time = :processing_time, error = :error,
+    attempt_history = attempt_history || attempt_ended(
+        attempts, runner_id, started_at, CAST(:state AS text), CAST(:error_kind AS text), :error),
+    error_kind = CAST(:error_kind AS text), document_type = :document_type, invoice_id = :invoice_id,
     document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL,
     sha256 = coalesce(:sha256, sha256), duplicate_of_invoice_id = :duplicate_of_invoice_id,
     duplicate_of_document_id = :duplicate_of_document_id,
@@ -100,10 +104,12 @@ RETURNING batch_id;
 SET LOCAL synchronous_commit = off;
 
 -- retry_job_later --
--- A transient failure: back to the queue, not before :delay_s. Fenced like finish_job.
+-- A transient failure: back to the queue, not before :delay_s, one failed attempt more. Fenced like finish_job.
 UPDATE jobs
 SET state = 'queued', run_after = clock_timestamp() + make_interval(secs => :delay_s),
-    error = :error, error_kind = 'transient', processing_time = :processing_time, lease_expires_at = NULL
+    error = :error, error_kind = 'transient', processing_time = :processing_time, lease_expires_at = NULL,
+    failed_attempts = failed_attempts + 1,
+    attempt_history = attempt_history || attempt_ended(attempts, runner_id, started_at, 'retried', 'transient', :error)
 WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
 RETURNING batch_id;
 
@@ -111,7 +117,7 @@ RETURNING batch_id;
 -- A batch has :count fewer running jobs. Takes the batch's row lock, which serialises the
 -- "was this the batch's last job?" check that follows. Returns whether the batch was at its
 -- max_workers before: only then can a runner have been turned away from it for want of a slot.
-UPDATE batches SET running_jobs = GREATEST(running_jobs - :count, 0) WHERE id = :batch_id
+UPDATE batches SET running_jobs = running_jobs - :count WHERE id = :batch_id
 RETURNING running_jobs + :count >= max_workers AS was_full;
 
 -- complete_batch_if_done --
@@ -129,37 +135,46 @@ WHERE id = :batch_id AND status <> 'completed' AND running_jobs = 0
 RETURNING id;
 
 -- reap_expired_leases --
--- Jobs whose runner stopped renewing their lease (killed, crashed, cut off): back to the queue, or
--- failed once they have been claimed max_attempts times (a file that kills its runner every time
--- must not loop forever). Any runner runs this; SKIP LOCKED lets several do it at once.
+-- Jobs whose runner stopped renewing their lease (killed, crashed, cut off): a failed attempt; back to
+-- the queue, or failed once max_attempts attempts have failed (a file that kills its runner every
+-- time must not loop forever). Any runner runs this; SKIP LOCKED lets several do it at once.
 WITH expired AS MATERIALIZED (
     SELECT id FROM jobs
     WHERE state = 'running' AND lease_expires_at < clock_timestamp()
     ORDER BY lease_expires_at
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
+),
+ended AS (
+    SELECT j.id, j.failed_attempts + 1 >= j.max_attempts AS last,
+           CASE
+               WHEN j.failed_attempts + 1 >= j.max_attempts THEN format(
+                   'The runner processing this file stopped (killed, crashed or cut off), or could not reach the '
+                   'database or the object store, on each of its %s attempts; it was not tried again. If the file '
+                   'is very large or unusual, check that it opens, then upload it again.',
+                   j.failed_attempts + 1)
+               ELSE format('Runner %s stopped renewing its lease while processing this file; it was queued again.',
+                           j.runner_id)
+           END AS error
+    FROM expired e JOIN jobs j ON j.id = e.id
 )
 UPDATE jobs j
-SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
-    finished_at = CASE WHEN j.attempts >= j.max_attempts THEN clock_timestamp() END,
-    error = CASE
-        WHEN j.attempts >= j.max_attempts THEN format(
-            'The runner processing this file stopped (killed, crashed or cut off) on each of its %s attempts; '
-            'it was not tried again. If the file is very large or unusual, check that it opens, then upload it again.',
-            j.attempts)
-        ELSE format('Runner %s stopped renewing its lease while processing this file; it was queued again.', j.runner_id)
-    END,
-    error_kind = 'lost', lease_expires_at = NULL, run_after = clock_timestamp()
-FROM expired e
-WHERE j.id = e.id
+SET state = CASE WHEN d.last THEN 'failed' ELSE 'queued' END,
+    finished_at = CASE WHEN d.last THEN clock_timestamp() END,
+    error = d.error, error_kind = 'lost', lease_expires_at = NULL, run_after = clock_timestamp(),
+    failed_attempts = j.failed_attempts + 1,
+    attempt_history = j.attempt_history || attempt_ended(j.attempts, j.runner_id, j.started_at, 'lost', 'lost', d.error)
+FROM ended d
+WHERE j.id = d.id
 RETURNING j.id, j.batch_id, j.state, j.runner_id, j.attempts;
 
 -- give_back_jobs --
 -- A runner shutting down returns jobs to the queue: those it could not finish in its grace period, or
--- those it claimed just as it was told to stop (:job_ids; NULL for all its running jobs).
--- runner_id stays: it names the runner that last claimed the job.
+-- those it claimed just as it was told to stop (:job_ids; NULL for all its running jobs). Not a failed
+-- attempt: the file was not at fault. runner_id stays: it names the runner that last claimed the job.
 UPDATE jobs
-SET state = 'queued', started_at = NULL, lease_expires_at = NULL, run_after = clock_timestamp()
+SET state = 'queued', started_at = NULL, lease_expires_at = NULL, run_after = clock_timestamp(),
+    attempt_history = attempt_history || attempt_ended(attempts, runner_id, started_at, 'given_back', NULL, NULL)
 WHERE runner_id = :runner_id AND state = 'running'
   AND (CAST(:job_ids AS uuid[]) IS NULL OR id = ANY(CAST(:job_ids AS uuid[])))
 RETURNING id, batch_id;
@@ -176,7 +191,13 @@ WITH target AS MATERIALIZED (
 )
 UPDATE jobs j
 SET state = 'cancelled', finished_at = clock_timestamp(), lease_expires_at = NULL, error_kind = 'cancelled',
-    error = 'Cancelled on request before it finished; upload it again to process it.'
+    error = 'Cancelled on request before it finished; upload it again to process it.',
+    attempt_history = CASE
+        WHEN t.state = 'running' THEN j.attempt_history || attempt_ended(
+            j.attempts, j.runner_id, j.started_at, 'cancelled', 'cancelled',
+            'Cancelled on request before it finished; upload it again to process it.')
+        ELSE j.attempt_history
+    END
 FROM target t
 WHERE j.id = t.id
 RETURNING j.id, t.state AS previous_state;

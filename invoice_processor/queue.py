@@ -43,6 +43,8 @@ class ClaimedJob:
     use_embedded_xml: bool | None = None
     """What the request said: read the PDF's e-invoice XML (True) or its printed page (False); None: the
     runner's USE_EMBEDDED_XML."""
+    failed_attempts: int = 0
+    """Attempts before this one that failed (transient error, lost lease); given-back ones do not count."""
 
 
 @dataclass(frozen=True)

@@ -356,7 +356,10 @@ class Runner:
                 raise JobStopped
 
         with job_context(job.id, job.batch_id):
-            log.info("started: %s (attempt %d of %d)", job.filename, job.attempts, job.max_attempts)
+            log.info(
+                "started: %s (attempt %d; %d failed so far, %d allowed)",
+                job.filename, job.attempts, job.failed_attempts, job.max_attempts,
+            )
             started = time.perf_counter()
             try:
                 result = self.work(job, check)
@@ -417,10 +420,11 @@ class Runner:
     def _retry_or_fail(self, job: ClaimedJob, started: float, error: Exception) -> JobOutcome | None:
         where = "database" if is_database_unavailable(error) else "object store"
         reason = f"The {where} was unreachable ({type(error).__name__}: {first_line(error)})"
-        if job.attempts >= job.max_attempts:
-            message = f"{reason}, on each of {job.attempts} attempts. The file is kept: send the batch again later."
+        failed = job.failed_attempts + 1  # with this one; attempts given back on a shutdown do not count
+        if failed >= job.max_attempts:
+            message = f"{reason}, on each of {failed} attempts. The file is kept: send the batch again later."
             return self._record_failure(job, started, message, "transient")
-        delay = backoff_delay(job.attempts)
+        delay = backoff_delay(failed)
         elapsed = round(time.perf_counter() - started, 4)
         try:
             kept = self._with_database(
@@ -432,7 +436,7 @@ class Runner:
             log.exception("could not queue the retry; the job will run again when its lease expires")
             return None
         if kept:
-            log.warning("%s; attempt %d of %d, retrying in %.0f s", reason, job.attempts, job.max_attempts, delay)
+            log.warning("%s; failed attempt %d of %d, retrying in %.0f s", reason, failed, job.max_attempts, delay)
         return None
 
     def _with_database(self, operation: Callable):

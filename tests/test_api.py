@@ -113,6 +113,17 @@ def test_wait_false_answers_202_with_job_ids_and_location(api, pdfs):
     assert job["batch_id"] == body["batch_id"]
 
 
+def test_a_job_shows_how_each_attempt_ended(api, pdfs):
+    response = api.post("/api/v1/invoices/batch-upload", files=_files(("invoice1.pdf", pdfs["invoice"])))
+    (result,) = response.json()["results"]
+    job = api.get(f"/api/v1/jobs/{result['job_id']}").json()
+    assert (job["attempts"], job["failed_attempts"]) == (1, 0)
+    (attempt,) = job["attempt_history"]
+    assert (attempt["attempt"], attempt["outcome"], attempt["error"]) == (1, "succeeded", None)
+    assert attempt["runner_id"] == job["runner_id"]
+    assert attempt["started_at"] <= attempt["ended_at"] <= job["finished_at"]
+
+
 def _zip(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:

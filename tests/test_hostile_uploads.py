@@ -206,6 +206,29 @@ def test_zip_bomb_entry_fails_naming_max_zip_ratio_without_being_unpacked(client
     assert len(assert_only_inside_batch(store, response.json()["batch_id"])) == 1
 
 
+def test_zip_entry_declaring_more_than_2_gib_fails_alone_and_its_size_is_kept(client, store, pdfs, sessions):
+    """3 GiB of zeros packed in a few MB: refused as a ZIP bomb from its declared size, which is kept in
+    jobs.size_bytes (bigint: it overflowed an integer column and answered 500)."""
+    from invoice_processor.db import Job
+
+    size = 3 * 1024**3
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open("bomb.pdf", "w", force_zip64=True) as entry:
+            zeros = bytes(64 * 1024**2)
+            for _ in range(size // len(zeros)):
+                entry.write(zeros)
+        zf.writestr("invoice.pdf", pdfs["invoice"])
+
+    response = post_zip(client, buffer.getvalue())
+    results = results_by_name(response)
+    assert results["bomb.pdf"]["success"] is False and "MAX_ZIP_RATIO" in results["bomb.pdf"]["error"]
+    assert results["invoice.pdf"]["success"] is True
+    with sessions() as session:
+        job = session.get(Job, results["bomb.pdf"]["job_id"])
+    assert job.size_bytes == size
+
+
 def test_nested_zip_is_not_opened_and_fails_saying_to_unzip_it(client, store, pdfs):
     inner = make_zip([("inner.pdf", pdfs["letter"])])
     response = post_zip(client, make_zip([("more/inner.zip", inner), ("invoice.pdf", pdfs["invoice"])]))

@@ -213,9 +213,10 @@ def test_claim_on_a_large_job_table_uses_indexes_and_locks_only_what_it_claims(q
         session.execute(
             text(
                 "INSERT INTO jobs (id, batch_id, tenant_id, position, filename, object_key, state, attempts, "
-                "max_attempts) "
+                "max_attempts, finished_at) "
                 "SELECT gen_random_uuid(), md5((1 + (n / 500))::text)::uuid, :tenant, n % 500, 'f.pdf', 'k', "
-                "CASE WHEN n / 500 < 189 THEN 'succeeded' ELSE 'queued' END, 0, 3 "
+                "CASE WHEN n / 500 < 189 THEN 'succeeded' ELSE 'queued' END, 0, 3, "
+                "CASE WHEN n / 500 < 189 THEN now() END "
                 "FROM generate_series(0, 99999) n"
             ),
             {"tenant": DEFAULT_TENANT_ID},
@@ -236,3 +237,114 @@ def test_claim_on_a_large_job_table_uses_indexes_and_locks_only_what_it_claims(q
     with sessions() as session:
         running = session.scalar(select(func.count()).select_from(Job).where(Job.state == "running"))
     assert running == 8
+
+
+def test_jobs_given_back_on_shutdown_do_not_use_up_attempts(queue):
+    """A rolling restart: three runners shut down in turn while the file is being read. The job goes back
+    each time without a failed attempt, and a transient error after that is retried, not failed."""
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    for restart in range(3):
+        (job,) = queue.claim_jobs(f"r{restart}", 1)
+        assert queue.give_back_jobs(f"r{restart}") == 1
+    (row,) = _jobs(queue, batch_id)
+    assert (row.state, row.attempts, row.failed_attempts, row.error) == ("queued", 3, 0, None)
+    assert _batch(queue, batch_id).running_jobs == 0
+
+    (job,) = queue.claim_jobs("r3", 1)
+    assert (job.attempts, job.failed_attempts) == (4, 0)
+    assert queue.retry_later(job, "r3", error="store down; retrying.", delay_s=0, processing_time=0.1)
+    (job,) = queue.claim_jobs("r4", 1)
+    assert (job.attempts, job.failed_attempts) == (5, 1)
+    _finish(queue, job, "r4")
+    (row,) = _jobs(queue, batch_id)
+    assert (row.state, row.attempts, row.failed_attempts) == ("succeeded", 5, 1)
+
+
+def test_a_lost_lease_after_restarts_is_one_failed_attempt_of_max_attempts(queue):
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    for restart in range(2):
+        queue.claim_jobs(f"r{restart}", 1)
+        queue.give_back_jobs(f"r{restart}")
+    for attempt in range(3):
+        queue.claim_jobs("dies", 1)
+        _expire_leases(queue, batch_id)
+        queue.reap_expired_leases()
+        (row,) = _jobs(queue, batch_id)
+        assert row.failed_attempts == attempt + 1
+        assert row.state == ("failed" if attempt == 2 else "queued")
+    assert "on each of its 3 attempts" in row.error and row.attempts == 5
+
+
+def test_every_attempts_end_is_kept_in_order(queue):
+    batch_id = _enqueue(queue, 1, max_workers=1)
+    queue.claim_jobs("stopping", 1)
+    queue.give_back_jobs("stopping")
+    (job,) = queue.claim_jobs("flaky", 1)
+    queue.retry_later(job, "flaky", error="The object store was unreachable; retrying.", delay_s=0,
+                      processing_time=0.1)
+    queue.claim_jobs("killed", 1)
+    _expire_leases(queue, batch_id)
+    queue.reap_expired_leases()
+    (job,) = queue.claim_jobs("good", 1)
+    with queue.sessions() as session:
+        outcome = JobOutcome(state="failed", processing_time=0.1, error="Not a PDF.", error_kind="permanent")
+        assert queue.finish_job(session, job, "good", outcome)
+        session.commit()
+    (row,) = _jobs(queue, batch_id)
+    history = row.attempt_history
+    assert [(h["attempt"], h["runner_id"], h["outcome"], h["error_kind"]) for h in history] == [
+        (1, "stopping", "given_back", None),
+        (2, "flaky", "retried", "transient"),
+        (3, "killed", "lost", "lost"),
+        (4, "good", "failed", "permanent"),
+    ]
+    assert history[1]["error"] == "The object store was unreachable; retrying."
+    assert "Runner killed stopped renewing its lease" in history[2]["error"]
+    assert history[3]["error"] == "Not a PDF." == row.error
+    assert all(h["started_at"] and h["ended_at"] and h["started_at"] <= h["ended_at"] for h in history)
+    # The same, in SQL, as people query it.
+    with queue.sessions() as session:
+        outcomes = session.execute(
+            text(
+                "SELECT h.outcome FROM jobs j, jsonb_to_recordset(j.attempt_history) AS h(outcome text) "
+                "WHERE j.batch_id = :b"
+            ),
+            {"b": batch_id},
+        ).scalars().all()
+    assert outcomes == ["given_back", "retried", "lost", "failed"]
+
+
+def test_a_cancelled_running_attempt_is_kept_too(queue):
+    batch_id = _enqueue(queue, 2, max_workers=1)
+    queue.claim_jobs("r1", 1)
+    queue.cancel_batch(batch_id)
+    histories = sorted(len(job.attempt_history) for job in _jobs(queue, batch_id))
+    assert histories == [0, 1]  # the queued one never ran
+    (ran,) = [job for job in _jobs(queue, batch_id) if job.attempt_history]
+    assert ran.attempt_history[0]["outcome"] == "cancelled"
+
+
+def test_the_schema_refuses_rows_that_break_the_queues_invariants(queue):
+    """CHECK constraints: a miscount or an unknown state fails the statement instead of being stored."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    batch_id = _enqueue(queue, 2, max_workers=2)
+    (job, _) = queue.claim_jobs("r1", 2)
+    broken = [
+        update(Job).where(Job.id == job.id).values(state="done"),
+        update(Job).where(Job.id == job.id).values(error_kind="oops"),
+        update(Job).where(Job.id == job.id).values(state="succeeded", finished_at=None),
+        update(Job).where(Job.id == job.id).values(failed_attempts=job.attempts + 1),
+        update(Batch).where(Batch.id == batch_id).values(status="paused"),
+        update(Batch).where(Batch.id == batch_id).values(max_workers=0),
+    ]
+    for statement in broken:
+        with pytest.raises(IntegrityError, match="check constraint"):
+            with queue.sessions.begin() as session:
+                session.execute(statement)
+    # Releasing more slots than the batch has running is a miscount: it fails loudly, it is not clamped.
+    with pytest.raises(IntegrityError, match="batches_running_jobs_not_negative"):
+        with queue.sessions.begin() as session:
+            session.execute(QUERIES["release_slots"], {"batch_id": batch_id, "count": 3})
+    assert _batch(queue, batch_id).running_jobs == 2

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -208,11 +209,13 @@ def test_sigterm_to_the_whole_process_group_fails_no_good_file(tmp_path, databas
             lambda: any(p.name() == "tesseract" for p in serve.children(recursive=True)), 120, "Tesseract to run"
         )
     finally:
+        signalled_at = time.time()
         code = service.stop_group(signal.SIGTERM)
     log = service.output()
     assert code == 0, log
     assert "died" not in log, log
 
+    restarted_at = time.time()
     service = Service(data_dir, port)
     try:
         service.wait_healthy()
@@ -223,6 +226,10 @@ def test_sigterm_to_the_whole_process_group_fails_no_good_file(tmp_path, databas
         assert batch["successful"] == 6 and batch["failed"] == 0, batch
         for result in batch["results"]:
             job = requests.get(f"{service.url}/api/v1/jobs/{result['job_id']}", timeout=5).json()
-            assert job["state"] == "succeeded", job
+            assert job["state"] == "succeeded" and job["failed_attempts"] == 0, job
+            # Nothing was claimed between the signal and the restart.
+            for attempt in job["attempt_history"]:
+                started = datetime.fromisoformat(attempt["started_at"]).timestamp()
+                assert not signalled_at < started < restarted_at, job
     finally:
         assert service.stop(signal.SIGTERM) == 0, service.output()

@@ -16,7 +16,7 @@ from invoice_processor.db import Invoice, Job, OtherDocument
 router = APIRouter()
 
 # Bounded to what PostgreSQL's integer columns hold: a bigger number is a 422, not a database error.
-MAX_ID = 2**31 - 1
+MAX_ID = 2**63 - 1  # ids are bigint
 Skip = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 InvoiceId = Annotated[int, Path(ge=1, le=MAX_ID)]
