@@ -6,20 +6,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
 from fastapi import Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ingest_api import idempotency
 from ingest_api.auth import Caller
-from ingest_api.schemas import BatchProcessingResponse, FileResult, JobSummary, XmlPrintDifference
+from ingest_api.schemas import (
+    BatchesPublic,
+    BatchProcessingResponse,
+    BatchSummary,
+    FileResult,
+    InvoicePublic,
+    JobSummary,
+    OtherDocumentPublic,
+    XmlPrintDifference,
+)
 from ingest_api.uploads import discard_objects
-from invoice_processor.db import Batch, Invoice, Job
+from invoice_processor.db import Batch, Invoice, Job, OtherDocument
 from invoice_processor.queue import JobQueue, NewFile
 from invoice_processor.storage import ObjectStore
 from invoice_processor.transient import first_line, is_database_unavailable
@@ -33,15 +43,17 @@ OUTAGE_POLL_S = 1.0
 
 
 def batch_response(
-    session: Session, batch_id: uuid.UUID, tenant_id: uuid.UUID | None = None
+    session: Session, batch_id: uuid.UUID, tenant_id: uuid.UUID | None = None, *, include_fields: bool = False
 ) -> BatchProcessingResponse | None:
-    """The batch as clients see it, or None if there is no such batch (or it is another tenant's)."""
+    """The batch as clients see it, or None if there is no such batch (or it is another tenant's). With
+    include_fields, each succeeded result carries its invoice or other document."""
     batch = session.get(Batch, batch_id)
     if batch is None or (tenant_id is not None and batch.tenant_id != tenant_id):
         return None
     jobs = session.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.position)).all()
     finished = [job for job in jobs if job.state in FINAL_STATES]
     differences = _xml_print_differences(session, {job.invoice_id for job in finished if job.invoice_id})
+    records = _records(session, finished) if include_fields else {}
     end = batch.finished_at or datetime.now(timezone.utc)
     return BatchProcessingResponse(
         batch_id=batch.id,
@@ -65,10 +77,64 @@ def batch_response(
                 duplicate_of_document_id=job.duplicate_of_document_id,
                 possible_duplicate_of_invoice_id=job.possible_duplicate_of_invoice_id,
                 xml_print_differences=differences.get(job.invoice_id),
+                fields=records.get((job.invoice_id, job.document_id)) if job.state == "succeeded" else None,
             )
             for job in finished
         ],
         jobs=[JobSummary(job_id=job.id, filename=job.filename, state=job.state) for job in jobs],
+    )
+
+
+def _records(session: Session, jobs: list[Job]) -> dict[tuple, InvoicePublic | OtherDocumentPublic]:
+    """(invoice_id, document_id) -> the record the job points to, read in two queries for the whole batch."""
+    invoice_ids = {job.invoice_id for job in jobs if job.invoice_id}
+    document_ids = {job.document_id for job in jobs if job.document_id}
+    records: dict[tuple, InvoicePublic | OtherDocumentPublic] = {}
+    if invoice_ids:
+        invoices = session.scalars(
+            select(Invoice).where(Invoice.id.in_(invoice_ids)).options(selectinload(Invoice.lines))
+        )
+        records.update({(row.id, None): InvoicePublic.model_validate(row) for row in invoices})
+    if document_ids:
+        documents = session.scalars(select(OtherDocument).where(OtherDocument.id.in_(document_ids)))
+        records.update({(None, row.id): OtherDocumentPublic.model_validate(row) for row in documents})
+    return records
+
+
+def list_batch_summaries(session: Session, where: list, *, skip: int, limit: int) -> BatchesPublic:
+    """The batches matching `where`, newest first, with their jobs counted by state (one query for the page)."""
+    count = session.scalar(select(func.count()).select_from(Batch).where(*where))
+    batches = session.scalars(
+        select(Batch).where(*where).order_by(Batch.created_at.desc(), Batch.id).offset(skip).limit(limit)
+    ).all()
+    counts: dict[uuid.UUID, Counter] = {batch.id: Counter() for batch in batches}
+    if batches:
+        rows = session.execute(
+            select(Job.batch_id, Job.state, func.count())
+            .where(Job.batch_id.in_(list(counts)))
+            .group_by(Job.batch_id, Job.state)
+        )
+        for batch_id, state, n in rows:
+            counts[batch_id][state] = n
+    return BatchesPublic(
+        data=[
+            BatchSummary(
+                batch_id=batch.id,
+                status=batch.status,
+                source=batch.source,
+                created_at=batch.created_at,
+                finished_at=batch.finished_at,
+                cancelled_at=batch.cancelled_at,
+                max_workers=batch.max_workers,
+                total_files=batch.total_files,
+                succeeded=counts[batch.id]["succeeded"],
+                failed=counts[batch.id]["failed"] + counts[batch.id]["cancelled"],
+                running=counts[batch.id]["running"],
+                queued=counts[batch.id]["queued"],
+            )
+            for batch in batches
+        ],
+        count=count,
     )
 
 

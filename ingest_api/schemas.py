@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -46,6 +46,9 @@ class FileResult(BaseModel):
     """For an invoice read from the e-invoice XML its PDF carries: the fields on which its printed page
     disagrees with the XML ([] when they agree), as the invoice's validation.xml_vs_print. null when the
     invoice was not read from XML (none attached, or use_embedded_xml=false) or the page could not be read."""
+    fields: InvoicePublic | OtherDocumentPublic | None = None
+    """With `?include=fields`: the invoice or other document this file gave, as GET /invoices/{id} or
+    GET /other-documents/{id} answers it; null otherwise, and for files that failed."""
 
 
 class JobSummary(BaseModel):
@@ -170,6 +173,11 @@ class InvoicePublic(BaseModel):
     sha256: str | None = None
     possible_duplicate_of: int | None = None
     """An earlier invoice with the same provider and invoice number, read from another file."""
+    reviewed_at: datetime | None = None
+    """When a person marked it reviewed (PATCH with "reviewed": true); null until then."""
+    reviewed_by: str | None = None
+    corrected: bool = False
+    """A person changed at least one value (GET /invoices/{id}/corrections lists them)."""
     created_at: datetime
     updated_at: datetime
 
@@ -199,3 +207,52 @@ class OtherDocumentPublic(BaseModel):
 class OtherDocumentsPublic(BaseModel):
     data: list[OtherDocumentPublic]
     count: int
+
+
+class BatchSummary(BaseModel):
+    """A batch in the list of batches: its progress, without its results."""
+
+    batch_id: uuid.UUID
+    status: str
+    """'queued', 'running' or 'completed'."""
+    source: str
+    created_at: datetime
+    finished_at: datetime | None
+    cancelled_at: datetime | None
+    max_workers: int
+    total_files: int
+    succeeded: int
+    failed: int
+    """Failed or cancelled."""
+    running: int
+    queued: int
+
+
+class BatchesPublic(BaseModel):
+    data: list[BatchSummary]
+    """Newest first."""
+    count: int
+    """How many batches match the filters, all pages together."""
+
+
+class CorrectionPublic(BaseModel):
+    """One value a person changed: what the reader gave (or the previous correction) and what it is now."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    invoice_id: int
+    field: str
+    """An invoice field ('provider', 'total_with_vat', ...), 'lines' for the line items, or 'reviewed'."""
+    old_value: Any
+    new_value: Any
+    corrected_by: str
+    corrected_at: datetime
+
+
+class CorrectionsPublic(BaseModel):
+    data: list[CorrectionPublic]
+    """Oldest first."""
+
+
+FileResult.model_rebuild()

@@ -204,6 +204,10 @@ class Invoice(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # A person checked it (PATCH "reviewed": true), and whether they changed any value (invoice_corrections).
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(Text)
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False)
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
@@ -225,6 +229,22 @@ class InvoiceLine(Base):
     provenance: Mapped[dict | None] = mapped_column(JsonB)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class InvoiceCorrection(Base):
+    """A value a person changed on an invoice: the field ('lines' for the line items, 'reviewed'), the value
+    before and after (JSON), who and when. The invoice row holds the corrected value."""
+
+    __tablename__ = "invoice_corrections"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("invoices.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    field: Mapped[str] = mapped_column(Text)
+    old_value: Mapped[object | None] = mapped_column(JsonB)
+    new_value: Mapped[object | None] = mapped_column(JsonB)
+    corrected_by: Mapped[str] = mapped_column(Text)
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class OtherDocument(Base):

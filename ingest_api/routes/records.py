@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ingest_api.auth import CallerDep
 from ingest_api.deps import SessionDep
-from ingest_api.schemas import InvoicePublic, InvoicesPublic, OtherDocumentPublic, OtherDocumentsPublic
+from ingest_api.filters import InvoiceFilters, invoice_filters
+from ingest_api.corrections import InvoicePatch, apply_patch, corrections_of
+from ingest_api.schemas import (
+    CorrectionPublic,
+    CorrectionsPublic,
+    InvoicePublic,
+    InvoicesPublic,
+    OtherDocumentPublic,
+    OtherDocumentsPublic,
+)
 from invoice_processor.db import Invoice, Job, OtherDocument
 
 router = APIRouter()
@@ -25,13 +34,22 @@ NOT_FOUND = {404: {"description": "No such record for this tenant"}}
 
 
 @router.get("/invoices", response_model=InvoicesPublic, tags=["invoices"])
-def list_invoices(caller: CallerDep, session: SessionDep, skip: Skip = 0, limit: Limit = 100):
-    """Invoices, newest first."""
-    mine = Invoice.tenant_id == caller.tenant_id
-    count = session.scalar(select(func.count()).select_from(Invoice).where(mine))
+def list_invoices(
+    caller: CallerDep,
+    session: SessionDep,
+    filters: Annotated[InvoiceFilters, Depends(invoice_filters)],
+    skip: Skip = 0,
+    limit: Limit = 100,
+):
+    """Invoices, newest first, filtered: `batch_id`, `provider` (contains, any case), `date_from` and `date_to`
+    (the invoice date, inclusive), `valid` (the VAT arithmetic and lines add up), `reviewed`, `q` (invoice
+    number, provider, customer, file name or id). `count` is the number of matches over all pages. Any
+    other query parameter is a 422 that names it."""
+    where = filters.conditions(caller.tenant_id)
+    count = session.scalar(select(func.count()).select_from(Invoice).where(*where))
     rows = session.scalars(
         select(Invoice)
-        .where(mine)
+        .where(*where)
         .options(selectinload(Invoice.lines))
         .order_by(Invoice.id.desc())
         .offset(skip)
@@ -46,6 +64,35 @@ def get_invoice(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
     if invoice is None or invoice.tenant_id != caller.tenant_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
     return invoice
+
+
+@router.patch("/invoices/{invoice_id}", response_model=InvoicePublic, tags=["invoices"], responses=NOT_FOUND)
+def correct_invoice(invoice_id: InvoiceId, patch: InvoicePatch, caller: CallerDep, session: SessionDep):
+    """Corrects an invoice: the fields sent replace the invoice's (null clears one), `lines` replaces every
+    line, `reviewed` marks it checked or not. Each value that changes is kept, with the value before, who
+    (`corrected_by`, else the tenant's name) and when: GET /invoices/{id}/corrections. The VAT arithmetic is
+    checked again on the corrected values. Answers the invoice as it now is."""
+    invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
+    if invoice is None or invoice.tenant_id != caller.tenant_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    try:
+        apply_patch(session, invoice, patch, patch.corrected_by or caller.tenant_name)
+    except ValueError as e:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
+    session.commit()
+    session.refresh(invoice)
+    return invoice
+
+
+@router.get(
+    "/invoices/{invoice_id}/corrections", response_model=CorrectionsPublic, tags=["invoices"], responses=NOT_FOUND
+)
+def list_corrections(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
+    """Every value a person changed on this invoice, oldest first."""
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None or invoice.tenant_id != caller.tenant_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    return CorrectionsPublic(data=[CorrectionPublic.model_validate(c) for c in corrections_of(session, invoice_id)])
 
 
 @router.delete(
