@@ -385,6 +385,67 @@ def cmd_submit(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    """The invoices (or with --lines their lines) matching the filters, as GET /api/v1/invoices/export
+    writes them (invoice_processor.export), into -o FILE or to stdout. FILE appears only once complete."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from ingest_api.filters import InvoiceFilters
+    from invoice_processor import export
+    from invoice_processor.db import Tenant, make_engine, make_sessionmaker
+
+    export_format = export.FORMATS[args.format]
+    if export_format.name == "xlsx" and not args.output and sys.stdout.isatty():
+        sys.exit("XLSX is a binary file: give -o FILE, or redirect stdout to a file.")
+    filters = InvoiceFilters(
+        args.batch_id, args.provider, args.date_from, args.date_to, args.valid, args.reviewed, args.q
+    )
+    names = export.columns(args.lines)
+    written = 0
+
+    def counted(rows):
+        nonlocal written
+        for row in rows:
+            written += 1
+            yield row
+
+    with _database(_settings(args)) as url:
+        engine = make_engine(url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                tenant_id = session.scalar(select(Tenant.id).where(Tenant.name == args.tenant))
+                if tenant_id is None:
+                    sys.exit(f"There is no tenant named {args.tenant!r}: check --tenant (default 'default').")
+                rows = counted(export.export_rows(session, filters.conditions(tenant_id), lines=args.lines))
+                if args.output:
+                    part = Path(f"{args.output}.{uuid.uuid4().hex[:8]}.part")
+                    try:
+                        with part.open("wb") as out:
+                            if export_format.name == "xlsx":
+                                export.write_xlsx(rows, names, out)
+                            else:
+                                for chunk in export.text_chunks(export_format, rows, names):
+                                    out.write(chunk)
+                        part.replace(args.output)
+                    finally:
+                        part.unlink(missing_ok=True)
+                else:
+                    chunks = (
+                        export.file_chunks(export.xlsx_file(rows, names))
+                        if export_format.name == "xlsx"
+                        else export.text_chunks(export_format, rows, names)
+                    )
+                    for chunk in chunks:
+                        sys.stdout.buffer.write(chunk)
+                    sys.stdout.buffer.flush()
+        finally:
+            engine.dispose()
+    unit = "lines" if args.lines else "invoices"
+    print(f"exported {written} {unit} as {export_format.name} to {args.output or 'stdout'}", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="invoice-processor", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -452,6 +513,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="API key (default: INVOICE_PROCESSOR_API_KEY); needed when the API requires keys",
     )
     submit.set_defaults(func=cmd_submit)
+
+    from datetime import date
+    from uuid import UUID
+
+    export_ = commands.add_parser(
+        "export", help="write the invoices matching filters as CSV, JSON Lines or XLSX (as GET /invoices/export)"
+    )
+    export_.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default="csv")
+    export_.add_argument("--lines", action="store_true", help="one row per invoice line instead of per invoice")
+    export_.add_argument("--tenant", default="default", help="whose invoices (default: 'default')")
+    export_.add_argument("--batch-id", type=UUID, help="only the invoices of this batch")
+    export_.add_argument("--provider", help="provider name contains this (any case)")
+    export_.add_argument("--date-from", type=date.fromisoformat, help="invoice date on or after (YYYY-MM-DD)")
+    export_.add_argument("--date-to", type=date.fromisoformat, help="invoice date on or before (YYYY-MM-DD)")
+    valid = export_.add_mutually_exclusive_group()
+    valid.add_argument("--valid", dest="valid", action="store_const", const=True, help="the VAT arithmetic adds up")
+    valid.add_argument("--not-valid", dest="valid", action="store_const", const=False, help="it does not, or unknown")
+    reviewed = export_.add_mutually_exclusive_group()
+    reviewed.add_argument("--reviewed", dest="reviewed", action="store_const", const=True, help="marked reviewed")
+    reviewed.add_argument("--not-reviewed", dest="reviewed", action="store_const", const=False, help="not yet")
+    export_.add_argument("-q", help="invoice number, provider, customer, file name or id contains this")
+    export_.add_argument("-o", "--output", help="the file to write (default: stdout)")
+    export_.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".invoice-processor"))
+    export_.set_defaults(func=cmd_export)
     return parser
 
 
