@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from ingest_api.auth import UNAUTHORIZED_RESPONSES
+from ingest_api.invalid_requests import add_request_error_handlers
 from ingest_api.limits import JSON_MAX_BYTES, JSON_PATHS, RequestSizeLimit
 from ingest_api.routes import batches, direct, einvoice, exports, metrics, records, uploads
 from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
@@ -53,7 +50,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX, responses={**COMMON_RESPONSES, **OUTAGE_RESPONSES})
     app.include_router(metrics.router, responses=OUTAGE_RESPONSES)
     add_outage_handlers(app)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    add_request_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(
         RequestSizeLimit,
@@ -74,22 +71,6 @@ def create_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     return app
-
-
-class _EchoJSONResponse(JSONResponse):
-    """JSON that can always be sent: where the content holds a lone surrogate (a JSON string may say
-    "\\ud800", which no UTF-8 can hold), its characters are written as \\u escapes instead."""
-
-    def render(self, content: Any) -> bytes:
-        try:
-            return super().render(content)
-        except UnicodeEncodeError:
-            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
-
-
-async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's 422, which echoes the refused input, in a response that can hold whatever was sent."""
-    return _EchoJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
 
 
 RUNNER_SEEN_S = 60.0

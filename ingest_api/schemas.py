@@ -57,6 +57,15 @@ class JobSummary(BaseModel):
     state: str
 
 
+class SkippedEntry(BaseModel):
+    """An entry of a ZIP archive that was not read and is not a file of the batch."""
+
+    name: str
+    """Its path in the archive, cleaned as the batch's file names are (a folder ends with '/')."""
+    reason: str
+    """Why, as a sentence (a folder, macOS metadata, a name that does not end in .pdf)."""
+
+
 class BatchProcessingResponse(BaseModel):
     batch_id: uuid.UUID
     status: str
@@ -68,6 +77,9 @@ class BatchProcessingResponse(BaseModel):
     """Finished files, in upload order."""
     jobs: list[JobSummary]
     """Every file of the batch with its job state, finished or not."""
+    skipped: list[SkippedEntry] = []
+    """The ZIP's entries that were not read, in archive order; in the answer to the upload request only
+    (GET /api/v1/batches/{id} and a replayed Idempotency-Key answer [])."""
 
 
 class AttemptPublic(BaseModel):

@@ -12,9 +12,10 @@ import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, NamedTuple
 
 from ingest_api.limits import UploadLimits, human_bytes
+from ingest_api.schemas import SkippedEntry
 from invoice_processor.queue import NewFile
 from invoice_processor.storage import ObjectStore, safe_key
 
@@ -23,6 +24,8 @@ log = logging.getLogger("ingest_api")
 PDF_MAGIC = b"%PDF-"
 # The PDF header may follow a little leading junk; readers accept it within the first KiB.
 PDF_HEADER_WINDOW = 1024
+# A ZIP starts with a local file header, or with the end record when it is empty (APPNOTE 4.3.6).
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 class UploadRejected(Exception):
@@ -43,6 +46,15 @@ def looks_like_pdf(stream: BinaryIO) -> bool:
     head = stream.read(PDF_HEADER_WINDOW)
     stream.seek(0)
     return PDF_MAGIC in head
+
+
+def looks_like_zip(stream: BinaryIO) -> bool:
+    """True if the stream starts as a ZIP archive does; leaves the stream at its start. Checked before
+    looks_like_pdf: a ZIP whose first PDF is stored uncompressed has a PDF header in its first KiB."""
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    return head in ZIP_MAGICS
 
 
 MAX_NAME_CHARS = 255
@@ -132,10 +144,16 @@ def uploaded_name(name: str) -> str:
 
 
 def check_pdf_uploads(files: list[tuple[str, BinaryIO]]) -> None:
-    """Rejects the request if a file is plainly not a PDF: no PDF header and no .pdf name.
-    A file named .pdf that turns out broken is accepted and fails alone, with its reason."""
+    """Rejects the request if a file is a ZIP archive (by its first bytes, whatever its name, or a .zip
+    name without a PDF header) or plainly not a PDF: no PDF header and no .pdf name. A file named .pdf
+    that turns out broken is accepted and fails alone, with its reason."""
     for name, stream in files:
         name = uploaded_name(name)
+        if looks_like_zip(stream) or (name.lower().endswith(".zip") and not looks_like_pdf(stream)):
+            raise UploadRejected(
+                f"{name} is a ZIP archive; send it to POST /api/v1/invoices/batch-upload-zip "
+                "(multipart field `file`), which reads every PDF inside it."
+            )
         if not looks_like_pdf(stream) and not name.lower().endswith(".pdf"):
             raise UploadRejected(f"{name} is not a PDF file; only PDF files can be uploaded.")
 
@@ -254,15 +272,30 @@ def member_name(info: zipfile.ZipInfo) -> str:
     return uploaded_name(name)
 
 
-def _is_listed(info: zipfile.ZipInfo, name: str) -> bool:
-    """A PDF, or a ZIP inside the ZIP (listed to be reported, not opened); other entries are skipped."""
+SKIPPED_FOLDER = "This is a folder; the PDFs in it are read, each as a file of the batch."
+SKIPPED_MACOS_METADATA = "This is macOS metadata (__MACOSX/ or a ._ name), not a document."
+SKIPPED_NOT_PDF = (
+    "Only entries whose name ends in .pdf are read; if this is a PDF, rename it to end in .pdf and send the "
+    "archive again."
+)
+
+
+def _skip_reason(info: zipfile.ZipInfo, name: str) -> str | None:
+    """Why the entry is skipped, as a sentence; None for a PDF, or a ZIP inside the ZIP (listed to be
+    reported as a failed file, not opened)."""
     if info.orig_filename.endswith("/"):  # a folder (ZipInfo.is_dir fails on an empty name)
-        return False
+        return SKIPPED_FOLDER
     base = posixpath.basename(name)
     # macOS archives carry '__MACOSX/._name.pdf' resource forks, which are not PDFs.
     if name.startswith("__MACOSX/") or base.startswith("._"):
-        return False
-    return base.lower().endswith((".pdf", ".zip"))
+        return SKIPPED_MACOS_METADATA
+    if not base.lower().endswith((".pdf", ".zip")):
+        return SKIPPED_NOT_PDF
+    return None
+
+
+def _skipped_entry(name: str, reason: str) -> SkippedEntry:
+    return SkippedEntry(name=f"{name}/" if reason == SKIPPED_FOLDER else name, reason=reason)
 
 
 def _check_central_directory(archive: BinaryIO, limits: UploadLimits) -> None:
@@ -291,10 +324,13 @@ def _too_many_entries(entries: int, limits: UploadLimits) -> str:
     )
 
 
-def _listed_members(zf: zipfile.ZipFile, limits: UploadLimits) -> list[tuple[zipfile.ZipInfo, str]]:
-    """The entries to store or report, with their shown names, in archive order. Raises UploadTooLarge
-    over MAX_ZIP_ENTRIES or MAX_ZIP_UNCOMPRESSED_BYTES (declared sizes: zipfile never unpacks more
-    than an entry declares), UploadRejected if there is no PDF or every one is encrypted."""
+def _listed_members(
+    zf: zipfile.ZipFile, limits: UploadLimits
+) -> tuple[list[tuple[zipfile.ZipInfo, str]], list[SkippedEntry]]:
+    """(the entries to store or report, with their shown names; the skipped ones, with why), each in
+    archive order. Raises UploadTooLarge over MAX_ZIP_ENTRIES or MAX_ZIP_UNCOMPRESSED_BYTES (declared
+    sizes: zipfile never unpacks more than an entry declares), UploadRejected if there is no PDF or
+    every one is encrypted."""
     entries = zf.infolist()
     if len(entries) > limits.max_zip_entries:
         raise UploadTooLarge(_too_many_entries(len(entries), limits))
@@ -305,12 +341,36 @@ def _listed_members(zf: zipfile.ZipFile, limits: UploadLimits) -> list[tuple[zip
             f"{human_bytes(limits.max_zip_uncompressed_bytes)} allowed (MAX_ZIP_UNCOMPRESSED_BYTES). "
             "Split it into smaller archives and send them one by one."
         )
-    members = [(info, name) for info in entries if _is_listed(info, name := member_name(info))]
+    members, skipped = [], []
+    for info in entries:
+        name = member_name(info)
+        reason = _skip_reason(info, name)
+        if reason is None:
+            members.append((info, name))
+        else:
+            skipped.append(_skipped_entry(name, reason))
     if not members:
-        raise UploadRejected("No PDF files found in ZIP archive")
+        raise UploadRejected(_no_pdf_found(skipped))
     if all(info.flag_bits & _ENCRYPTED for info, _ in members):
         raise UploadRejected(ZIP_PASSWORD_PROTECTED)
-    return members
+    return members, skipped
+
+
+# Names of skipped entries quoted in the answer to a ZIP without PDFs.
+NAMES_QUOTED = 5
+
+
+def _no_pdf_found(skipped: list[SkippedEntry]) -> str:
+    files = [entry.name for entry in skipped if entry.reason != SKIPPED_FOLDER]
+    if not files:
+        return "No PDF files found in ZIP archive: it holds no files; put the PDFs in it and send it again."
+    shown = ", ".join(files[:NAMES_QUOTED])
+    if len(files) > NAMES_QUOTED:
+        shown += f" and {len(files) - NAMES_QUOTED:,} more"
+    return (
+        f"No PDF files found in ZIP archive: only entries whose name ends in .pdf are read, and it holds "
+        f"{len(files):,} other file{'s' if len(files) != 1 else ''} ({shown}); put the PDFs in it and send it again."
+    )
 
 
 def _member_refusal(info: zipfile.ZipInfo, name: str, limits: UploadLimits) -> str | None:
@@ -372,11 +432,20 @@ def _store_member(
     return NewFile(filename=name, object_key=key, size_bytes=size)
 
 
-def store_zip(store: ObjectStore, prefix: str, archive: BinaryIO, *, limits: UploadLimits) -> list[NewFile]:
+class StoredZip(NamedTuple):
+    """What store_zip made of an archive."""
+
+    files: list[NewFile]
+    """What to enqueue, in archive order (failed files included)."""
+    skipped: list[SkippedEntry]
+    """The entries that are not files of the batch, with why, in archive order."""
+
+
+def store_zip(store: ObjectStore, prefix: str, archive: BinaryIO, *, limits: UploadLimits) -> StoredZip:
     """Streams every PDF of a ZIP (any folder depth) to storage, entry by entry; other entries are
-    skipped. Returns what to enqueue, in archive order: an entry that is a link, a ZIP, encrypted, a
-    likely ZIP bomb (over MAX_ZIP_RATIO), over MAX_PDF_BYTES or damaged is a failed file with its
-    reason, and the others go on. Raises UploadTooLarge (413) over MAX_ZIP_ENTRIES or
+    skipped and listed with their reasons. Returns what to enqueue, in archive order: an entry that is
+    a link, a ZIP, encrypted, a likely ZIP bomb (over MAX_ZIP_RATIO), over MAX_PDF_BYTES or damaged is
+    a failed file with its reason, and the others go on. Raises UploadTooLarge (413) over MAX_ZIP_ENTRIES or
     MAX_ZIP_UNCOMPRESSED_BYTES, found from the central directory before anything is stored, and
     UploadRejected for an archive that is damaged, password-protected or without PDFs. On any
     error, the entries already stored are deleted."""
@@ -384,9 +453,10 @@ def store_zip(store: ObjectStore, prefix: str, archive: BinaryIO, *, limits: Upl
     try:
         _check_central_directory(archive, limits)
         with zipfile.ZipFile(archive) as zf, _discarded_on_failure(store) as stored:
-            for index, (info, name) in enumerate(_listed_members(zf, limits)):
+            members, skipped = _listed_members(zf, limits)
+            for index, (info, name) in enumerate(members):
                 stored.append(_store_member(store, zf, info, name, object_key(prefix, index, name), limits))
-            return stored
+            return StoredZip(stored, skipped)
     except zipfile.BadZipFile as e:
         raise UploadRejected(f"The uploaded file is not a valid ZIP archive ({e}).") from e
     except UnicodeDecodeError as e:

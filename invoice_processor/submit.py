@@ -14,9 +14,12 @@ POLL_S = 0.5
 
 
 def collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Returns (pdfs, zips): folders are searched recursively for both."""
+    """Returns (pdfs, zips): folders are searched recursively for both. Raises SystemExit, with a one-line
+    message, for a path that does not exist or a file that is neither a PDF nor a ZIP."""
     pdfs, zips = [], []
     for path in paths:
+        if not path.exists():
+            raise SystemExit(f"{path} does not exist (no such file or folder); check the path and run it again.")
         candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for p in candidates:
             suffix = p.suffix.lower()
@@ -31,23 +34,29 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 def _start_batches(
     client: httpx.Client, pdfs: list[Path], zips: list[Path], max_workers: int, use_embedded_xml: bool | None = None
-) -> list[str]:
+) -> dict[str, list[dict]]:
+    """Uploads the PDFs as one batch and each ZIP as another; returns batch id -> the ZIP's skipped entries
+    (only the upload's answer lists them). Raises SystemExit if a file cannot be read or is refused."""
     params = {"max_workers": max_workers, "wait": "false"}
     if use_embedded_xml is not None:
         params["use_embedded_xml"] = str(use_embedded_xml).lower()
-    batch_ids = []
-    if pdfs:
-        with ExitStack() as stack:
-            files = [("files", (p.name, stack.enter_context(p.open("rb")), "application/pdf")) for p in pdfs]
-            response = client.post("/api/v1/invoices/batch-upload", params=params, files=files)
-        batch_ids.append(_accepted(response)["batch_id"])
-    for z in zips:
-        with z.open("rb") as f:
-            response = client.post(
-                "/api/v1/invoices/batch-upload-zip", params=params, files={"file": (z.name, f, "application/zip")}
-            )
-        batch_ids.append(_accepted(response)["batch_id"])
-    return batch_ids
+    batches = {}
+    try:
+        if pdfs:
+            with ExitStack() as stack:
+                files = [("files", (p.name, stack.enter_context(p.open("rb")), "application/pdf")) for p in pdfs]
+                response = client.post("/api/v1/invoices/batch-upload", params=params, files=files)
+            batches[_accepted(response)["batch_id"]] = []
+        for z in zips:
+            with z.open("rb") as f:
+                response = client.post(
+                    "/api/v1/invoices/batch-upload-zip", params=params, files={"file": (z.name, f, "application/zip")}
+                )
+            body = _accepted(response)
+            batches[body["batch_id"]] = body.get("skipped", [])
+    except OSError as e:  # a file removed or made unreadable since it was found
+        raise SystemExit(f"Cannot read {e.filename}: {e.strerror or e}.") from None
+    return batches
 
 
 def _accepted(response: httpx.Response) -> dict:
@@ -77,11 +86,11 @@ def submit(
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     with httpx.Client(base_url=api_url, headers=headers, timeout=httpx.Timeout(30.0, read=300.0)) as client:
         try:
-            batch_ids = _start_batches(client, pdfs, zips, max_workers, use_embedded_xml)
+            skipped = _start_batches(client, pdfs, zips, max_workers, use_embedded_xml)
         except httpx.ConnectError as e:
             raise SystemExit(f"Cannot reach the API at {api_url} ({e}). Is `invoice-processor serve` running?")
         batches = []
-        for batch_id in batch_ids:
+        for batch_id in skipped:
             while True:
                 batch = client.get(f"/api/v1/batches/{batch_id}").json()
                 done = batch["successful"] + batch["failed"]
@@ -90,7 +99,7 @@ def submit(
                     print(file=sys.stderr)
                     break
                 time.sleep(POLL_S)
-            batches.append(batch)
+            batches.append({**batch, "skipped": skipped[batch_id]})
     for batch in batches:
         if as_json:
             print(json.dumps(batch, indent=2))
@@ -107,4 +116,6 @@ def submit(
                 print(f"  ok      {r['filename']}: {r['document_type']} ({ref}), {r['processing_time']:.2f}s")
             else:
                 print(f"  FAILED  {r['filename']}: {r['error']}")
+        for entry in batch["skipped"]:
+            print(f"  skipped {entry['name']}: {entry['reason']}")
     return 0 if all(b["failed"] == 0 for b in batches) else 1

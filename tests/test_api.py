@@ -95,6 +95,7 @@ def test_max_workers_out_of_range_is_422(api, pdfs, max_workers):
         "/api/v1/invoices/batch-upload", params={"max_workers": max_workers}, files=_files(("a.pdf", pdfs["invoice"]))
     )
     assert response.status_code == 422
+    assert response.json()["detail"] == f"max_workers must be between 1 and 64; you sent {max_workers}."
 
 
 def test_wait_false_answers_202_with_job_ids_and_location(api, pdfs):
@@ -160,7 +161,10 @@ def test_zip_without_pdfs_is_rejected(api):
     archive = _zip({"a.txt": b"x", "b/c.docx": b"y"})
     response = api.post("/api/v1/invoices/batch-upload-zip", files={"file": ("x.zip", io.BytesIO(archive))})
     assert response.status_code == 400
-    assert response.json()["detail"] == "No PDF files found in ZIP archive"
+    assert response.json()["detail"] == (
+        "No PDF files found in ZIP archive: only entries whose name ends in .pdf are read, and it holds "
+        "2 other files (a.txt, b/c.docx); put the PDFs in it and send it again."
+    )
 
 
 def test_damaged_zip_is_rejected(api, pdfs):

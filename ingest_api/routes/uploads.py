@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from ingest_api.auth import CallerDep
 from ingest_api.batches import create_and_answer
 from ingest_api.deps import BatchOptions, BatchOptionsDep, QueueDep, StoreDep
 from ingest_api.limits import upload_limits
-from ingest_api.schemas import BatchProcessingResponse
+from ingest_api.schemas import BatchProcessingResponse, SkippedEntry
 from ingest_api.uploads import UploadRejected, batch_prefix, check_pdf_uploads, store_pdfs, store_zip
 
 router = APIRouter(
@@ -45,7 +47,10 @@ async def _upload_pdfs(
 @router.post(
     "/batch-upload",
     response_model=BatchProcessingResponse,
-    responses={202: {"model": BatchProcessingResponse}, 400: {"description": "A file is not a PDF"}},
+    responses={
+        202: {"model": BatchProcessingResponse},
+        400: {"description": "A file is not a PDF, or is a ZIP (send it to batch-upload-zip)"},
+    },
 )
 async def batch_upload(
     request: Request,
@@ -62,7 +67,10 @@ async def batch_upload(
 @router.post(
     "/upload",
     response_model=BatchProcessingResponse,
-    responses={202: {"model": BatchProcessingResponse}, 400: {"description": "The file is not a PDF"}},
+    responses={
+        202: {"model": BatchProcessingResponse},
+        400: {"description": "The file is not a PDF, or is a ZIP (send it to batch-upload-zip)"},
+    },
 )
 async def upload(
     request: Request,
@@ -89,18 +97,29 @@ async def batch_upload_zip(
     file: Annotated[UploadFile, File(description="A ZIP archive; PDFs in any folder are processed.")],
     options: BatchOptionsDep,
 ):
-    """Process every PDF of a ZIP archive as one batch; other entries are skipped."""
+    """Process every PDF of a ZIP archive as one batch; other entries are skipped and listed in `skipped`."""
+    skipped: list[SkippedEntry] = []
+
+    def store_files(batch_id):
+        stored = store_zip(store, batch_prefix(caller.tenant_name, batch_id), file.file, limits=upload_limits(request))
+        skipped.extend(stored.skipped)
+        return stored.files
+
     try:
-        return await create_and_answer(
-            request,
-            caller,
-            queue,
-            store,
-            lambda batch_id: store_zip(
-                store, batch_prefix(caller.tenant_name, batch_id), file.file, limits=upload_limits(request)
-            ),
-            **options.as_kwargs(),
-            source="zip",
+        response = await create_and_answer(
+            request, caller, queue, store, store_files, **options.as_kwargs(), source="zip"
         )
     except UploadRejected as e:
         raise HTTPException(e.status_code, str(e)) from e
+    return _with_skipped(response, skipped)
+
+
+def _with_skipped(response: Response, skipped: list[SkippedEntry]) -> Response:
+    """The batch answer with the archive's skipped entries, which only this request knows: no column keeps
+    them, so GET /api/v1/batches/{id} (and a replayed Idempotency-Key) answers an empty list."""
+    if not skipped or not isinstance(response, JSONResponse):  # no body: the client went away
+        return response
+    body = json.loads(response.body)
+    body["skipped"] = [entry.model_dump(mode="json") for entry in skipped]
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return JSONResponse(body, status_code=response.status_code, headers=headers)
