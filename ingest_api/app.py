@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from ingest_api.auth import UNAUTHORIZED_RESPONSES
 from ingest_api.invalid_requests import add_request_error_handlers
 from ingest_api.limits import JSON_MAX_BYTES, JSON_PATHS, RequestSizeLimit
-from ingest_api.routes import batches, direct, einvoice, exports, metrics, records, uploads
+from ingest_api.routes import batches, direct, einvoice, exports, metrics, pages, records, uploads
 from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
 from invoice_processor.queue import JobQueue
 from invoice_processor.settings import Settings
 from invoice_processor.storage import ObjectStore
 
 API_PREFIX = "/api/v1"
+REVIEW_DIR = Path(__file__).with_name("review")
 COMMON_RESPONSES = {
     400: {"description": "The request cannot be read (its detail says why)"},
     **UNAUTHORIZED_RESPONSES,
@@ -48,7 +51,15 @@ def create_app(
     # exports before records: /invoices/{invoice_id} would otherwise take /invoices/export.
     for router in (uploads.router, direct.router, batches.router, exports.router, records.router, einvoice.router):
         app.include_router(router, prefix=API_PREFIX, responses={**COMMON_RESPONSES, **OUTAGE_RESPONSES})
+    app.include_router(pages.router, prefix=API_PREFIX, responses={**COMMON_RESPONSES, **OUTAGE_RESPONSES})
     app.include_router(metrics.router, responses=OUTAGE_RESPONSES)
+    # The review page: static files that call the API above from the browser.
+    app.mount("/review", StaticFiles(directory=REVIEW_DIR, html=True), name="review")
+
+    @app.get("/", include_in_schema=False)
+    async def home():
+        return RedirectResponse("/review/")
+
     add_outage_handlers(app)
     add_request_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from fastapi import HTTPException, Query, Request, status
 from sqlalchemy import ColumnElement, String, cast, false, or_, true
@@ -72,8 +72,8 @@ def invoice_filters(
     request: Request,
     batch_id: uuid.UUID | None = Query(None, description="Only the invoices of this batch."),
     provider: str | None = Query(None, max_length=200, description="Provider name contains this (any case)."),
-    date_from: date | None = Query(None, description="Invoice date on or after (YYYY-MM-DD)."),
-    date_to: date | None = Query(None, description="Invoice date on or before (YYYY-MM-DD)."),
+    date_from: str | None = Query(None, description="Invoice date on or after (YYYY-MM-DD).", max_length=40),
+    date_to: str | None = Query(None, description="Invoice date on or before (YYYY-MM-DD).", max_length=40),
     valid: bool | None = Query(None, description="true: the VAT arithmetic and the lines add up; false: not, or unknown."),
     reviewed: bool | None = Query(None, description="true: marked reviewed by a person; false: not yet."),
     q: str | None = Query(None, max_length=200, description="Invoice number, provider, customer, file name or id."),
@@ -82,6 +82,7 @@ def invoice_filters(
     export): any other query parameter is refused."""
     extra = tuple(name for name in ("format", "lines") if request.url.path.endswith("/export"))
     refuse_unknown_parameters(request, InvoiceFilters.NAMES + PAGING + extra)
+    date_from, date_to = _parsed("date_from", date_from, date), _parsed("date_to", date_to, date)
     if date_from is not None and date_to is not None and date_from > date_to:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -115,16 +116,35 @@ class BatchFilters:
 def batch_filters(
     request: Request,
     status_: str | None = Query(None, alias="status", description="queued, running or completed."),
-    created_after: datetime | None = Query(None, description="Created after this time (ISO 8601)."),
-    created_before: datetime | None = Query(None, description="Created before this time (ISO 8601)."),
+    created_after: str | None = Query(None, description="Created after this time (ISO 8601).", max_length=40),
+    created_before: str | None = Query(None, description="Created before this time (ISO 8601).", max_length=40),
 ) -> BatchFilters:
     refuse_unknown_parameters(request, BatchFilters.NAMES + PAGING)
+    created_after = _parsed("created_after", created_after, datetime)
+    created_before = _parsed("created_before", created_before, datetime)
     if status_ is not None and status_ not in BATCH_STATUSES:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"status must be one of {', '.join(BATCH_STATUSES)}; you sent {status_!r}.",
         )
     return BatchFilters(status_, created_after, created_before)
+
+
+def _parsed(name: str, value: str | None, kind: type[date] | type[datetime]):
+    """An ISO 8601 date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM[:SS][+01:00]), read strictly: a number is not a
+    date here (pydantic would take 0 for 1970-01-01); a time without offset is UTC."""
+    if value is None:
+        return None
+    example = "2024-03-15" if kind is date else "2024-03-15T09:30:00+01:00"
+    try:
+        parsed = kind.fromisoformat(value.strip())
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name} must be an ISO 8601 date like {example}; you sent {value!r}."
+        ) from None
+    if kind is datetime and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
 
 
 def _like_escaped(text: str) -> str:
