@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from ingest_api.auth import UNAUTHORIZED_RESPONSES
 from ingest_api.invalid_requests import add_request_error_handlers
 from ingest_api.limits import JSON_MAX_BYTES, JSON_PATHS, RequestSizeLimit
-from ingest_api.routes import batches, direct, einvoice, exports, metrics, pages, records, uploads
+from ingest_api.routes import batches, direct, einvoice, exports, metrics, pages, records, uploads, webhooks
 from ingest_api.unavailable import OUTAGE_RESPONSES, add_outage_handlers
 from invoice_processor.queue import JobQueue
 from invoice_processor.settings import Settings
@@ -49,7 +49,9 @@ def create_app(
     app.state.queue = JobQueue(sessions, max_attempts=settings.job_max_attempts)
     app.state.store = store
     # exports before records: /invoices/{invoice_id} would otherwise take /invoices/export.
-    for router in (uploads.router, direct.router, batches.router, exports.router, records.router, einvoice.router):
+    for router in (
+        uploads.router, direct.router, batches.router, exports.router, records.router, einvoice.router, webhooks.router
+    ):
         app.include_router(router, prefix=API_PREFIX, responses={**COMMON_RESPONSES, **OUTAGE_RESPONSES})
     app.include_router(pages.router, prefix=API_PREFIX, responses={**COMMON_RESPONSES, **OUTAGE_RESPONSES})
     app.include_router(metrics.router, responses=OUTAGE_RESPONSES)

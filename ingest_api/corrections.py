@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from invoice_processor.db import Invoice, InvoiceCorrection, InvoiceLine
+from invoice_processor.webhooks import WebhookOutbox
 from invoice_reader.fields import FIELDS
 from invoice_reader.result import InvoiceFields, LineItem, VatRate
 from invoice_reader.vat import check_vat
@@ -110,6 +111,13 @@ def apply_patch(session: Session, invoice: Invoice, patch: BaseModel, by: str) -
         invoice.provenance = provenance
         invoice.validation = {**check_vat(_fields_of(invoice)), "corrected": True}
     session.add_all(corrections)
+    if corrections:  # in this transaction: the event is sent if and only if the correction is stored
+        WebhookOutbox.record_event(session, invoice.tenant_id, "invoice.corrected", {
+            "invoice_id": invoice.id,
+            "corrected_by": by,
+            "fields": [c.field for c in corrections],
+            "changes": {c.field: {"old": c.old_value, "new": c.new_value} for c in corrections},
+        })
     return corrections
 
 

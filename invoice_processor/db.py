@@ -21,8 +21,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -263,6 +264,50 @@ class OtherDocument(Base):
     # NULL for documents stored before migration 0007.
     document_kind: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Webhook(Base):
+    """An endpoint a tenant registered: the events it wants and the secret its deliveries are signed with."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    # Any of 'batch.completed', 'job.failed', 'invoice.corrected'.
+    events: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # 'whsec_' and the base64 key (Standard Webhooks); shown to the tenant once, when the endpoint is created.
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the outbox row written with the event's transaction, then its attempts."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # The webhook-id header: the same on every attempt, so that the receiver can drop a repeat.
+    message_id: Mapped[str] = mapped_column(
+        Text, server_default=text("'msg_' || replace(gen_random_uuid()::text, '-', '')")
+    )
+    event: Mapped[str] = mapped_column(Text)
+    # What is POSTed: {type, timestamp, data}.
+    payload: Mapped[dict] = mapped_column(JsonB)
+    # 'pending'   -- written with its event (webhook_event, migration 0012), or retried after a failed attempt
+    # 'delivered' -- an attempt got a 2xx answer
+    # 'failed'    -- no 2xx answer within the retry window
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    # How many times a runner claimed it: the fencing token of the attempt in flight.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # One object per ended attempt, oldest first: attempt, at, status_code (or null), error (or null), duration_s.
+    attempt_log: Mapped[list] = mapped_column(JsonB, default=list)
+    # When a runner may next try (while pending; a claim pushes it past its POST's timeout).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def sqlalchemy_url(url: str) -> str:

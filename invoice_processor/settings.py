@@ -59,6 +59,28 @@ class Settings(BaseSettings):
         "documents stay). 0 keeps everything.",
     )
 
+    # Webhook deliveries, sent by every runner (job_runner/webhooks.py).
+    webhook_poll_interval_s: float = Field(
+        default=1.0, gt=0, description="How often a runner looks for webhook deliveries that are due."
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long one webhook POST may take (connect, send, answer) before it fails."
+    )
+    webhook_backoff_base_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait before retrying a failed webhook delivery: up to this after the first attempt, doubling "
+        "after each (random, full jitter), at most WEBHOOK_BACKOFF_CAP_S.",
+    )
+    webhook_backoff_cap_s: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two attempts of a webhook delivery."
+    )
+    webhook_give_up_after_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="A webhook delivery with no 2xx answer this long after its event is marked failed.",
+    )
+
     # Limits on what people send. Each refusal names the setting to raise.
     max_request_bytes: int = Field(
         default=2 * 1024**3, gt=0, description="Largest upload request body (413 above it)."

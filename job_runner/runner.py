@@ -46,6 +46,7 @@ from invoice_reader import ReadOptions, process_document
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
 from job_runner.results import store_result
+from job_runner.webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from job_runner.vlm_service import ModelProcess
@@ -104,6 +105,7 @@ class Runner:
         model: ModelProcess | None = None,
         vlm_min_ocr_confidence: float = DEFAULT_MIN_OCR_CONFIDENCE,
         use_embedded_xml: bool = True,
+        webhooks: WebhookSender | None = None,
     ):
         """work replaces read_document (tests). pipeline is what the worker processes of
         read_document run on each file: process_document, or a test's stand-in; it travels to them
@@ -131,6 +133,8 @@ class Runner:
         self.use_embedded_xml = use_embedded_xml
         self.work = work or self.read_document
         self.housekeeping = housekeeping
+        # Webhook deliveries are sent from their own thread, with its own poll interval (WEBHOOK_* settings).
+        self.webhooks = webhooks or WebhookSender.from_settings(queue.sessions)
         self.heartbeat_s = min(queue.lease_s / 3, 10.0)
         self._stop = threading.Event()
         self._stop_heartbeat = threading.Event()
@@ -151,7 +155,10 @@ class Runner:
         _, detail = self.vlm_status()
         log.info("runner %s started with %d threads; %s", self.runner_id, self.threads, detail)
         self._register()
-        threads = [threading.Thread(target=self._heartbeat, name="runner-heartbeat", daemon=True)]
+        threads = [
+            threading.Thread(target=self._heartbeat, name="runner-heartbeat", daemon=True),
+            threading.Thread(target=self.webhooks.run, args=(self._stop,), name="runner-webhooks", daemon=True),
+        ]
         if not burst:
             threads.append(threading.Thread(target=self._listen, name="runner-listen", daemon=True))
         for thread in threads:
