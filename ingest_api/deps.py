@@ -4,13 +4,15 @@ every batch-creating request."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Iterator
+from typing import Annotated, Iterator, TypeVar
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, HTTPException, Query, Request, status
 from sqlalchemy.orm import Session
 
 from invoice_processor.queue import JobQueue
 from invoice_processor.storage import ObjectStore
+
+T = TypeVar("T")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -24,6 +26,15 @@ def get_queue(request: Request) -> JobQueue:
 
 def get_store(request: Request) -> ObjectStore:
     return request.app.state.store
+
+
+def owned(session: Session, model: type[T], key, tenant_id, not_found: str, **options) -> T:
+    """The row of `model` with this primary key if it is the tenant's; else a 404 with `not_found` (another
+    tenant's row is not found either: its existence is not told)."""
+    row = session.get(model, key, **options)
+    if row is None or row.tenant_id != tenant_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, not_found)
+    return row
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

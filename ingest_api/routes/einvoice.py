@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy.orm import selectinload
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep, StoreDep
+from ingest_api.deps import SessionDep, StoreDep, owned
 from invoice_processor import einvoice_out
 from invoice_processor.db import Invoice, Job
 from invoice_processor.storage import ObjectNotFound
@@ -61,13 +61,12 @@ def get_einvoice(
 ):
     """The invoice as an EN 16931 e-invoice built from its stored (and corrected) fields and lines. A 422
     names what EN 16931 requires that the invoice lacks; correct it with PATCH /api/v1/invoices/{id}."""
-    invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
-    if invoice is None or invoice.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    invoice = owned(session, Invoice, invoice_id, caller.tenant_id, "Invoice not found",
+                    options=[selectinload(Invoice.lines)])
     try:
         einvoice = einvoice_out.einvoice_from(invoice)
     except einvoice_out.NotExportable as e:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
     if syntax is Syntax.cii:
         content = einvoice_out.cii_xml(einvoice)
     elif syntax is Syntax.ubl:

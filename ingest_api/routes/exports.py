@@ -45,11 +45,11 @@ def export_invoices(
     try:
         export_format = export.check_format(format_)
     except ValueError as e:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
     paging = [name for name in PAGING if name in request.query_params]
     if paging:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"The export has no paging: it holds every matching invoice. Remove {', '.join(map(repr, paging))}.",
         )
     names = export.columns(lines)

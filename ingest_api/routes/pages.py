@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep, StoreDep
+from ingest_api.deps import SessionDep, StoreDep, owned
 from invoice_processor.db import Invoice, Job, OtherDocument
 from invoice_processor.storage import ObjectNotFound, ObjectStore
 from invoice_reader.pdf_text import PdfFile
@@ -39,9 +39,7 @@ async def invoice_page(
     invoice_id: RecordId, page: PageNumber, caller: CallerDep, session: SessionDep, store: StoreDep, dpi: Dpi = 100
 ):
     """Page `page` of the PDF this invoice was read from, as a PNG image."""
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None or invoice.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    invoice = owned(session, Invoice, invoice_id, caller.tenant_id, "Invoice not found")
     return await _page_image(session, store, invoice.job_id, page, dpi)
 
 
@@ -50,9 +48,7 @@ async def document_page(
     document_id: RecordId, page: PageNumber, caller: CallerDep, session: SessionDep, store: StoreDep, dpi: Dpi = 100
 ):
     """Page `page` of the PDF this document was read from, as a PNG image."""
-    document = session.get(OtherDocument, document_id)
-    if document is None or document.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Document not found")
+    document = owned(session, OtherDocument, document_id, caller.tenant_id, "Document not found")
     return await _page_image(session, store, document.job_id, page, dpi)
 
 

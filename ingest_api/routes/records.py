@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep
+from ingest_api.deps import SessionDep, owned
 from ingest_api.filters import InvoiceFilters, invoice_filters
 from ingest_api.corrections import InvoicePatch, apply_patch, corrections_of
 from ingest_api.schemas import (
@@ -31,6 +31,8 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 InvoiceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 DocumentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOT_FOUND = {404: {"description": "No such record for this tenant"}}
+INVOICE_NOT_FOUND = "Invoice not found"
+DOCUMENT_NOT_FOUND = "Document not found"
 
 
 @router.get("/invoices", response_model=InvoicesPublic, tags=["invoices"])
@@ -60,10 +62,7 @@ def list_invoices(
 
 @router.get("/invoices/{invoice_id}", response_model=InvoicePublic, tags=["invoices"], responses=NOT_FOUND)
 def get_invoice(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
-    invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
-    if invoice is None or invoice.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
-    return invoice
+    return owned(session, Invoice, invoice_id, caller.tenant_id, INVOICE_NOT_FOUND, options=[selectinload(Invoice.lines)])
 
 
 @router.patch("/invoices/{invoice_id}", response_model=InvoicePublic, tags=["invoices"], responses=NOT_FOUND)
@@ -72,9 +71,9 @@ def correct_invoice(invoice_id: InvoiceId, patch: InvoicePatch, caller: CallerDe
     line, `reviewed` marks it checked or not. Each value that changes is kept, with the value before, who
     (`corrected_by`, else the tenant's name) and when: GET /invoices/{id}/corrections. The VAT arithmetic is
     checked again on the corrected values. Answers the invoice as it now is."""
-    invoice = session.get(Invoice, invoice_id, options=[selectinload(Invoice.lines)])
-    if invoice is None or invoice.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    invoice = owned(
+        session, Invoice, invoice_id, caller.tenant_id, INVOICE_NOT_FOUND, options=[selectinload(Invoice.lines)]
+    )
     try:
         apply_patch(session, invoice, patch, patch.corrected_by or caller.tenant_name)
     except ValueError as e:
@@ -89,9 +88,7 @@ def correct_invoice(invoice_id: InvoiceId, patch: InvoicePatch, caller: CallerDe
 )
 def list_corrections(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
     """Every value a person changed on this invoice, oldest first."""
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None or invoice.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    owned(session, Invoice, invoice_id, caller.tenant_id, INVOICE_NOT_FOUND)
     return CorrectionsPublic(data=[CorrectionPublic.model_validate(c) for c in corrections_of(session, invoice_id)])
 
 
@@ -100,9 +97,7 @@ def list_corrections(invoice_id: InvoiceId, caller: CallerDep, session: SessionD
 )
 def delete_invoice(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
     """Deletes an invoice and its lines; its job stays, with invoice_id cleared."""
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None or invoice.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Invoice not found")
+    invoice = owned(session, Invoice, invoice_id, caller.tenant_id, INVOICE_NOT_FOUND)
     session.execute(update(Job).where(Job.invoice_id == invoice_id).values(invoice_id=None))
     session.delete(invoice)
     session.commit()
@@ -124,7 +119,4 @@ def list_other_documents(caller: CallerDep, session: SessionDep, skip: Skip = 0,
     "/other-documents/{document_id}", response_model=OtherDocumentPublic, tags=["other documents"], responses=NOT_FOUND
 )
 def get_other_document(document_id: DocumentId, caller: CallerDep, session: SessionDep):
-    document = session.get(OtherDocument, document_id)
-    if document is None or document.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Document not found")
-    return document
+    return owned(session, OtherDocument, document_id, caller.tenant_id, DOCUMENT_NOT_FOUND)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep
+from ingest_api.deps import SessionDep, owned
 from invoice_processor.db import Webhook, WebhookDelivery
 from invoice_processor.webhooks import EVENTS, WebhookUrlRefused, check_url, new_secret
 
@@ -79,10 +79,7 @@ class DeliveriesPublic(BaseModel):
 
 
 def _webhook_of(session, caller, webhook_id: uuid.UUID) -> Webhook:
-    webhook = session.get(Webhook, webhook_id)
-    if webhook is None or webhook.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Webhook not found")
-    return webhook
+    return owned(session, Webhook, webhook_id, caller.tenant_id, "Webhook not found")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated)
