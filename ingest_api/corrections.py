@@ -10,12 +10,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from invoice_processor.db import Invoice, InvoiceCorrection, InvoiceLine
+from invoice_processor.db import Invoice, InvoiceCorrection, InvoiceLine, Job, LayoutHint
+from invoice_processor.storage import ObjectNotFound, ObjectStore
 from invoice_processor.webhooks import WebhookOutbox
 from invoice_reader.fields import FIELDS
-from invoice_reader.result import InvoiceFields, LineItem, VatRate
+from invoice_reader.layout_hints import HINTED_KINDS, KINDS, locate, seller_key
+from invoice_reader.pdf_text import PdfFile
+from invoice_reader.result import DocumentError, InvoiceFields, LineItem, VatRate
 from invoice_reader.vat import check_vat
 
 CODES = {"subtype": ("invoice", "credit_note")}
@@ -119,6 +123,53 @@ def apply_patch(session: Session, invoice: Invoice, patch: BaseModel, by: str) -
             "changes": {c.field: {"old": c.old_value, "new": c.new_value} for c in corrections},
         })
     return corrections
+
+
+def learn_layout(session: Session, store: ObjectStore, invoice: Invoice, corrections: list[InvoiceCorrection]) -> list[str]:
+    """Corrections teach: for each corrected field whose new value is printed on the invoice's pages (their
+    text layer: a scan's OCR words are not kept), stores where, as a layout hint for the seller's next
+    invoices (invoice_reader/layout_hints.py). Returns the fields learned."""
+    wanted = [c for c in corrections if KINDS.get(c.field) in HINTED_KINDS and c.new_value is not None]
+    seller = _seller_as_read(session, invoice) if wanted else None
+    key = session.scalar(select(Job.object_key).where(Job.id == invoice.job_id)) if seller and invoice.job_id else None
+    if not key:
+        return []
+    try:
+        with store.local_copy(key) as path, PdfFile.open(path) as pdf:
+            pages = pdf.read_text_layer()
+    except (ObjectNotFound, DocumentError):
+        return []
+    learned = []
+    for correction in wanted:
+        found = locate(pages, correction.field, correction.new_value)
+        if found is None:
+            continue
+        index, (x0, top, x1, bottom) = found
+        where = {"page": index, "x0": x0, "top": top, "x1": x1, "bottom": bottom,
+                 "page_width": pages[index].width, "page_height": pages[index].height, "invoice_id": invoice.id}
+        session.execute(
+            insert(LayoutHint)
+            .values(tenant_id=invoice.tenant_id, seller=seller, field=correction.field, **where)
+            .on_conflict_do_update(constraint="layout_hints_one_per_field", set_=where)
+        )
+        learned.append(correction.field)
+    return learned
+
+
+def _seller_as_read(session: Session, invoice: Invoice) -> str | None:
+    """The seller's key from the values the reader gave, before any correction: the next invoice of the same
+    seller will be read the same way."""
+    session.flush()
+    read = {}
+    for name in ("provider_vat_id", "provider"):
+        first = session.execute(
+            select(InvoiceCorrection.old_value)
+            .where(InvoiceCorrection.invoice_id == invoice.id, InvoiceCorrection.field == name)
+            .order_by(InvoiceCorrection.id)
+            .limit(1)
+        ).first()
+        read[name] = first.old_value if first is not None else getattr(invoice, name)
+    return seller_key(read["provider_vat_id"], read["provider"])
 
 
 def corrections_of(session: Session, invoice_id: int) -> list[InvoiceCorrection]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    UniqueConstraint,
     Text,
     create_engine,
     func,
@@ -246,6 +247,28 @@ class InvoiceCorrection(Base):
     new_value: Mapped[object | None] = mapped_column(JsonB)
     corrected_by: Mapped[str] = mapped_column(Text)
     corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LayoutHint(Base):
+    """Where a person's correction showed a seller's field to be printed (invoice_reader/layout_hints.py): the
+    runners hand a tenant's hints to the reader, which reads that field there on the seller's next invoices."""
+
+    __tablename__ = "layout_hints"
+    __table_args__ = (UniqueConstraint("tenant_id", "seller", "field", name="layout_hints_one_per_field"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    seller: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(Text)
+    page: Mapped[int] = mapped_column(Integer)
+    x0: Mapped[float] = mapped_column(Float)
+    top: Mapped[float] = mapped_column(Float)
+    x1: Mapped[float] = mapped_column(Float)
+    bottom: Mapped[float] = mapped_column(Float)
+    page_width: Mapped[float] = mapped_column(Float)
+    page_height: Mapped[float] = mapped_column(Float)
+    invoice_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("invoices.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class OtherDocument(Base):

@@ -20,6 +20,7 @@ from .classify import classify_pages
 from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
 from .extract import extract_invoice, rate_confidence
 from .language import guess_language
+from .layout_hints import apply_hints
 from .ocr import OcrResult, ocr_pages
 from .ocr_engine import PreparedPage
 from .options import ReadOptions
@@ -122,6 +123,10 @@ def process_document(
             "This PDF has no readable text: its pages are blank or the scan is unreadable. Send a clearer copy."
         )
     fields = reading.fields
+    if fields is not None and fields.source == "text" and options.layout_hints:
+        applied = apply_hints(fields, pages, options.layout_hints)
+        if applied:  # values read where a person's correction showed them: checked again
+            fields.validation = {**fields.validation, **check_vat(fields), "layout_hints": applied}
     return DocumentResult(
         page_count=len(pages),
         text=reading.text,
@@ -181,6 +186,10 @@ def read_words(pages: list[PageText], ocr_pages: set[int] | frozenset[int] = fro
     file: what the evaluation uses to score models on cached pages. ocr_pages: the pages read by OCR."""
     reading = _understand(pages, set(ocr_pages), EmbeddedInvoice(None, None), {})
     fields = reading.fields
+    if fields is not None and fields.source == "text" and options.layout_hints:
+        applied = apply_hints(fields, pages, options.layout_hints)
+        if applied:  # values read where a person's correction showed them: checked again
+            fields.validation = {**fields.validation, **check_vat(fields), "layout_hints": applied}
     return DocumentResult(
         page_count=len(pages),
         text=reading.text,

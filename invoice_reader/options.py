@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .layout_hints import LayoutHint
 from .ocr import OCR_PAGE_TIMEOUT_S
 from .vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE, VLM_MODES
 
@@ -32,6 +33,9 @@ class ReadOptions:
     """'off', 'fallback' (Florence-2 reads only where OCR is unsure) or 'always'; needs a reader."""
     vlm_min_ocr_confidence: float = DEFAULT_MIN_OCR_CONFIDENCE
     """In fallback mode, OCR pages with a lower mean word confidence (0..100) go to the model."""
+    layout_hints: tuple[LayoutHint, ...] = ()
+    """Where people's corrections showed a seller's fields to be printed (layout_hints.py): a document read as
+    from that seller, with pages of the same size, takes the value printed there."""
 
     def __post_init__(self) -> None:
         if self.vlm_mode not in VLM_MODES:

@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import psycopg
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
+from invoice_processor.db import LayoutHint as LayoutHintRow
 from invoice_processor.db import libpq_url
 from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
@@ -43,6 +45,7 @@ from invoice_processor.transient import (
 from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.isolation import DocumentWorkers, Read
 from invoice_reader import ReadOptions, process_document
+from invoice_reader.layout_hints import LayoutHint
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
 from job_runner.results import store_result
@@ -57,6 +60,8 @@ SHUTDOWN_GRACE_S = 30.0
 LISTEN_RECONNECT_S = 2.0
 # How long one step keeps retrying an unreachable object store before the job is retried later.
 STORAGE_PATIENCE_S = 30.0
+# The most layout hints (corrections teach) a job is given: the tenant's newest.
+MAX_LAYOUT_HINTS = 5000
 # How long a finished job keeps retrying to record its result while the database is unreachable.
 # Past it the job's lease has expired and another runner will run it again.
 RECORD_PATIENCE_S = 120.0
@@ -337,6 +342,7 @@ class Runner:
             vlm_mode=self.vlm_mode if client is not None else "off",
             vlm_min_ocr_confidence=self.vlm_min_ocr_confidence,
             use_embedded_xml=self.use_embedded_xml if job.use_embedded_xml is None else job.use_embedded_xml,
+            layout_hints=self._layout_hints(job),
         )
 
         def read(path: Path) -> DocumentResult:
@@ -348,6 +354,21 @@ class Runner:
             return replace(self.documents.process(path, options, check, client), sha256=sha256)
 
         return with_local_copy(self.store, job, check, read)
+
+    def _layout_hints(self, job: ClaimedJob) -> tuple[LayoutHint, ...]:
+        """Where people's corrections showed the tenant's sellers' fields to be printed, newest first."""
+        with self.queue.sessions() as session:
+            rows = session.scalars(
+                select(LayoutHintRow)
+                .where(LayoutHintRow.tenant_id == job.tenant_id)
+                .order_by(LayoutHintRow.id.desc())
+                .limit(MAX_LAYOUT_HINTS)
+            ).all()
+        return tuple(
+            LayoutHint(row.seller, row.field, row.page, (row.x0, row.top, row.x1, row.bottom),
+                       (row.page_width, row.page_height))
+            for row in rows
+        )
 
     def _same_file(self, job: ClaimedJob, sha256: str) -> SameFile | None:
         with self.queue.sessions() as session:

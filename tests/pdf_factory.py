@@ -485,3 +485,56 @@ def make_padded_pdf(path: Path, size_bytes: int, seed: int = 0) -> None:
         for offset in offsets:
             out.write(b"%010d 00000 n \n" % offset)
         out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+
+
+def make_reference_only_invoice(
+    path: Path,
+    *,
+    number: str,
+    day: dt.date,
+    seller: str = "Kestrel Systems GmbH",
+    seller_vat_id: str = "DE811907980",
+    amounts: tuple[Decimal, ...] = (Decimal("480.00"), Decimal("120.50")),
+) -> None:
+    """A German invoice whose own number is printed only as the payment reference at the foot of the page
+    ("Bitte bei Zahlung angeben: <number>"), next to a project number in the header: a layout whose number a
+    reader finds no label for. The seller's legal name and VAT id are in the footer, under a trade name."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    width, height = A4
+    german = lambda value: f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")  # noqa: E731
+    c.setFont("Helvetica-Bold", 26)
+    c.drawString(50, height - 60, seller.split()[0].upper())
+    c.setFont("Helvetica", 10)
+    c.drawString(50, height - 150, "Nordlicht Handel AG")
+    c.drawString(50, height - 162, "Ringstrasse 4, 80331 Muenchen")
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, height - 210, "Rechnung")
+    c.setFont("Helvetica", 9)
+    for i, (label, value) in enumerate(
+        [("Kundennummer", "40017"), ("Projekt", f"P-{3300 + len(number) * 7}"), ("Datum", day.strftime("%d.%m.%Y"))]
+    ):
+        c.drawString(350, height - 150 - 12 * i, label)
+        c.drawRightString(540, height - 150 - 12 * i, value)
+    y = height - 250
+    c.drawString(50, y, "Pos")
+    c.drawString(80, y, "Bezeichnung")
+    c.drawRightString(540, y, "Betrag EUR")
+    for i, amount in enumerate(amounts, 1):
+        y -= 14
+        c.drawString(50, y, str(i))
+        c.drawString(80, y, f"Leistung {i}")
+        c.drawRightString(540, y, german(amount))
+    net = sum(amounts, Decimal(0))
+    vat = (net * Decimal("0.19")).quantize(CENT, ROUND_HALF_UP)
+    for label, value in (("Netto", net), ("USt 19 %", vat), ("Gesamt", net + vat)):
+        y -= 16
+        c.drawString(380, y, label)
+        c.drawRightString(540, y, german(value))
+    c.drawString(50, 100, "Bitte bei Zahlung angeben:")
+    c.drawString(170, 100, number)
+    c.setFont("Helvetica", 7)
+    c.drawString(50, 40, seller)
+    c.drawString(200, 40, "Hafenstrasse 12, 20457 Hamburg")
+    c.drawString(380, 40, f"USt-IdNr. {seller_vat_id}")
+    c.showPage()
+    c.save()

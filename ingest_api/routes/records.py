@@ -9,9 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep, owned
+from ingest_api.deps import SessionDep, StoreDep, owned
 from ingest_api.filters import InvoiceFilters, invoice_filters
-from ingest_api.corrections import InvoicePatch, apply_patch, corrections_of
+from ingest_api.corrections import InvoicePatch, apply_patch, corrections_of, learn_layout
 from ingest_api.schemas import (
     CorrectionPublic,
     CorrectionsPublic,
@@ -66,16 +66,20 @@ def get_invoice(invoice_id: InvoiceId, caller: CallerDep, session: SessionDep):
 
 
 @router.patch("/invoices/{invoice_id}", response_model=InvoicePublic, tags=["invoices"], responses=NOT_FOUND)
-def correct_invoice(invoice_id: InvoiceId, patch: InvoicePatch, caller: CallerDep, session: SessionDep):
+def correct_invoice(
+    invoice_id: InvoiceId, patch: InvoicePatch, caller: CallerDep, session: SessionDep, store: StoreDep
+):
     """Corrects an invoice: the fields sent replace the invoice's (null clears one), `lines` replaces every
     line, `reviewed` marks it checked or not. Each value that changes is kept, with the value before, who
     (`corrected_by`, else the tenant's name) and when: GET /invoices/{id}/corrections. The VAT arithmetic is
-    checked again on the corrected values. Answers the invoice as it now is."""
+    checked again on the corrected values. Where a corrected value is printed on the page, the seller's next
+    invoices of the same layout are read there (corrections teach). Answers the invoice as it now is."""
     invoice = owned(
         session, Invoice, invoice_id, caller.tenant_id, INVOICE_NOT_FOUND, options=[selectinload(Invoice.lines)]
     )
     try:
-        apply_patch(session, invoice, patch, patch.corrected_by or caller.tenant_name)
+        corrections = apply_patch(session, invoice, patch, patch.corrected_by or caller.tenant_name)
+        learn_layout(session, store, invoice, corrections)
     except ValueError as e:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
     session.commit()
