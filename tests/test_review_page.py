@@ -36,14 +36,15 @@ def test_the_pages_field_list_is_the_declared_one():
 
 
 @pytest.fixture
-def served(sessions, folder_store, runner_factory):
-    """The API and review page on a real HTTP port, with one runner."""
+def served(request, sessions, folder_store, runner_factory):
+    """The API and review page on a real HTTP port, with one runner (API keys required when the test is
+    marked with keys_required)."""
     import uvicorn
 
     runner_factory(folder_store)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(sessions, folder_store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    app = create_app(sessions, folder_store, require_api_keys=request.node.get_closest_marker("keys_required") is not None)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -138,3 +139,38 @@ def test_upload_watch_open_see_boxes_correct(served, browser, tmp_path):
     wait.until(lambda d: d.execute_script(
         "const i = document.querySelector('.page img'); return i && i.complete && i.naturalWidth > 0"))
     _screenshot(browser, "document")
+
+
+@pytest.mark.keys_required
+def test_with_api_keys_the_page_asks_for_one_keeps_it_and_shows_only_that_tenants_data(
+    served, browser, sessions, tmp_path
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from ingest_api.auth import create_api_key
+
+    with sessions.begin() as session:
+        key = create_api_key(session, "acme")
+        other_key = create_api_key(session, "globex")
+    pdf_factory.make_letter(tmp_path / "letter.pdf")
+    theirs = requests.post(
+        f"{served}/api/v1/invoices/batch-upload", headers={"X-API-Key": other_key},
+        files=[("files", ("letter.pdf", (tmp_path / "letter.pdf").read_bytes(), "application/pdf"))], timeout=60,
+    )
+    assert theirs.status_code == 200, theirs.text
+    wait = WebDriverWait(browser, WAIT_S)
+    browser.get(served + "/review/")
+    wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "#view .bad")))
+    assert "key" in browser.find_element(By.ID, "view").text.lower()
+    # With the keyboard alone: the key field, typed, Enter.
+    field = browser.find_element(By.ID, "api-key")
+    field.send_keys(key, Keys.ENTER)
+    # The header row comes with the rows, in one step, once the list has been read.
+    wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "#batches tr")))
+    assert browser.find_elements(By.CSS_SELECTOR, "#batches tr[data-batch]") == []  # globex's batch is not shown
+    browser.refresh()  # kept for the browser session
+    wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "#batches tr")))
+    assert browser.execute_script("return sessionStorage.getItem('apiKey')") == key
