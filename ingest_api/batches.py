@@ -26,6 +26,7 @@ from ingest_api.schemas import (
     InvoicePublic,
     JobSummary,
     OtherDocumentPublic,
+    SkippedEntry,
     XmlPrintDifference,
 )
 from ingest_api.uploads import discard_objects
@@ -82,6 +83,7 @@ def batch_response(
             for job in finished
         ],
         jobs=[JobSummary(job_id=job.id, filename=job.filename, state=job.state) for job in jobs],
+        skipped=[SkippedEntry(**entry) for entry in batch.skipped or []],
     )
 
 
@@ -220,10 +222,12 @@ async def create_and_answer(
     allow_duplicates: bool = False,
     idempotency_key: str | None = None,
     use_embedded_xml: bool | None = None,
+    skipped: list[SkippedEntry] | None = None,
 ) -> Response:
     """Creates a batch of the files that store_files(batch_id) stores (it runs in a worker thread;
     its exceptions go up) and answers it: 202 at once, or 200 when done if wait. With an
-    Idempotency-Key seen before, nothing is stored and the first batch is answered instead."""
+    Idempotency-Key seen before, nothing is stored and the first batch is answered instead. skipped: a list
+    that store_files fills with the entries it did not read, kept with the batch."""
     key = idempotency.checked_key(idempotency_key)
     name = idempotency.request_name(request)
     if key is not None:
@@ -246,6 +250,7 @@ async def create_and_answer(
             key,
             name,
             use_embedded_xml,
+            [entry.model_dump(mode="json") for entry in skipped or []],
         )
     except Exception:
         # No batch refers to the stored files: do not leave them behind.
@@ -272,6 +277,7 @@ def _create_batch(
     key: str | None,
     name: str,
     use_embedded_xml: bool | None = None,
+    skipped: list[dict] | None = None,
 ) -> uuid.UUID:
     """Inserts the batch, and its Idempotency-Key in the same transaction. Returns the batch's id, or
     the id of the batch that a concurrent request with the same key created first."""
@@ -285,6 +291,7 @@ def _create_batch(
                 tenant_id=caller.tenant_id,
                 allow_duplicates=allow_duplicates,
                 use_embedded_xml=use_embedded_xml,
+                skipped=skipped,
                 session=session,
             )
             if key is not None:

@@ -78,8 +78,8 @@ class BatchProcessingResponse(BaseModel):
     jobs: list[JobSummary]
     """Every file of the batch with its job state, finished or not."""
     skipped: list[SkippedEntry] = []
-    """The ZIP's entries that were not read, in archive order; in the answer to the upload request only
-    (GET /api/v1/batches/{id} and a replayed Idempotency-Key answer [])."""
+    """The ZIP's entries that were not read, in archive order (kept with the batch: GET /api/v1/batches/{id}
+    lists them too); [] for a batch that was not a ZIP."""
 
 
 class AttemptPublic(BaseModel):

@@ -105,6 +105,8 @@ class Batch(Base):
     # cancel statements, read by the claim under the batch's row lock to hold max_workers.
     running_jobs: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The ZIP archive's entries that were not read: [{name, reason}].
+    skipped: Mapped[list] = mapped_column(JsonB, default=list)
 
     jobs: Mapped[list[Job]] = relationship(back_populates="batch", order_by="Job.position")
 

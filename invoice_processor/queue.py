@@ -92,17 +92,20 @@ class JobQueue:
         tenant_id: uuid.UUID = DEFAULT_TENANT_ID,
         allow_duplicates: bool = False,
         use_embedded_xml: bool | None = None,
+        skipped: list[dict] | None = None,
         session: Session | None = None,
     ) -> Batch:
         """Inserts a batch and one job per file, then wakes the runners. Files refused at ingest get a
         failed job with their reason; a batch with nothing to run is completed at once. Runs in the
-        caller's transaction if a session is given (committed by the caller), else in its own.
+        caller's transaction if a session is given (committed by the caller), else in its own. skipped:
+        the archive's entries that were not read ({name, reason}), kept with the batch.
         Returns the batch with its jobs."""
         if session is None:
             with self.sessions.begin() as own:
                 return self.enqueue_batch(
                     batch_id, files, max_workers=max_workers, source=source, tenant_id=tenant_id,
-                    allow_duplicates=allow_duplicates, use_embedded_xml=use_embedded_xml, session=own,
+                    allow_duplicates=allow_duplicates, use_embedded_xml=use_embedded_xml, skipped=skipped,
+                    session=own,
                 )
         runnable = sum(f.error is None for f in files)
         batch = Batch(
@@ -114,6 +117,7 @@ class JobQueue:
             finished_at=None if runnable else func.now(),
             source=source,
             running_jobs=0,
+            skipped=skipped or [],
         )
         batch.jobs = [
             Job(

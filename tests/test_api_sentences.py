@@ -192,8 +192,8 @@ def test_zip_skipped_entries_are_listed_in_the_202_answer(client, invoice):
     assert body["total_files"] == 1 and [job["filename"] for job in body["jobs"]] == ["2024/a.pdf"]
     assert body["skipped"] == EXPECTED_SKIPPED
     assert response.headers["Location"] == f"/api/v1/batches/{body['batch_id']}"
-    # Not kept: the batch read back has no column for them.
-    assert client.get(response.headers["Location"]).json()["skipped"] == []
+    # Kept with the batch: read back, it lists them too.
+    assert client.get(response.headers["Location"]).json()["skipped"] == EXPECTED_SKIPPED
 
 
 def test_zip_skipped_entries_are_listed_in_the_200_answer(sessions, folder_store, runner_factory, invoice):

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 
 from ingest_api.auth import CallerDep
 from ingest_api.batches import create_and_answer
@@ -106,20 +104,8 @@ async def batch_upload_zip(
         return stored.files
 
     try:
-        response = await create_and_answer(
-            request, caller, queue, store, store_files, **options.as_kwargs(), source="zip"
+        return await create_and_answer(
+            request, caller, queue, store, store_files, **options.as_kwargs(), source="zip", skipped=skipped
         )
     except UploadRejected as e:
         raise HTTPException(e.status_code, str(e)) from e
-    return _with_skipped(response, skipped)
-
-
-def _with_skipped(response: Response, skipped: list[SkippedEntry]) -> Response:
-    """The batch answer with the archive's skipped entries, which only this request knows: no column keeps
-    them, so GET /api/v1/batches/{id} (and a replayed Idempotency-Key) answers an empty list."""
-    if not skipped or not isinstance(response, JSONResponse):  # no body: the client went away
-        return response
-    body = json.loads(response.body)
-    body["skipped"] = [entry.model_dump(mode="json") for entry in skipped]
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return JSONResponse(body, status_code=response.status_code, headers=headers)
