@@ -18,6 +18,12 @@ class Settings(BaseSettings):
         description="PostgreSQL URL. Unset: `serve` starts an embedded PostgreSQL under DATA_DIR.",
     )
     s3_endpoint_url: str | None = Field(default=None, description="S3 API endpoint (MinIO, AWS, ...).")
+    s3_public_endpoint_url: str | None = Field(
+        default=None,
+        description="S3 endpoint written into the presigned URLs handed to clients, where they reach the store "
+        "by another name than the services do (compose: http://localhost:9000 vs http://minio:9000). "
+        "Unset: S3_ENDPOINT_URL.",
+    )
     s3_bucket: str | None = Field(default=None, description="Bucket for uploaded files. Unset: a folder.")
     s3_region: str = "us-east-1"
     aws_access_key_id: str | None = None
@@ -142,10 +148,11 @@ class Settings(BaseSettings):
         description="In fallback mode, pages OCR read with a lower mean word confidence (0-100) go to the model.",
     )
 
-    @field_validator("florence_model", "vlm_mode", mode="before")
+    @field_validator("florence_model", "vlm_mode", "s3_public_endpoint_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
-        """FLORENCE_MODEL= or VLM_MODE= (as docker-compose passes an unset variable) means unset."""
+        """FLORENCE_MODEL=, VLM_MODE= or S3_PUBLIC_ENDPOINT_URL= (as docker-compose passes an unset variable)
+        means unset."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @property

@@ -148,27 +148,36 @@ class S3Store:
         connect_timeout_s: float = 60.0,
         read_timeout_s: float = 60.0,
         max_attempts: int = 5,
+        public_endpoint_url: str | None = None,
     ):
         """connect_timeout_s, read_timeout_s and max_attempts (the first try included) bound how long
-        one call waits for a store that does not answer."""
+        one call waits for a store that does not answer. public_endpoint_url: the endpoint presigned URLs
+        are made for, where clients reach the store by another name (None: endpoint_url)."""
         self.bucket = bucket
-        self.client = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name=region,
-            aws_access_key_id=access_key_id,
-            aws_secret_access_key=secret_access_key,
-            config=BotoConfig(
-                retries={"max_attempts": max_attempts, "mode": "standard"},
-                connect_timeout=connect_timeout_s,
-                read_timeout=read_timeout_s,
-                # MinIO and most self-hosted stores want path-style addressing.
-                s3={"addressing_style": "path"} if endpoint_url else None,
-                max_pool_connections=32,
-                # Signature V4 everywhere (presigned URLs included): AWS and MinIO both want it.
-                signature_version="s3v4",
-            ),
-        )
+
+        def client_for(endpoint: str | None):
+            return boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                region_name=region,
+                aws_access_key_id=access_key_id,
+                aws_secret_access_key=secret_access_key,
+                config=BotoConfig(
+                    retries={"max_attempts": max_attempts, "mode": "standard"},
+                    connect_timeout=connect_timeout_s,
+                    read_timeout=read_timeout_s,
+                    # MinIO and most self-hosted stores want path-style addressing.
+                    s3={"addressing_style": "path"} if endpoint else None,
+                    max_pool_connections=32,
+                    # Signature V4 everywhere (presigned URLs included): AWS and MinIO both want it.
+                    signature_version="s3v4",
+                ),
+            )
+
+        self.client = client_for(endpoint_url)
+        # SigV4 signs the Host header: a URL for the public name must be signed for it, not rewritten after.
+        public = public_endpoint_url or endpoint_url
+        self.presign_client = self.client if public == endpoint_url else client_for(public)
 
     def ensure_bucket(self) -> None:
         """Creates the bucket if it does not exist (convenient for MinIO and tests)."""
@@ -222,7 +231,7 @@ class S3Store:
     def presigned_put_url(self, key: str, *, expires_s: int, content_type: str) -> str:
         """A URL that lets its holder PUT this one key, with this content type, until it expires.
         Nothing else: no other key, no read, no list."""
-        return self.client.generate_presigned_url(
+        return self.presign_client.generate_presigned_url(
             "put_object",
             Params={"Bucket": self.bucket, "Key": safe_key(key), "ContentType": content_type},
             ExpiresIn=expires_s,
@@ -238,5 +247,6 @@ def make_store(settings: Settings) -> ObjectStore:
             region=settings.s3_region,
             access_key_id=settings.aws_access_key_id,
             secret_access_key=settings.aws_secret_access_key,
+            public_endpoint_url=settings.s3_public_endpoint_url,
         )
     return FolderStore(Path(settings.data_dir) / "objects")

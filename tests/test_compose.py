@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "infra" / "Dockerfile"
 
-APP_SERVICES = ("api", "runner", "migrate")
+APP_SERVICES = ("api", "runner", "migrate", "incoming")
+# Repositories that no longer serve images: Docker Hub stopped serving MinIO's (they are on quay.io).
+GONE_REPOSITORIES = {"docker.io/minio/minio", "docker.io/minio/mc"}
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 # The variables docker-compose.yml lets people override, with values unlike any default.
@@ -245,3 +248,70 @@ def test_image_extras_are_opt_in():
 def test_build_context_leaves_out_local_environment_and_history():
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     assert {".venv", ".git", ".invoice-processor"} <= ignored
+
+
+def image_reference(image: str) -> tuple[str, str | None, str | None]:
+    """(repository with its registry, tag, digest) of an image reference; Docker Hub spelled out as
+    docker.io, and its official images under library/."""
+    name, _, digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    tag = last.partition(":")[2] if ":" in last else None
+    repository = name[: len(name) - len(tag) - 1] if tag is not None else name
+    first = repository.split("/", 1)[0]
+    if "/" not in repository or not ("." in first or ":" in first or first == "localhost"):
+        repository = "docker.io/" + repository
+    if repository.count("/") == 1 and repository.startswith("docker.io/"):
+        repository = "docker.io/library/" + repository.removeprefix("docker.io/")
+    return repository, tag, digest or None
+
+
+def test_image_references_are_read_as_docker_reads_them():
+    assert image_reference("minio/minio") == ("docker.io/minio/minio", None, None)
+    assert image_reference("postgres:16.10-bookworm") == ("docker.io/library/postgres", "16.10-bookworm", None)
+    assert image_reference("quay.io/minio/mc:RELEASE.2025-04-16T18-13-26Z") == (
+        "quay.io/minio/mc", "RELEASE.2025-04-16T18-13-26Z", None
+    )
+    assert image_reference("localhost:5000/x@sha256:ab") == ("localhost:5000/x", None, "sha256:ab")
+
+
+def test_every_image_is_pinned_and_none_comes_from_a_repository_that_is_gone(services):
+    for name, service in services.items():
+        repository, tag, digest = image_reference(service["image"])
+        assert digest or (tag and tag != "latest"), f"{name}: {service['image']} is not pinned to a tag or digest"
+        assert repository not in GONE_REPOSITORIES, f"{name}: {repository} no longer serves images"
+
+
+def test_minio_images_are_one_release_family_from_quay_and_postgres_a_minor_version(services):
+    minio = image_reference(services["minio"]["image"])
+    mc = image_reference(services["minio-init"]["image"])
+    assert (minio[0], mc[0]) == ("quay.io/minio/minio", "quay.io/minio/mc")
+    for _, tag, _ in (minio, mc):
+        assert re.fullmatch(r"RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", tag), tag
+    assert minio[1][:16] == mc[1][:16]  # RELEASE.YYYY-MM: the same month's releases
+    postgres = image_reference(services["postgres"]["image"])
+    assert postgres[0] == "docker.io/library/postgres"
+    assert re.fullmatch(r"\d+\.\d+(-\w+)?", postgres[1]), postgres[1]
+
+
+def test_presigned_urls_name_the_minio_port_published_on_the_host(services):
+    """Services reach MinIO as minio:9000; clients get URLs signed for the published port."""
+    public = urlsplit(environment(services["api"])["S3_PUBLIC_ENDPOINT_URL"])
+    assert (public.scheme, public.hostname, public.port) == ("http", "localhost", 9000)
+    published = [str(port) for port in services["minio"]["ports"]]
+    assert f"{public.port}:9000" in published
+    assert "S3_PUBLIC_ENDPOINT_URL" in SETTING_NAMES
+
+
+def test_vlm_build_installs_torch_from_the_cpu_wheel_index():
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    args = interpolate(compose, {"EXTRAS": "vlm"})["services"]["runner"]["build"]["args"]
+    assert args == {"EXTRAS": "vlm", "EXTRA_INDEX_URL": TORCH_CPU_INDEX}
+    gpu = interpolate(compose, {"EXTRAS": "vlm", "EXTRA_INDEX_URL": "https://download.pytorch.org/whl/cu128"})
+    assert gpu["services"]["runner"]["build"]["args"]["EXTRA_INDEX_URL"].endswith("/cu128")
+    pypi_only = interpolate(compose, {"EXTRAS": "vlm", "EXTRA_INDEX_URL": ""})
+    assert pypi_only["services"]["runner"]["build"]["args"]["EXTRA_INDEX_URL"] == ""
+    # The Dockerfile declares the argument and hands it to every pip install.
+    instructions = dockerfile_instructions()
+    assert any(re.fullmatch(r"EXTRA_INDEX_URL(=.*)?", arguments) for keyword, arguments in instructions if keyword == "ARG")
+    installs = [arguments for keyword, arguments in instructions if keyword == "RUN" and "pip install" in arguments]
+    assert installs and all('--extra-index-url "$EXTRA_INDEX_URL"' in arguments for arguments in installs)

@@ -4,11 +4,14 @@ those properties are checked on the URLs themselves."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import subprocess
 import sys
-from urllib.parse import parse_qs, urlparse
+import uuid
+from urllib.parse import parse_qs, parse_qsl, quote, urlparse
 
 import httpx
 import pytest
@@ -19,6 +22,8 @@ from ingest_api.app import create_app
 from ingest_api.auth import create_api_key
 from ingest_api.incoming import ingest_incoming
 from invoice_processor.db import Batch, Job
+from invoice_processor.settings import Settings
+from invoice_processor.storage import make_store
 from tests import pdf_factory
 from tests.conftest import s3_settings_env
 from tests.polling import wait_until
@@ -275,3 +280,71 @@ def test_a_second_scanner_skips_a_tenant_that_is_being_imported(sessions, folder
         other_scanner.execute(text("SELECT pg_advisory_unlock(hashtextextended('incoming:default', 0))"))
     (imported,) = ingest_incoming(queue, folder_store)
     assert imported.files == 1
+
+
+def _sigv4_signature_holds(url: str, *, host: str, secret_key: str, headers: dict[str, str]) -> bool:
+    """Whether url's X-Amz-Signature is the Signature V4 of a PUT to it sent with Host: host and headers,
+    computed here from the specification (not by botocore, which made the URL)."""
+    parts = urlparse(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    signature = query.pop("X-Amz-Signature")
+    signed = query["X-Amz-SignedHeaders"].split(";")
+    values = {"host": host, **{name.lower(): value for name, value in headers.items()}}
+    canonical_query = "&".join(
+        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items())
+    )
+    canonical_request = "\n".join(
+        ["PUT", parts.path, canonical_query, "".join(f"{name}:{values[name]}\n" for name in signed), ";".join(signed),
+         "UNSIGNED-PAYLOAD"]
+    )
+    scope = query["X-Amz-Credential"].split("/", 1)[1]
+    date, region, service, terminator = scope.split("/")
+    string_to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", query["X-Amz-Date"], scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
+    key = ("AWS4" + secret_key).encode()
+    for part in (date, region, service, terminator):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.compare_digest(hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest(), signature)
+
+
+def test_presigned_urls_are_signed_for_the_public_endpoint_and_upload_there(sessions, s3_endpoint, invoice_bytes):
+    """S3_PUBLIC_ENDPOINT_URL names the store as clients reach it (compose: localhost:9000), while the
+    services use S3_ENDPOINT_URL (minio:9000). Here both are one moto server: 127.0.0.1 inside, localhost outside."""
+    internal = urlparse(s3_endpoint)
+    public_host = f"localhost:{internal.port}"
+    settings = Settings(
+        s3_bucket=f"test-{uuid.uuid4().hex[:12]}",
+        s3_endpoint_url=s3_endpoint,
+        s3_public_endpoint_url=f"http://{public_host}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    store = make_store(settings)
+    store.ensure_bucket()
+    assert store.client.meta.endpoint_url == s3_endpoint  # the services' own calls stay on the internal name
+    with TestClient(create_app(sessions, store, settings=settings)) as client:
+        (upload,) = _presign(client, "a.pdf")
+    url = urlparse(upload["url"])
+    query = parse_qs(url.query)
+    assert (url.scheme, url.netloc) == ("http", public_host)
+    assert url.path == f"/{settings.s3_bucket}/{upload['key']}"  # path-style, as MinIO wants
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-SignedHeaders"] == ["content-type;host"]
+    assert query["X-Amz-Credential"][0].endswith("/us-east-1/s3/aws4_request")
+    assert _sigv4_signature_holds(upload["url"], host=public_host, secret_key="testing", headers=upload["headers"])
+    # The host is part of what is signed: the same URL is not valid for the internal name, so a URL made
+    # for the internal endpoint and rewritten would be refused by MinIO.
+    assert not _sigv4_signature_holds(
+        upload["url"], host=internal.netloc, secret_key="testing", headers=upload["headers"]
+    )
+    _put(upload, invoice_bytes[0])
+    assert store.size(upload["key"]) == len(invoice_bytes[0])
+
+
+def test_without_a_public_endpoint_presigned_urls_use_the_store_endpoint(s3_endpoint):
+    settings = Settings(s3_bucket="any", s3_endpoint_url=s3_endpoint, s3_public_endpoint_url="")
+    store = make_store(settings)
+    url = store.presigned_put_url("tenants/default/direct/a.pdf", expires_s=60, content_type="application/pdf")
+    assert urlparse(url).netloc == urlparse(s3_endpoint).netloc
+    assert store.presign_client is store.client
