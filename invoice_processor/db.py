@@ -335,10 +335,20 @@ class WebhookDelivery(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+# `?pgbouncer=true` on DATABASE_URL: the database is reached through PgBouncer in transaction pooling mode, where
+# each transaction may run on another server connection. The option is taken off before the URL reaches libpq.
+PGBOUNCER_OPTION = "pgbouncer"
+
+
+def behind_pgbouncer(url: str) -> bool:
+    """Whether the URL carries pgbouncer=true (or 1, yes)."""
+    return str(make_url(url).query.get(PGBOUNCER_OPTION, "")).lower() in ("true", "1", "yes")
+
+
 def sqlalchemy_url(url: str) -> str:
     """The plain `postgresql://` form (and `postgres://`) works whichever driver is installed:
     it is pointed at psycopg 3, the driver this project ships with."""
-    parsed = make_url(url)
+    parsed = make_url(url).difference_update_query([PGBOUNCER_OPTION])
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
@@ -346,13 +356,16 @@ def sqlalchemy_url(url: str) -> str:
 
 def libpq_url(url: str) -> str:
     """The same database as a libpq URL, for psycopg's own connections (LISTEN)."""
-    parsed = make_url(url)
+    parsed = make_url(url).difference_update_query([PGBOUNCER_OPTION])
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    # psycopg prepares a statement run 5 times on a connection; behind PgBouncer in transaction mode the next
+    # transaction may get another server connection, where it does not exist: never prepare there.
+    connect_args = {"prepare_threshold": None} if behind_pgbouncer(url) else {}
     return create_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
     )
 
 

@@ -40,17 +40,15 @@ def _connect_when_ready(engine):
 
 def upgrade(url: str) -> None:
     """Waits up to 60 s for the database, then brings it to the newest revision. Several processes
-    may call this at once (API and runners starting together): an advisory lock lets one migrate."""
+    may call this at once (API and runners starting together): an advisory lock lets one migrate.
+    The lock and every migration are one transaction, and the lock ends with it: a session lock, released
+    in a later transaction, would be left held on another server connection behind PgBouncer."""
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
     with _connect_when_ready(engine) as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-        try:
-            config = alembic_config(url)
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            conn.commit()
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
-            conn.commit()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        config = alembic_config(url)
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
     engine.dispose()
     log.info("database schema is up to date")

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from invoice_processor.db import LayoutHint as LayoutHintRow
-from invoice_processor.db import libpq_url
+from invoice_processor.db import behind_pgbouncer, libpq_url
 from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
@@ -164,7 +164,9 @@ class Runner:
             threading.Thread(target=self._heartbeat, name="runner-heartbeat", daemon=True),
             threading.Thread(target=self.webhooks.run, args=(self._stop,), name="runner-webhooks", daemon=True),
         ]
-        if not burst:
+        # Behind PgBouncer in transaction mode a LISTEN is dropped with its server connection's transaction and
+        # no notification ever arrives: the runner only polls (poll_interval_s), and opens no listening connection.
+        if not burst and not behind_pgbouncer(self.database_url):
             threads.append(threading.Thread(target=self._listen, name="runner-listen", daemon=True))
         for thread in threads:
             thread.start()
