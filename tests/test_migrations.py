@@ -121,3 +121,37 @@ def test_upgrade_keeps_rows_widens_ids_and_backfills_the_attempts(database_at_00
         assert conn.execute(
             text("SELECT data_type FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'id'")
         ).scalar_one() == "integer"
+
+
+def test_several_processes_may_migrate_at_once(postgres_admin_url):
+    """Pods starting together each run `invoice-processor migrate` (their initContainers): the advisory lock
+    lets one migrate while the others wait, then find the schema up to date."""
+    import threading
+
+    from alembic.script import ScriptDirectory
+
+    name = f"ip_concurrent_{uuid.uuid4().hex[:8]}"
+    with _admin(postgres_admin_url) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_database(postgres_admin_url, name)
+    errors = []
+
+    def migrate():
+        try:
+            migrations.upgrade(url)
+        except Exception as e:  # noqa: BLE001 - collected for the assertion
+            errors.append(e)
+
+    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    engine = create_engine(sqlalchemy_url(url))
+    with engine.connect() as conn:
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    engine.dispose()
+    with _admin(postgres_admin_url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    assert errors == []
+    assert version == ScriptDirectory.from_config(migrations.alembic_config(url)).get_current_head()
