@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from invoice_processor.db import Invoice, InvoiceCorrection, InvoiceLine, Job, LayoutHint
+from ingest_api.deps import source_key
+from invoice_processor.db import Invoice, InvoiceCorrection, InvoiceLine, LayoutHint
 from invoice_processor.storage import ObjectNotFound, ObjectStore
 from invoice_processor.webhooks import WebhookOutbox
 from invoice_reader.fields import FIELDS
@@ -125,13 +126,15 @@ def apply_patch(session: Session, invoice: Invoice, patch: BaseModel, by: str) -
     return corrections
 
 
-def learn_layout(session: Session, store: ObjectStore, invoice: Invoice, corrections: list[InvoiceCorrection]) -> list[str]:
+def learn_layout(
+    session: Session, store: ObjectStore, invoice: Invoice, corrections: list[InvoiceCorrection]
+) -> list[str]:
     """Corrections teach: for each corrected field whose new value is printed on the invoice's pages (their
     text layer: a scan's OCR words are not kept), stores where, as a layout hint for the seller's next
     invoices (invoice_reader/layout_hints.py). Returns the fields learned."""
     wanted = [c for c in corrections if KINDS.get(c.field) in HINTED_KINDS and c.new_value is not None]
     seller = _seller_as_read(session, invoice) if wanted else None
-    key = session.scalar(select(Job.object_key).where(Job.id == invoice.job_id)) if seller and invoice.job_id else None
+    key = source_key(session, invoice.job_id) if seller else None
     if not key:
         return []
     try:

@@ -3,11 +3,15 @@ every batch-creating request."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Iterator, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Query, Request, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from invoice_processor.db import Job
 
 from invoice_processor.queue import JobQueue
 from invoice_processor.storage import ObjectStore
@@ -35,6 +39,12 @@ def owned(session: Session, model: type[T], key, tenant_id, not_found: str, **op
     if row is None or row.tenant_id != tenant_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, not_found)
     return row
+
+
+def source_key(session: Session, job_id: uuid.UUID | None) -> str | None:
+    """The object key of the file a record (invoice, document) was read from: its job's; None when the job is
+    gone (its batch was purged)."""
+    return session.scalar(select(Job.object_key).where(Job.id == job_id)) if job_id else None
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from ingest_api.auth import CallerDep
 from ingest_api.batches import batch_response, cancel_batch, list_batch_summaries
-from ingest_api.deps import QueueDep, SessionDep
+from ingest_api.deps import QueueDep, SessionDep, owned
 from ingest_api.filters import BatchFilters, batch_filters
 from ingest_api.schemas import BatchesPublic, BatchProcessingResponse, JobPublic
 from invoice_processor.db import Job
@@ -70,7 +70,4 @@ def cancel(batch_id: uuid.UUID, caller: CallerDep, queue: QueueDep, session: Ses
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, responses={404: {"description": "No such job for this tenant"}})
 def get_job(job_id: uuid.UUID, caller: CallerDep, session: SessionDep):
-    job = session.get(Job, job_id)
-    if job is None or job.tenant_id != caller.tenant_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Job not found")
-    return job
+    return owned(session, Job, job_id, caller.tenant_id, "Job not found")

@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy.orm import selectinload
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep, StoreDep, owned
+from ingest_api.deps import SessionDep, StoreDep, owned, source_key
 from invoice_processor import einvoice_out
-from invoice_processor.db import Invoice, Job
+from invoice_processor.db import Invoice
 from invoice_processor.storage import ObjectNotFound
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
@@ -83,11 +83,11 @@ def get_einvoice(
 
 def _original_pdf(session, store, invoice: Invoice) -> bytes:
     """The PDF the invoice was read from; a 409 when it is no longer in the object store."""
-    job = session.get(Job, invoice.job_id) if invoice.job_id else None
-    if job is None:
+    key = source_key(session, invoice.job_id)
+    if key is None:
         raise HTTPException(status.HTTP_409_CONFLICT, ORIGINAL_GONE)
     try:
-        with store.local_copy(job.object_key) as path:
+        with store.local_copy(key) as path:
             return path.read_bytes()
     except ObjectNotFound:
         raise HTTPException(status.HTTP_409_CONFLICT, ORIGINAL_GONE) from None

@@ -10,12 +10,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest_api.auth import CallerDep
-from ingest_api.deps import SessionDep, StoreDep, owned
-from invoice_processor.db import Invoice, Job, OtherDocument
+from ingest_api.deps import SessionDep, StoreDep, owned, source_key
+from invoice_processor.db import Invoice, OtherDocument
 from invoice_processor.storage import ObjectNotFound, ObjectStore
 from invoice_reader.pdf_text import PdfFile
 from invoice_reader.result import DocumentError
@@ -53,7 +52,7 @@ async def document_page(
 
 
 async def _page_image(session: Session, store: ObjectStore, job_id: uuid.UUID | None, page: int, dpi: int) -> Response:
-    key = session.scalar(select(Job.object_key).where(Job.id == job_id)) if job_id else None
+    key = source_key(session, job_id)
     gone = HTTPException(
         status.HTTP_404_NOT_FOUND,
         "The file this was read from is no longer stored (its batch passed the retention period, or it was "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .model import EInvoice, Line, Party, VatCategory, decimal_text, money_text
+from .xml import element_writer
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -106,12 +107,4 @@ def _date(parent: etree._Element, value) -> None:
     _sub(parent, "udt:DateTimeString", value.strftime("%Y%m%d"), format="102")
 
 
-_PREFIXES = {"rsm": RSM, "ram": RAM, "udt": UDT}
-
-
-def _sub(parent: etree._Element, name: str, text: str | None = None, **attributes: str) -> etree._Element:
-    prefix, local = name.split(":")
-    element = etree.SubElement(parent, f"{{{_PREFIXES[prefix]}}}{local}", attributes)
-    if text is not None:
-        element.text = text
-    return element
+_sub = element_writer({"rsm": RSM, "ram": RAM, "udt": UDT})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .model import EInvoice, Line, Party, VatCategory, decimal_text, money_text
+from .xml import element_writer
 
 INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -106,12 +107,4 @@ def _category(element: etree._Element, category: VatCategory, *, with_reason: bo
     _sub(_sub(element, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
-_PREFIXES = {"cac": CAC, "cbc": CBC}
-
-
-def _sub(parent: etree._Element, name: str, text: str | None = None, **attributes: str) -> etree._Element:
-    prefix, local = name.split(":")
-    element = etree.SubElement(parent, f"{{{_PREFIXES[prefix]}}}{local}", attributes)
-    if text is not None:
-        element.text = text
-    return element
+_sub = element_writer({"cac": CAC, "cbc": CBC})
