@@ -344,7 +344,6 @@ class Runner:
             vlm_mode=self.vlm_mode if client is not None else "off",
             vlm_min_ocr_confidence=self.vlm_min_ocr_confidence,
             use_embedded_xml=self.use_embedded_xml if job.use_embedded_xml is None else job.use_embedded_xml,
-            layout_hints=self._layout_hints(job),
         )
 
         def read(path: Path) -> DocumentResult:
@@ -353,7 +352,9 @@ class Runner:
             if same_file is not None:
                 kind = "invoice" if same_file.invoice_id else "other"
                 return DocumentResult(0, "", kind, None, sha256=sha256, same_file_as=same_file)
-            return replace(self.documents.process(path, options, check, client), sha256=sha256)
+            # The tenant's layout hints are read only for a file that is read (not for a copy of one).
+            taught = replace(options, layout_hints=self._layout_hints(job))
+            return replace(self.documents.process(path, taught, check, client), sha256=sha256)
 
         return with_local_copy(self.store, job, check, read)
 
