@@ -354,6 +354,25 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# A process cut off from the database (a network partition, a host gone without closing its connections) must find
+# out within about a lease, not after the kernel gives up retransmitting (some 15 minutes): libpq's connection and
+# TCP timeouts, unless the URL sets its own. They do nothing on a Unix socket.
+NETWORK_TIMEOUTS = {
+    "connect_timeout": "10",  # seconds to connect
+    "keepalives": "1",
+    "keepalives_idle": "30",  # an idle connection is probed after 30 s, every 10 s, given up after 3 probes
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "30000",  # ms that data sent may stay unacknowledged before the connection is dropped
+}
+
+
+def network_timeouts(url: str) -> dict[str, str]:
+    """The libpq settings of NETWORK_TIMEOUTS that the URL does not set itself."""
+    query = make_url(url).query
+    return {name: value for name, value in NETWORK_TIMEOUTS.items() if name not in query}
+
+
 def libpq_url(url: str) -> str:
     """The same database as a libpq URL, for psycopg's own connections (LISTEN)."""
     parsed = make_url(url).difference_update_query([PGBOUNCER_OPTION])
@@ -363,7 +382,9 @@ def libpq_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     # psycopg prepares a statement run 5 times on a connection; behind PgBouncer in transaction mode the next
     # transaction may get another server connection, where it does not exist: never prepare there.
-    connect_args = {"prepare_threshold": None} if behind_pgbouncer(url) else {}
+    connect_args: dict[str, object] = {**network_timeouts(url)}
+    if behind_pgbouncer(url):
+        connect_args["prepare_threshold"] = None
     return create_engine(
         sqlalchemy_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
     )

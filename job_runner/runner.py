@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from invoice_processor.db import LayoutHint as LayoutHintRow
-from invoice_processor.db import behind_pgbouncer, libpq_url
+from invoice_processor.db import behind_pgbouncer, libpq_url, network_timeouts
 from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
@@ -315,7 +315,9 @@ class Runner:
         reconnects if the connection drops."""
         while not self._stop.is_set():
             try:
-                with psycopg.connect(libpq_url(self.database_url), autocommit=True) as conn:
+                with psycopg.connect(
+                    libpq_url(self.database_url), autocommit=True, **network_timeouts(self.database_url)
+                ) as conn:
                     conn.execute(f"LISTEN {JOBS_CHANNEL}")
                     self._wake.set()  # anything queued while we were not listening
                     while not self._stop.is_set():

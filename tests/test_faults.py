@@ -46,10 +46,13 @@ class RunnerProcesses:
         self.procs: list[subprocess.Popen] = []
         self.log_paths: dict[int, Path] = {}
 
-    def start(self, env: dict[str, str], *args: str) -> subprocess.Popen:
+    def start(self, env: dict[str, str], *args: str, prefix: tuple[str, ...] = ()) -> subprocess.Popen:
+        """prefix runs the runner through another command, e.g. `ip netns exec NAME`."""
         path = self.log_dir / f"runner-{len(self.procs):02d}.log"
         with path.open("wb") as log:
-            proc = subprocess.Popen([sys.executable, NOOP_RUNNER, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [*prefix, sys.executable, NOOP_RUNNER, *args], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         self.procs.append(proc)
         self.log_paths[proc.pid] = path
         return proc
