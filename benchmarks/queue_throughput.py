@@ -4,12 +4,14 @@
    `--threads` threads each, side by side in one run, from the job table (first started_at to last
    finished_at); the jobs are one batch, or `--batches` batches enqueued together, each allowed every
    thread; the table shows how many succeeded, how many on their first attempt, and how many runners
-   took part;
+   took part. With `--sleep S` each job's work is an I/O wait of S seconds: the scaling curve, where
+   the ideal rate is threads / S and the shortfall is the queue's own overhead
+   (`--jobs 2000 --processes 1 2 4 8 --sleep 0.1 --recovery-leases`);
 2. recovery: the time from a runner's death (SIGKILL while it holds a job) to that job starting again
    in another runner (its new started_at), with the default 30 s lease and with a 5 s lease.
 
     .venv/bin/python benchmarks/queue_throughput.py [--jobs 5000] [--processes 1 2 8] [--threads 4] [--batches 1]
-        [--recovery-leases 30 5] [--recovery-trials 3]
+        [--sleep 0] [--recovery-leases 30 5] [--recovery-trials 3]
 
 Runs on DATABASE_URL if set (it adds batches to it: use a scratch database), else on an embedded
 PostgreSQL started in a temporary folder. Prints figures; asserts nothing. Runner logs go to a
@@ -127,8 +129,10 @@ def wait_for(condition, timeout_s: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def measure_throughput(sessions, runners: Runners, processes: int, threads: int, jobs: int, batches: int) -> dict:
-    procs = [runners.start(runner_threads=threads) for _ in range(processes)]
+def measure_throughput(
+    sessions, runners: Runners, processes: int, threads: int, jobs: int, batches: int, sleep_s: float
+) -> dict:
+    procs = [runners.start("--sleep", str(sleep_s), runner_threads=threads) for _ in range(processes)]
     runners.wait_ready(procs)
     queue = JobQueue(sessions)
     # Each batch may use every thread: the cap is not what is measured.
@@ -197,6 +201,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 8])
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RUNNER_THREADS", 4)))
     parser.add_argument("--batches", type=int, default=1, help="split the jobs of each run into this many batches")
+    parser.add_argument("--sleep", type=float, default=0.0, help="seconds of I/O wait each job's work takes")
     parser.add_argument("--recovery-leases", type=float, nargs="*", default=[30.0, 5.0])
     parser.add_argument("--recovery-trials", type=int, default=3)
     args = parser.parse_args()
@@ -210,17 +215,20 @@ def main() -> None:
         try:
             print(
                 f"\nthroughput: {args.jobs // args.batches * args.batches} no-op jobs per run in {args.batches} "
-                f"batch(es), {args.threads} threads per runner process"
+                f"batch(es), {args.threads} threads per runner process, {args.sleep:g} s of work per job"
             )
             print(
-                f"{'processes':>9} {'threads':>7} {'seconds':>8} {'jobs/s':>8} {'succeeded':>9} {'1st try':>7} "
-                f"{'runners used':>12}"
+                f"{'processes':>9} {'threads':>7} {'seconds':>8} {'jobs/s':>8} {'ideal':>8} {'of ideal':>8} "
+                f"{'succeeded':>9} {'1st try':>7} {'runners used':>12}"
             )
             for processes in args.processes:
-                r = measure_throughput(sessions, runners, processes, args.threads, args.jobs, args.batches)
+                r = measure_throughput(sessions, runners, processes, args.threads, args.jobs, args.batches, args.sleep)
+                # With work that only waits, every thread could finish a job every `sleep` seconds.
+                ideal = processes * args.threads / args.sleep if args.sleep else None
+                ideal_rate, share = (f"{ideal:.0f}", f"{r['rate'] / ideal:.0%}") if ideal else ("-", "-")
                 print(
-                    f"{processes:>9} {processes * args.threads:>7} {r['seconds']:>8.2f} {r['rate']:>8.0f} "
-                    f"{r['succeeded']:>9} {r['first_try']:>7} {r['used']:>12}",
+                    f"{processes:>9} {processes * args.threads:>7} {r['seconds']:>8.2f} {r['rate']:>8.1f} "
+                    f"{ideal_rate:>8} {share:>8} {r['succeeded']:>9} {r['first_try']:>7} {r['used']:>12}",
                     flush=True,
                 )
             if args.recovery_leases:
