@@ -8,7 +8,8 @@ where they are, with a warning. `--watch N` scans every N seconds.
 Order of work: copy, create the batch (commit), delete the original. A scan that dies between the
 commit and the delete leaves originals behind; the next scan imports them again, and their results
 point to the first copies (same SHA-256) instead of storing invoices twice. Two scanners never
-import one tenant's folder at the same time: each holds a PostgreSQL advisory lock per tenant."""
+import one tenant's folder at the same time: each holds a PostgreSQL advisory lock per tenant, for the
+length of a transaction (so that it works behind PgBouncer in transaction pooling)."""
 
 from __future__ import annotations
 
@@ -61,18 +62,19 @@ def ingest_incoming(
 
 @contextmanager
 def _tenant_lock(sessions: sessionmaker, tenant: str) -> Iterator[bool]:
-    """Yields whether this scanner got the tenant's session-level advisory lock (without waiting for
-    it); the lock is released before the connection goes back to the pool."""
-    key = {"key": f"incoming:{tenant}"}
+    """Yields whether this scanner got the tenant's advisory lock (without waiting for it). The lock is
+    transaction-level, held by a transaction that stays open for the tenant's import and is then rolled
+    back: no session state, so it holds behind PgBouncer in transaction pooling too (the transaction keeps
+    its server connection)."""
     with sessions() as session:
-        locked = session.scalar(text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key)
-        session.commit()
         try:
-            yield locked
+            # The transaction waits while files are copied: exempt from a server's idle-in-transaction limit.
+            session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+            yield session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"incoming:{tenant}"}
+            )
         finally:
-            if locked:
-                session.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
-                session.commit()
+            session.rollback()
 
 
 def _ingest_tenant(

@@ -147,3 +147,51 @@ def test_statements_are_not_prepared_behind_pgbouncer(pgbouncer_url):
             conn.close()
     finally:
         engine.dispose()
+
+
+
+def test_incoming_scans_go_through_pgbouncer_and_leave_no_lock_behind(pgbouncer_url, sessions, folder_store):
+    """ingest-incoming's per-tenant lock lives in a transaction, so a scan through PgBouncer skips a tenant that
+    another scanner holds, imports it once free, and leaves the lock free after it, even when the server
+    connection its lock was taken on is handed to another client mid-scan (a session-level lock would stay
+    behind on that connection, and every later scan would skip the tenant)."""
+    from sqlalchemy import text
+
+    from ingest_api.incoming import ingest_incoming
+    from invoice_processor.storage import FolderStore
+
+    lock = text("SELECT pg_try_advisory_lock(hashtextextended('incoming:default', 0))")
+    unlock = text("SELECT pg_advisory_unlock(hashtextextended('incoming:default', 0))")
+    engine = make_engine(pgbouncer_url, pool_size=2)
+    other_client = make_engine(pgbouncer_url, pool_size=1)
+    busy = []
+
+    class Store(FolderStore):
+        def delete(self, key: str) -> None:
+            # Another client opens a transaction: PgBouncer gives it the server connection that is free now.
+            if not busy:
+                busy.append(other_client.connect())
+                busy[0].execute(text("SELECT 1"))
+            super().delete(key)
+
+    store = Store(folder_store.root)
+    queue = JobQueue(make_sessionmaker(engine))
+    try:
+        store.put("tenants/default/incoming/a.pdf", io.BytesIO(b"%PDF-1.4 a"))
+        with sessions() as other_scanner:  # a direct connection holding the tenant, as another scan would
+            assert other_scanner.scalar(lock)
+            assert ingest_incoming(queue, store) == []
+            assert other_scanner.scalar(unlock)
+        (imported,) = ingest_incoming(queue, store)
+        assert busy, "the scan deleted no file"
+        with sessions() as session:
+            assert session.scalar(lock), "a scan left the tenant's lock held"
+            session.scalar(unlock)
+        store.put("tenants/default/incoming/b.pdf", io.BytesIO(b"%PDF-1.4 b"))
+        (again,) = ingest_incoming(queue, store)
+        assert (imported.files, again.files) == (1, 1)
+    finally:
+        for conn in busy:
+            conn.close()
+        other_client.dispose()
+        engine.dispose()
