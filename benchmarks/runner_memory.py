@@ -1,11 +1,12 @@
 """Memory of a runner, measured: `invoice-processor runner --worker` with 1, 2 and 4 threads reads the same
-mix of born-digital and scanned invoices (and, with --pages N, one N-page born-digital PDF on its own),
+mix of born-digital and scanned invoices (and, with --pages N [N ...], one N-page born-digital PDF of each
+size on its own: memory that stays flat as N grows),
 while this script samples every process of the runner's tree (the runner, its document workers, their
 forkserver, the Tesseract processes) every 0.1 s. Memory is PSS (proportional set size: a page shared by
 k processes counts 1/k in each), so the sum over the tree is what the pod uses, without counting the
 forkserver's shared pages once per worker.
 
-    .venv/bin/python benchmarks/runner_memory.py [--threads 1 2 4] [--files 8] [--pages 1000]
+    .venv/bin/python benchmarks/runner_memory.py [--threads 1 2 4] [--files 8] [--pages 10 1000] [--json PATH]
 
 Runs on an embedded PostgreSQL and a folder store in a temporary folder. Prints a table; asserts
 nothing. The Florence-2 model is not loaded (no weights here)."""
@@ -13,6 +14,7 @@ nothing. The Florence-2 model is not loaded (no weights here)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -145,12 +147,14 @@ def make_files(store: FolderStore, folder: Path, count: int, run: int) -> list[s
     return keys
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--files", type=int, default=8, help="of each kind, born-digital and scanned")
-    parser.add_argument("--pages", type=int, default=0, help="also read one born-digital PDF of this many pages")
-    args = parser.parse_args()
+    parser.add_argument("--pages", type=int, nargs="*", default=[], help="also read one born-digital PDF of each size")
+    parser.add_argument("--json", type=Path, help="also write the figures here (MiB)")
+    args = parser.parse_args(argv)
+    figures: dict = {"threads": {}, "pages": {}}
 
     work = Path(tempfile.mkdtemp(prefix="ip-bench-mem-"))
     store = FolderStore(work / "objects")
@@ -170,18 +174,33 @@ def main() -> None:
                 f"{r['processes']:>9} {r['seconds']:>7.1f} {r['ok']:>3}",
                 flush=True,
             )
+            figures["threads"][threads] = in_mib(r)
         if args.pages:
-            path = sources / f"pages-{args.pages}.pdf"
-            pdf_factory.make_many_pages_pdf(path, args.pages)
+            print()
+        for pages in args.pages:
+            path = sources / f"pages-{pages}.pdf"
+            pdf_factory.make_many_pages_pdf(path, pages)
             with path.open("rb") as f:
                 store.put(f"bench/{path.name}", f)
             r = run(url, store, work, 1, [f"bench/{path.name}"])
+            figures["pages"][pages] = in_mib(r)
             print(
-                f"\none {args.pages}-page PDF (a line of text a page), 1 thread: peak {r['peak'] / MIB:.0f} MiB (runner "
+                f"one {pages}-page PDF (a line of text a page), 1 thread: peak {r['peak'] / MIB:.0f} MiB (runner "
                 f"{r['one'].get('runner', 0) / MIB:.0f}, worker {r['one'].get('worker', 0) / MIB:.0f}), "
                 f"{r['seconds']:.1f} s, {'read' if r['ok'] else 'failed'}"
             )
     print(f"\nlogs and files: {work}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return figures
+
+
+def in_mib(r: dict) -> dict:
+    return {
+        "idle_mib": round(r["idle"] / MIB), "peak_mib": round(r["peak"] / MIB),
+        "peak_one_mib": {kind: round(value / MIB) for kind, value in r["one"].items()},
+        "processes": r["processes"], "seconds": round(r["seconds"], 2), "succeeded": r["ok"],
+    }
 
 
 if __name__ == "__main__":
