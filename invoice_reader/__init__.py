@@ -186,10 +186,6 @@ def read_words(pages: list[PageText], ocr_pages: set[int] | frozenset[int] = fro
     file: what the evaluation uses to score models on cached pages. ocr_pages: the pages read by OCR."""
     reading = _understand(pages, set(ocr_pages), EmbeddedInvoice(None, None), {})
     fields = reading.fields
-    if fields is not None and fields.source == "text" and options.layout_hints:
-        applied = apply_hints(fields, pages, options.layout_hints)
-        if applied:  # values read where a person's correction showed them: checked again
-            fields.validation = {**fields.validation, **check_vat(fields), "layout_hints": applied}
     return DocumentResult(
         page_count=len(pages),
         text=reading.text,
