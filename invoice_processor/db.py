@@ -3,6 +3,8 @@ migrations in infra/migrations; these models must match them."""
 
 from __future__ import annotations
 
+import select
+import time
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,11 +23,13 @@ from sqlalchemy import (
     UniqueConstraint,
     Text,
     create_engine,
+    event,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 JsonB = JSON().with_variant(JSONB(), "postgresql")
@@ -385,9 +389,48 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     connect_args: dict[str, object] = {**network_timeouts(url)}
     if behind_pgbouncer(url):
         connect_args["prepare_threshold"] = None
-    return create_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
-    )
+    engine = create_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=10, connect_args=connect_args)
+    _ping_when_in_doubt(engine)
+    return engine
+
+
+# A pooled connection that sat unused this long is pinged before it is handed out (one round trip).
+IDLE_PING_S = 5.0
+
+
+def _ping_when_in_doubt(engine: Engine) -> None:
+    """pool_pre_ping pings on every checkout: a round trip on each transaction, a sixth of a no-op job's.
+    Instead a pooled connection is pinged only when in doubt: when the server sent something while it was
+    idle in the pool (a server that shuts down or restarts sends its connections a termination message, a
+    dead one's socket reads as closed; a zero-timeout poll of the socket, no round trip, sees either), or
+    when it sat unused for IDLE_PING_S or more (a firewall or PgBouncer may have dropped it silently). One
+    that fails its ping is replaced. A connection cut without a word while in use fails its next statement,
+    after which SQLAlchemy replaces every pooled connection; callers retry an unreachable database."""
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(dbapi_connection, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection, record, proxy) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None:
+            return  # just opened
+        if time.monotonic() - checked_in_at < IDLE_PING_S and not _has_input(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as e:
+            raise DisconnectionError(f"pooled connection failed its ping ({e})") from e
+
+
+def _has_input(dbapi_connection) -> bool:
+    """Whether the server sent anything to this idle connection (or closed it): its socket is readable."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    except Exception:
+        return True  # no usable socket: let the ping tell
+    return bool(readable)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -13,6 +13,7 @@
 -- locked: only the picked rows are locked, skipping any that a cancellation holds right now.
 -- Each step is MATERIALIZED, so each LIMIT is applied once and the statement locks at most :limit
 -- jobs (a LIMIT inside an IN-subquery may be re-run by the planner and lock more rows than asked).
+-- One statement, one transaction: the queue runs it in autocommit, one round trip a claim.
 WITH open_batches AS MATERIALIZED (
     SELECT b.id, b.created_at, b.max_workers - b.running_jobs AS room
     FROM batches b
@@ -69,7 +70,10 @@ counted AS (
     WHERE b.id = n.batch_id
 )
 SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates, use_embedded_xml,
-       failed_attempts
+       failed_attempts,
+       -- A full claim: there may be more, and runners that skipped the batches this claim had locked should
+       -- look again. Sent once per transaction however many rows ask (identical notifications are merged).
+       CASE WHEN count(*) OVER () = :limit THEN pg_notify('invoice_processor_jobs', 'more') END AS woke
 FROM claimed ORDER BY claim_order;
 
 -- renew_leases --
@@ -82,26 +86,42 @@ WHERE j.id = held.id AND j.attempts = held.attempt AND j.runner_id = :runner_id 
 RETURNING j.id;
 
 -- finish_job --
--- Writes a job's final state. Fenced: only the runner that holds this attempt of the job can finish
--- it. Returns the batch id, or nothing if the job is no longer this attempt's (lease lost, cancelled).
+-- Writes a job's final state and frees its batch slot, in one statement (one round trip). Fenced: only
+-- the runner that holds this attempt of the job can finish it; nothing is written otherwise and no row
+-- comes back (lease lost, cancelled). Returns the batch id, its running_jobs after this job, and whether
+-- it was at its max_workers (then runners are woken: only then can one have been turned away from it
+-- for want of a slot; waking every runner on every finish costs each of them a mostly empty claim).
+-- Locks the job row, then the batch row (the UPDATE of batches needs the finished row first), as
+-- every other statement that ends an attempt does.
 -- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
-UPDATE jobs
-SET state = CAST(:state AS text), finished_at = clock_timestamp(), processing_time = :processing_time, error = :error,
-    attempt_history = attempt_history || attempt_ended(
-        attempts, runner_id, started_at, CAST(:state AS text), CAST(:error_kind AS text), :error),
-    error_kind = CAST(:error_kind AS text), document_type = :document_type, invoice_id = :invoice_id,
-    document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL,
-    sha256 = coalesce(:sha256, sha256), duplicate_of_invoice_id = :duplicate_of_invoice_id,
-    duplicate_of_document_id = :duplicate_of_document_id,
-    possible_duplicate_of_invoice_id = :possible_duplicate_of_invoice_id
-WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
-RETURNING batch_id;
-
--- commit_without_waiting --
--- This transaction's COMMIT returns before its WAL reaches the disk. For a job's final state and result
--- only: if the server crashes in the next fraction of a second, both are lost together, the job is
--- still 'running' under a lease nobody renews, and it runs again: still exactly one result.
-SET LOCAL synchronous_commit = off;
+-- Its COMMIT returns before the WAL reaches the disk (synchronous_commit off for this transaction only;
+-- the set_config in FROM is SET LOCAL inside the statement, saving it a round trip). For a job's final
+-- state and result only: if the server crashes in the next fraction of a second, both are lost
+-- together, the job is still 'running' under a lease nobody renews, and it runs again: still exactly
+-- one result.
+WITH finished AS (
+    UPDATE jobs
+    SET state = CAST(:state AS text), finished_at = clock_timestamp(), processing_time = :processing_time,
+        error = :error,
+        attempt_history = attempt_history || attempt_ended(
+            attempts, runner_id, started_at, CAST(:state AS text), CAST(:error_kind AS text), :error),
+        error_kind = CAST(:error_kind AS text), document_type = :document_type, invoice_id = :invoice_id,
+        document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL,
+        sha256 = coalesce(:sha256, sha256), duplicate_of_invoice_id = :duplicate_of_invoice_id,
+        duplicate_of_document_id = :duplicate_of_document_id,
+        possible_duplicate_of_invoice_id = :possible_duplicate_of_invoice_id
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_waiting
+    WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
+    RETURNING batch_id
+),
+released AS (
+    UPDATE batches b SET running_jobs = b.running_jobs - 1
+    FROM finished f
+    WHERE b.id = f.batch_id
+    RETURNING b.id, b.running_jobs, b.running_jobs + 1 >= b.max_workers AS was_full
+)
+SELECT id, running_jobs, CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
+FROM released;
 
 -- retry_job_later --
 -- A transient failure: back to the queue, not before :delay_s, one failed attempt more. Fenced like finish_job.
@@ -114,11 +134,10 @@ WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts
 RETURNING batch_id;
 
 -- release_slots --
--- A batch has :count fewer running jobs. Takes the batch's row lock, which serialises the
--- "was this the batch's last job?" check that follows. Returns whether the batch was at its
--- max_workers before: only then can a runner have been turned away from it for want of a slot.
-UPDATE batches SET running_jobs = running_jobs - :count WHERE id = :batch_id
-RETURNING running_jobs + :count >= max_workers AS was_full;
+-- A batch has :count fewer running jobs (retried, reaped, given back or cancelled ones; finish_job
+-- does its own). Takes the batch's row lock, which serialises the "was this the batch's last job?"
+-- check that follows.
+UPDATE batches SET running_jobs = running_jobs - :count WHERE id = :batch_id;
 
 -- complete_batch_if_done --
 -- Marks the batch completed once none of its jobs is queued or running. Run in its own statement

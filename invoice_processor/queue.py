@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from invoice_processor.db import DEFAULT_TENANT_ID, Batch, Job
 from invoice_processor.queries import QUERIES
 
-# Runners LISTEN here; a notification means "there may be work": new jobs, or a freed slot.
+# Runners LISTEN here; a notification means "there may be work": new jobs, or a freed slot. claim_jobs and
+# finish_job in queries.sql notify it by name, inside their statement.
 JOBS_CHANNEL = "invoice_processor_jobs"
 # How many batches one claim looks at, oldest first.
 CLAIM_BATCH_LIMIT = 20
@@ -148,15 +149,14 @@ class JobQueue:
         batch run more than its max_workers jobs at once across all runners. Returns [] if none was ready."""
         if limit <= 0:
             return []
-        with self.sessions.begin() as session:
+        with self.sessions() as session:
+            # One statement is its own transaction: in autocommit it costs one round trip, not three.
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             rows = session.execute(
                 QUERIES["claim_jobs"],
                 {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
             ).all()
-            if len(rows) == limit:
-                # There may be more: runners that skipped the batches this claim had locked should look again.
-                self._notify(session, "more")
-        return [ClaimedJob(*row) for row in rows]
+        return [ClaimedJob(*row[:-1]) for row in rows]
 
     def renew_leases(self, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
         """The heartbeat. Returns the ids of the jobs this runner still holds; the others were lost."""
@@ -176,13 +176,11 @@ class JobQueue:
 
     def finish_job(self, session: Session, job: ClaimedJob, runner_id: str, outcome: JobOutcome) -> bool:
         """Records a job's final state inside the caller's transaction (the one that stores its result),
-        completes the batch if this was its last job, and wakes runners for the freed slot if the batch
-        was at its max_workers. Returns
+        frees its batch slot, completes the batch if this was its last job, and wakes runners for the
+        freed slot if the batch was at its max_workers: one statement, two for a batch's last running job.
+        Its transaction commits without waiting for the disk (see finish_job in queries.sql). Returns
         False, and writes nothing, if this attempt of the job is no longer this runner's."""
-        # The batch's row lock, taken below, is held until COMMIT: not waiting for the disk there
-        # shortens it for every runner finishing or claiming in the batch.
-        session.execute(QUERIES["commit_without_waiting"])
-        batch_id = session.execute(
+        released = session.execute(
             QUERIES["finish_job"],
             {
                 "job_id": job.id,
@@ -201,12 +199,12 @@ class JobQueue:
                 "duplicate_of_document_id": outcome.duplicate_of_document_id,
                 "possible_duplicate_of_invoice_id": outcome.possible_duplicate_of_invoice_id,
             },
-        ).scalar_one_or_none()
-        if batch_id is None:
+        ).one_or_none()
+        if released is None:
             return False
-        # Waking every runner on every finish costs each of them a claim, mostly empty (with 8 runners,
-        # 24 transactions per job instead of 9): wake them only for a slot they may have been waiting for.
-        self._release_slots(session, {batch_id: 1}, wake_only_if_full=True)
+        if released.running_jobs == 0:
+            # Only a batch with no job running can be complete; while others run, one of them checks later.
+            session.execute(QUERIES["complete_batch_if_done"], {"batch_id": released.id})
         return True
 
     def retry_later(
@@ -302,19 +300,14 @@ class JobQueue:
         with self.sessions.begin() as session:
             session.execute(QUERIES["delete_batch"], {"batch_id": batch_id})
 
-    def _release_slots(
-        self, session: Session, running_by_batch: Mapping[uuid.UUID, int], *, wake_only_if_full: bool = False
-    ) -> None:
+    def _release_slots(self, session: Session, running_by_batch: Mapping[uuid.UUID, int]) -> None:
         """Lowers each batch's running count, completes the batches that have nothing left to run and
-        wakes the runners (with wake_only_if_full, only for a batch that was at its max_workers).
-        Batches are locked in id order, so two callers cannot deadlock."""
+        wakes the runners. Batches are locked in id order, so two callers cannot deadlock. (finish_job
+        does the same for one job in its own statement.)"""
         for batch_id in sorted(running_by_batch):
-            was_full = session.execute(
-                QUERIES["release_slots"], {"batch_id": batch_id, "count": running_by_batch[batch_id]}
-            ).scalar()
+            session.execute(QUERIES["release_slots"], {"batch_id": batch_id, "count": running_by_batch[batch_id]})
             session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch_id})
-            if was_full or not wake_only_if_full:
-                self._notify(session, str(batch_id))
+            self._notify(session, str(batch_id))
 
     @staticmethod
     def _notify(session: Session, payload: str) -> None:
