@@ -178,8 +178,8 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _stage_medians(url: str, body: dict) -> dict[str, float]:
-    """The median of each stage's seconds over the batch's jobs (GET /api/v1/jobs/{id} timings)."""
+def _stage_seconds(url: str, body: dict) -> dict[str, list[float]]:
+    """Each stage's seconds in each of the batch's jobs (GET /api/v1/jobs/{id} timings)."""
     stages: dict[str, list[float]] = {}
     with requests.Session() as http:
         for job in body["jobs"]:
@@ -187,7 +187,7 @@ def _stage_medians(url: str, body: dict) -> dict[str, float]:
             for stage, seconds in timings.items():
                 if isinstance(seconds, (int, float)):
                     stages.setdefault(stage, []).append(float(seconds))
-    return {stage: statistics.median(values) for stage, values in stages.items()}
+    return stages
 
 
 def run(
@@ -252,7 +252,10 @@ def run(
                 "threads": threads,
             }
             if stages:
-                figures["stage_medians_s"] = {k: round(v, 4) for k, v in sorted(_stage_medians(url, body).items())}
+                seconds = sorted(_stage_seconds(url, body).items())
+                figures["stage_medians_s"] = {k: round(statistics.median(v), 4) for k, v in seconds}
+                # Means add up (a file's stages to its total), and times the file count give the batch's.
+                figures["stage_means_s"] = {k: round(sum(v) / body["total_files"], 4) for k, v in seconds}
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(120)
@@ -280,6 +283,8 @@ def describe(figures: dict) -> str:
     if figures.get("stage_medians_s"):
         lines.append("stage medians (ms): " + ", ".join(
             f"{stage} {seconds * 1000:.1f}" for stage, seconds in figures["stage_medians_s"].items()))
+        lines.append("stage means (ms): " + ", ".join(
+            f"{stage} {seconds * 1000:.1f}" for stage, seconds in figures["stage_means_s"].items()))
     return "\n".join(lines)
 
 
