@@ -9,8 +9,8 @@ Prints files/s from the start of the upload until the batch is completed (the an
 upload), the per-file processing time the API reports (median, 90th percentile, max), the CPU time each
 part of the service spent per file during the batch (the serve process, its document workers,
 PostgreSQL), the median of each pipeline stage from the jobs' timings, and what the batch holds.
-Before the measured batch, a two-file batch warms the service up (its worker processes start on their
-first file). The generated files are kept in a temporary folder named after the arguments, so a second
+Before the measured batch, a batch of two other invoices warms the service up (its worker processes
+start on their first file). The generated files are kept in a temporary folder named after the arguments, so a second
 run starts at once. --against serves another checkout (an older commit: `git worktree add`) in turn
 with this one, round after round, and prints the ratio of their rates: on a shared machine, the figure
 to quote. --profile DIR runs every served process and thread under cProfile
@@ -40,6 +40,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.batch_upload import wait_healthy  # noqa: E402
+from tests import pdf_factory  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 GENERATORS = {"reportlab": "benchmarks.synthetic", "html": "benchmarks.synthetic_html"}
@@ -128,12 +129,15 @@ def _post_zip(url: str, archive: Path, max_workers: int) -> tuple[float, dict]:
     return elapsed, response.json()
 
 
-def _warm_up(url: str, archive: Path, folder: Path, max_workers: int) -> None:
-    """Two files of the archive, as a batch of their own: the worker processes start on their first file."""
+def _warm_up(url: str, folder: Path, max_workers: int) -> None:
+    """Two invoices as a batch of their own: the worker processes start on their first file. Not files of
+    the measured batch, which would then be recognised as sent before and not read again."""
     small = folder / "warm-up.zip"
-    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(small, "w") as zf:
-        for info in source.infolist()[:2]:
-            zf.writestr(f"warm-up/{info.filename}", source.read(info))
+    with zipfile.ZipFile(small, "w") as zf:
+        for number in (1, 2):
+            path = folder / f"warm-up-{number}.pdf"
+            pdf_factory.make_text_invoice(path, invoice_number=f"WARM-{number}")
+            zf.write(path, path.name)
     _post_zip(url, small, max_workers)
 
 
@@ -221,12 +225,13 @@ def run(
         if profile_dir is not None:
             profile_dir.mkdir(parents=True, exist_ok=True)
             env["IP_PROFILE_DIR"] = str(profile_dir.resolve())
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "benchmarks" / "profiling"), env.get("PYTHONPATH")]))
+            profiling = str(ROOT / "benchmarks" / "profiling")
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [profiling, env.get("PYTHONPATH")]))
         log = (folder / "serve.log").open("wb")
         serve = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=checkout)
         try:
             wait_healthy(url, serve)
-            _warm_up(url, archive, folder, max_workers)
+            _warm_up(url, folder, max_workers)
             cpu_before = _cpu_seconds(serve.pid, str(folder / "data"))
             elapsed, body = _post_zip(url, archive, max_workers)
             cpu_after = _cpu_seconds(serve.pid, str(folder / "data"))
@@ -274,8 +279,8 @@ def describe(figures: dict) -> str:
         f"batch: {figures['files']} files, {figures['successful']} ok, {figures['failed']} failed "
         f"({figures['invoices']} invoices, {figures['other_documents']} other documents)",
         f"end to end: {figures['seconds']:.2f} s, {figures['files_per_s']:.1f} files/s",
-        f"per file: median {figures['per_file_median_s'] * 1000:.1f} ms, p90 {figures['per_file_p90_s'] * 1000:.1f} ms, "
-        f"max {figures['per_file_max_s'] * 1000:.0f} ms",
+        f"per file: median {figures['per_file_median_s'] * 1000:.1f} ms, "
+        f"p90 {figures['per_file_p90_s'] * 1000:.1f} ms, max {figures['per_file_max_s'] * 1000:.0f} ms",
     ]
     cpu = figures["cpu_ms_per_file"]
     lines.append(f"CPU per file: {sum(cpu.values()):.1f} ms in all (" + ", ".join(
