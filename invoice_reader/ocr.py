@@ -1,28 +1,60 @@
 """The one module that calls Tesseract: pages without a text layer, rendered, turned upright,
-straightened (ocr_engine.PreparedPage) and read by OCR (TesseractEngine)."""
+straightened (ocr_engine.PreparedPage) and read by OCR (TesseractEngine).
+
+Tesseract runs in this process, through tesserocr: each loaded engine (its language models) is kept
+for the next page and the next document of the worker process (LoadedTesseracts), instead of a
+`tesseract` process that loads its models again for every call (about 0.2 s for fra+eng)."""
 
 from __future__ import annotations
 
+import glob
 import os
-import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-import pytesseract
-from PIL import Image
+# Parallelism comes from pages and documents; one Tesseract thread each avoids oversubscription.
+# Set before tesserocr's Tesseract is loaded: a Tesseract built with OpenMP reads it once, at load.
+os.environ["OMP_THREAD_LIMIT"] = "1"
 
-from .language import AUTO, LanguageChoice, can_choose, candidate_languages, choose_languages, fallback_languages
-from .ocr_engine import Box, PreparedPage, RegionWords
-from .pdf_text import PdfFile
-from .result import OcrFailed, PageTooLarge
-from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright
-from .text_lines import PageText, Word, build_lines
+import tesserocr  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from .language import (  # noqa: E402
+    AUTO,
+    LanguageChoice,
+    can_choose,
+    candidate_languages,
+    choose_languages,
+    fallback_languages,
+)
+from .ocr_engine import Box, PreparedPage, RegionWords, clean_page  # noqa: E402
+from .pdf_text import PdfFile  # noqa: E402
+from .result import OcrFailed, PageTooLarge  # noqa: E402
+from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright  # noqa: E402
+from .text_lines import PageText, Word, build_lines  # noqa: E402
 
 OCR_PAGE_TIMEOUT_S = 120.0
-"""A page Tesseract has not read in this time is skipped, not a failed document."""
+"""A page Tesseract has not read in this time is skipped, not a failed document. In-process, the
+deadline is Tesseract's own (its recogniser stops when it passes; layout analysis before it is
+not interrupted, about a tenth of a page's time); a worker stuck beyond that is the runner's
+document timeout's to end (job_runner.isolation)."""
+TESSDATA_DIRS = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+    "/opt/homebrew/share/tessdata",
+)
+"""Where Tesseract's language data is looked for when TESSDATA_PREFIX is not set: Debian's and
+Ubuntu's tesseract-ocr-* packages, then other systems' usual places."""
+IDLE_TESSERACTS = 4
+"""Loaded Tesseract engines a process keeps between pages, the most recently used: two pages of a
+document read at once, plus the probe's English model and OSD. Each holds its models, 15-40 MiB."""
 OCR_MAX_WORKERS = 2
 """Pages of one document read at once; each Tesseract runs one thread (OMP_THREAD_LIMIT=1)."""
 OCR_PSM = 6
@@ -63,6 +95,9 @@ class PageRead:
     prepared: PreparedPage | None = None
     """The upright image the words were read from; ocr_pages keeps it only when asked (keep_images),
     for Florence-2 to read parts of it again."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent on the page per stage: 'layout' (axis and skew), 'osd', 'upright' (turned and
+    straightened), 'cleanup' (despeckled, rules removed), 'recognise' (Tesseract)."""
 
 
 @dataclass
@@ -78,6 +113,9 @@ class OcrResult:
     language_choice: dict | None = None
     """How the languages were chosen among the candidates: {'by': 'probe' | 'text_layer' |
     'fallback', 'scores': {...}, 'seconds': ...}; None when the candidates were used as given."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time per stage over all pages: 'render', 'probe', and PageRead.seconds' stages summed. Pages
+    are read two at a time, so the sum can exceed the wall time of OCR."""
 
     @property
     def mean_confidence(self) -> float | None:
@@ -124,8 +162,6 @@ def ocr_pages(
         return result
     if max_page_pixels is not None:
         refuse_oversized_pages(pdf, indexes, dpi, max_page_pixels)
-    # Parallelism comes from pages and documents; one Tesseract thread each avoids oversubscription.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
     is_auto = languages.strip().lower() == AUTO
     candidates = candidate_languages(languages, installed_languages() if is_auto else frozenset())
     if not candidates:
@@ -150,9 +186,12 @@ def ocr_pages(
             running = [f for f in futures.values() if not f.done()]
             if len(running) > workers:
                 wait(running, return_when=FIRST_COMPLETED)
+            started = time.perf_counter()
             image = pdf.render_page(index, dpi)
+            _add(result.seconds, "render", time.perf_counter() - started)
             if choose and result.language_choice is None:
                 result.languages, result.language_choice = _languages_of_page(image, index, candidates, dpi)
+                _add(result.seconds, "probe", result.language_choice["seconds"])
             futures[index] = pool.submit(_read_page, image, index, result.languages, dpi, timeout_s, keep_images)
         for index, future in futures.items():
             read = future.result()
@@ -161,6 +200,8 @@ def ocr_pages(
             else:
                 result.pages[index] = read.page
                 result.reads[index] = read
+                for stage, seconds in read.seconds.items():
+                    _add(result.seconds, stage, seconds)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -177,16 +218,93 @@ def _read_page(
     return read
 
 
+def _add(seconds: dict[str, float], stage: str, value: float) -> None:
+    seconds[stage] = round(seconds.get(stage, 0.0) + value, 4)
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        _add(seconds, stage, time.perf_counter() - started)
+
+
+@lru_cache(maxsize=1)
+def tessdata_dir() -> str:
+    """The folder of Tesseract's language data (*.traineddata), with a trailing '/': TESSDATA_PREFIX
+    when set, else the first of TESSDATA_DIRS that holds any. Raises OcrFailed when there is none."""
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    for folder in [prefix] if prefix else TESSDATA_DIRS:
+        if glob.glob(os.path.join(folder, "*.traineddata")):
+            return os.path.join(folder, "")
+    raise OcrFailed(
+        "Tesseract's language data is not installed on this server (no *.traineddata in "
+        f"{prefix or ', '.join(TESSDATA_DIRS)}), so scanned pages cannot be read. Install the "
+        "tesseract-ocr-eng, -fra and -deu packages, or set TESSDATA_PREFIX to the folder that holds them."
+    )
+
+
 @lru_cache(maxsize=1)
 def installed_languages() -> frozenset[str]:
-    """The languages Tesseract has data for (tesseract --list-langs). Raises OcrFailed when
-    Tesseract is missing."""
+    """The languages Tesseract has data for (the *.traineddata of tessdata_dir). Raises OcrFailed
+    when there are none."""
+    return frozenset(tesserocr.get_languages(tessdata_dir())[1])
+
+
+class LoadedTesseracts:
+    """Tesseract engines with their models loaded, kept for the next page. An engine reads one
+    image at a time; the pool lends each to one thread, and loads another when all of a kind are
+    lent. Tesseract releases the GIL while it reads, so pages on several threads read at once."""
+
+    def __init__(self, keep: int = IDLE_TESSERACTS):
+        self._keep = keep
+        self._idle: list[tuple[tuple[str, int], tesserocr.PyTessBaseAPI]] = []
+        """(languages, psm) and engine, the most recently returned last."""
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lend(self, languages: str, psm: int) -> Iterator[tesserocr.PyTessBaseAPI]:
+        """An engine for languages ('fra+eng', 'osd') and page segmentation mode psm. Raises
+        OcrFailed when its models cannot be loaded."""
+        key = (languages, psm)
+        with self._lock:
+            found = next((i for i in range(len(self._idle) - 1, -1, -1) if self._idle[i][0] == key), None)
+            engine = self._idle.pop(found)[1] if found is not None else None
+        if engine is None:
+            engine = _load_tesseract(languages, psm)
+        try:
+            yield engine
+        except BaseException:
+            engine.End()  # its state after a failure is unknown
+            raise
+        with self._lock:
+            self._idle.append((key, engine))
+            ended = self._idle[: -self._keep] if len(self._idle) > self._keep else []
+            del self._idle[: len(ended)]
+        for _, old in ended:
+            old.End()
+
+    def clear(self) -> None:
+        """Forget every idle engine (after a fork, the child's copies are not the parent's to end)."""
+        self._idle = []
+        self._lock = threading.Lock()
+
+
+def _load_tesseract(languages: str, psm: int) -> tesserocr.PyTessBaseAPI:
     try:
-        return frozenset(pytesseract.get_languages(config=""))
-    except pytesseract.TesseractNotFoundError as e:
-        raise OcrFailed("Tesseract is not installed on this server, so scanned pages cannot be read.") from e
-    except (pytesseract.TesseractError, OSError) as e:
-        raise OcrFailed(f"Tesseract could not list its languages: {e}") from e
+        return tesserocr.PyTessBaseAPI(path=tessdata_dir(), lang=languages, psm=psm)
+    except RuntimeError as e:
+        raise OcrFailed(
+            f"Tesseract could not load the language data {languages!r} from {tessdata_dir()}, so scanned "
+            "pages cannot be read. Install the missing tesseract-ocr-* package or choose other OCR_LANGUAGES."
+        ) from e
+
+
+TESSERACTS = LoadedTesseracts()
+"""This process's engines."""
+os.register_at_fork(after_in_child=TESSERACTS.clear)
 
 
 def _languages_of_page(image: Image.Image, index: int, candidates: list[str], dpi: int) -> tuple[str, dict]:
@@ -230,15 +348,7 @@ def probe_languages(
         for top, bottom in PROBE_BANDS:
             band = upright.crop((0, round(top * upright.height), upright.width, round(bottom * upright.height)))
             try:
-                data = _call_tesseract(
-                    pytesseract.image_to_data,
-                    band,
-                    index,
-                    deadline,
-                    lang=language,
-                    config=f"--psm {OCR_PSM} --dpi {small_dpi}",
-                    output_type=pytesseract.Output.DICT,
-                )
+                data = _recognise(band, index, language, OCR_PSM, small_dpi, deadline)
             except PageTimedOut:
                 return choice, 0
             words = [
@@ -285,23 +395,28 @@ def read_page_image(
     """
     deadline = time.monotonic() + timeout_s
     engine = TesseractEngine(languages, psm, deadline)
+    seconds: dict[str, float] = {}
     try:
-        layout = measure_layout(image, dpi)
+        with _timed(seconds, "layout"):
+            layout = measure_layout(image, dpi)
         asked_osd = layout.sideways
         if layout.sideways:
-            rotate = _osd_rotate(image, index, dpi, deadline)
+            with _timed(seconds, "osd"):
+                rotate = _osd_rotate(image, index, dpi, deadline)
             first = [90, 270] if rotate is None else [rotate]
         else:
             first = [0]
-        reads = {r: _read_turned(image, r, layout, index, dpi, engine) for r in first}
+        reads = {r: _read_turned(image, r, layout, index, dpi, engine, seconds) for r in first}
         best = max(reads.values(), key=_confidence)
         if best.confidence is not None and best.confidence < UPRIGHT_MIN_CONFIDENCE:
-            rotate = None if asked_osd else _osd_rotate(image, index, dpi, deadline)
+            with _timed(seconds, "osd"):
+                rotate = None if asked_osd else _osd_rotate(image, index, dpi, deadline)
             if rotate is None:
                 rotate = (best.rotate_deg + 180) % 360
             if rotate not in reads:
-                reads[rotate] = _read_turned(image, rotate, layout, index, dpi, engine)
+                reads[rotate] = _read_turned(image, rotate, layout, index, dpi, engine, seconds)
                 best = max(reads.values(), key=_confidence)
+        best.seconds = seconds
         return best
     except PageTimedOut:
         return None
@@ -319,10 +434,21 @@ def read_words(
 
 
 def _read_turned(
-    image: Image.Image, rotate_deg: int, layout: PageLayout, index: int, dpi: int, engine: TesseractEngine
+    image: Image.Image,
+    rotate_deg: int,
+    layout: PageLayout,
+    index: int,
+    dpi: int,
+    engine: TesseractEngine,
+    seconds: dict[str, float],
 ) -> PageRead:
-    prepared = PreparedPage.prepare(image, index, dpi, rotate_deg, layout.skew_deg(rotate_deg))
-    [read] = engine.read([(prepared, None)])
+    skew_deg = layout.skew_deg(rotate_deg)
+    with _timed(seconds, "upright"):
+        upright = deskew(turn_upright(image, rotate_deg), skew_deg)
+    with _timed(seconds, "cleanup"):
+        prepared = PreparedPage(index, clean_page(upright, dpi), dpi, rotate_deg, skew_deg)
+    with _timed(seconds, "recognise"):
+        [read] = engine.read([(prepared, None)])
     width, height = prepared.size_pt
     page = PageText(index=index, lines=build_lines(read.words), width=width, height=height)
     return PageRead(page, read.confidence, rotate_deg, prepared.skew_deg, prepared)
@@ -358,50 +484,61 @@ def _confidence(read: PageRead) -> float:
 def _tesseract_words(
     image: Image.Image, index: int, languages: str, dpi: int, psm: int, deadline: float
 ) -> tuple[list[Word], float | None]:
-    data = _call_tesseract(
-        pytesseract.image_to_data,
-        image,
-        index,
-        deadline,
-        lang=languages,
-        config=f"--psm {psm} --dpi {dpi}",
-        output_type=pytesseract.Output.DICT,
-    )
-    return _words(data, 72 / dpi)
+    return _words(_recognise(image, index, languages, psm, dpi, deadline), 72 / dpi)
 
 
-_OSD_ROTATE = re.compile(r"Rotate:\s*(\d+)")
+_TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height")
+
+
+def _recognise(
+    image: Image.Image, index: int, languages: str, psm: int, dpi: int, deadline: float
+) -> dict[str, list]:
+    """What Tesseract reads on the image, as the columns of its TSV output (level, block_num, ...,
+    conf, text; as `tesseract ... tsv` writes them), within the time left to the deadline.
+
+    Raises PageTimedOut, or OcrFailed when Tesseract cannot load its models or fails."""
+    remaining_ms = int((deadline - time.monotonic()) * 1000)
+    if remaining_ms <= 0:
+        raise PageTimedOut()
+    with TESSERACTS.lend(languages, psm) as engine:
+        try:
+            engine.SetImage(image)
+            engine.SetSourceResolution(dpi)
+            if not engine.Recognize(timeout=remaining_ms):
+                if time.monotonic() >= deadline:
+                    raise PageTimedOut()
+                raise OcrFailed(f"Tesseract failed on page {index + 1}: it could not read the page image.")
+            tsv = engine.GetTSVText(0)
+        except RuntimeError as e:
+            raise OcrFailed(f"Tesseract failed on page {index + 1}: {e}") from e
+    data: dict[str, list] = {name: [] for name in (*_TSV_COLUMNS, "conf", "text")}
+    for row in tsv.splitlines():
+        cells = row.split("\t", 11)
+        if len(cells) < 11:
+            continue
+        for name, cell in zip(_TSV_COLUMNS, cells, strict=False):
+            data[name].append(int(cell))
+        # Whole numbers, as pytesseract gave them (int() of the CLI's value) when the reader's models
+        # were trained on the words' confidences.
+        data["conf"].append(float(int(float(cells[10]))))
+        data["text"].append(cells[11] if len(cells) > 11 else "")
+    return data
 
 
 def _osd_rotate(image: Image.Image, index: int, dpi: int, deadline: float) -> int | None:
     """Tesseract OSD's clockwise turn that makes the page upright; None when OSD cannot tell
     (too few letters on the page, or the osd data is not installed)."""
-    try:
-        osd = _call_tesseract(pytesseract.image_to_osd, image, index, deadline, config=f"--psm 0 --dpi {dpi}")
-    except OcrFailed:
-        return None
-    found = _OSD_ROTATE.search(osd)
-    return int(found.group(1)) % 360 if found else None
-
-
-def _call_tesseract(function, image: Image.Image, index: int, deadline: float, **kwargs):
-    """function(image, **kwargs) with the time left to the deadline.
-
-    Raises PageTimedOut, or OcrFailed when Tesseract is missing or fails.
-    """
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    if deadline <= time.monotonic():
         raise PageTimedOut()
     try:
-        return function(image, timeout=remaining, **kwargs)
-    except pytesseract.TesseractNotFoundError as e:
-        raise OcrFailed("Tesseract is not installed on this server, so scanned pages cannot be read.") from e
-    except pytesseract.TesseractError as e:
-        raise OcrFailed(f"Tesseract failed on page {index + 1}: {e.message.strip()}") from e
-    except RuntimeError as e:
-        if "timeout" in str(e).lower():
-            raise PageTimedOut() from e
-        raise OcrFailed(f"Tesseract failed on page {index + 1}: {e}") from e
+        with TESSERACTS.lend("osd", tesserocr.PSM.OSD_ONLY) as engine:
+            engine.SetImage(image)
+            engine.SetSourceResolution(dpi)
+            found = engine.DetectOrientationScript()
+    except (OcrFailed, RuntimeError):
+        return None
+    # OSD gives the turn the page has been given; the clockwise turn that undoes it is the rest of 360.
+    return (360 - found["orient_deg"]) % 360 if found else None
 
 
 def _words(data: dict[str, list], scale: float) -> tuple[list[Word], float | None]:

@@ -43,8 +43,8 @@ class PreparedPage:
     ) -> PreparedPage:
         """The rendered page turned clockwise by rotate_deg, straightened by skew_deg, despeckled and
         its rules removed (scan_cleanup.turn_upright, deskew, despeckle, remove_rules)."""
-        image = remove_rules(despeckle(deskew(turn_upright(rendered, rotate_deg), skew_deg)), dpi)
-        return cls(index, image, dpi, rotate_deg, skew_deg)
+        upright = deskew(turn_upright(rendered, rotate_deg), skew_deg)
+        return cls(index, clean_page(upright, dpi), dpi, rotate_deg, skew_deg)
 
     @property
     def points_per_pixel(self) -> float:
@@ -65,6 +65,12 @@ class PreparedPage:
         right = min(self.image.width, max(left + 1, round(box[2] / scale)))
         bottom = min(self.image.height, max(top + 1, round(box[3] / scale)))
         return self.image.crop((left, top, right, bottom)), (left * scale, top * scale)
+
+
+def clean_page(upright: Image.Image, dpi: int) -> Image.Image:
+    """An upright, straightened page image despeckled and its rules removed (scan_cleanup.despeckle,
+    remove_rules): what Tesseract reads."""
+    return remove_rules(despeckle(upright), dpi)
 
 
 @dataclass(frozen=True)

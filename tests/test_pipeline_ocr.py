@@ -7,6 +7,7 @@ from PIL import Image, ImageDraw
 
 from invoice_reader import ReadOptions, EmptyPdf, OcrFailed, process_document
 from invoice_reader.extract import extract_invoice
+from invoice_reader import ocr
 from invoice_reader.ocr import OCR_PSM, TesseractEngine, ocr_pages, read_page_image
 from invoice_reader.pdf_text import PdfFile
 from invoice_reader.scan_cleanup import remove_rules
@@ -157,6 +158,20 @@ def test_upside_down_sparse_page_too_short_for_osd_is_read_upright(scan):
     assert spec.invoice_number in read.page.text
 
 
+def test_tesseract_models_are_loaded_once_and_kept_for_the_next_pages(scan, monkeypatch):
+    path, _ = scan
+    loads = []
+    load = ocr._load_tesseract
+    monkeypatch.setattr(ocr, "_load_tesseract", lambda languages, psm: loads.append(languages) or load(languages, psm))
+    monkeypatch.setattr(ocr, "TESSERACTS", ocr.LoadedTesseracts())
+    with PdfFile.open(path) as pdf:
+        for _ in range(3):
+            result = ocr_pages(pdf, [0], languages="fra+eng", dpi=300)
+    assert loads == ["fra+eng"]
+    assert set(result.reads[0].seconds) >= {"layout", "upright", "cleanup", "recognise"}
+    assert set(result.seconds) >= {"render", "recognise"}
+
+
 def test_page_whose_ocr_times_out_is_skipped_not_failed(scan):
     path, _ = scan
     result = process_document(path, ReadOptions(ocr_timeout_s=0.01))
@@ -166,9 +181,9 @@ def test_page_whose_ocr_times_out_is_skipped_not_failed(scan):
     assert result.ocr_confidence is None
 
 
-def test_tesseract_failure_raises_ocr_failed(scan):
+def test_missing_language_data_raises_ocr_failed_saying_what_to_install(scan):
     path, _ = scan
-    with pytest.raises(OcrFailed, match="Tesseract failed on page 1"):
+    with pytest.raises(OcrFailed, match="could not load the language data 'xx_missing' .* Install the missing"):
         process_document(path, ReadOptions(ocr_languages="xx_missing"))
 
 
