@@ -4,13 +4,14 @@ copy of the code (e.g. the commit before a change: `git archive <commit> | tar -
 
     .venv/bin/python benchmarks/ocr_stages.py [--count 4] [--rounds 2] [--compare /tmp/before]
 
-The first page of `count` dev scans of each synthetic generator (seeds 0.., real-world damage) is read
+`count` dev scans of each synthetic generator (seeds 0.., real-world damage; one or two pages) are read
 by invoice_reader.process_document (OCR_LANGUAGES=auto, 300 DPI; extraction is its _understand, other
-is the rest: opening the PDF, its text layer, OCR's own bookkeeping), one page at a time, in a fresh process per code copy and round; the copies take turns, the order
+is the rest: opening the PDF, its text layer, OCR's own bookkeeping), one page at a time (OCR_MAX_WORKERS=1, so that the stages add up to the wall time), in a fresh process
+per code copy and round; the copies take turns, the order
 flipping each round. Stages are timed by wrapping the reader's functions, so both copies are timed
 the same way whatever their code; a stage called inside another counts for the outer one only.
-Each process reads its first page once untimed (imports, models loaded). Prints seconds per page
-per stage, each stage's share, and the ratio of the totals.
+Each process reads its first document once untimed (imports, models loaded). Prints seconds per
+page per stage, each stage's share, and the ratio of the totals.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def measure(code_root: str, paths: list[str]) -> dict:
     ocr.TesseractEngine.read = timed("recognise", ocr.TesseractEngine.read)
     invoice_reader._understand = timed("extraction", invoice_reader._understand)
 
+    ocr.OCR_MAX_WORKERS = 1
     options = ReadOptions(ocr_languages="auto", dpi=300)
 
     def read(path: str) -> int:
@@ -90,13 +92,13 @@ def measure(code_root: str, paths: list[str]) -> dict:
         before = sum(seconds.values())
         result = process_document(Path(path), options)
         seconds["other"] += time.perf_counter() - started - (sum(seconds.values()) - before)
-        return len(result.text.split())
+        return len(result.text.split()), len(result.ocr_pages)
 
     read(paths[0])
     seconds.update(dict.fromkeys(STAGES, 0.0))
     started = time.perf_counter()
-    words = [read(path) for path in paths]
-    return {"seconds": seconds, "wall": time.perf_counter() - started, "words": words}
+    words, pages = zip(*(read(path) for path in paths), strict=True)
+    return {"seconds": seconds, "wall": time.perf_counter() - started, "words": words, "pages": sum(pages)}
 
 
 def run_child(code_root: str, paths: list[Path]) -> dict:
@@ -128,8 +130,8 @@ def main(argv: list[str] | None = None) -> None:
             order = list(copies) if round_ % 2 == 0 else list(reversed(copies))
             for name in order:
                 runs[name].append(run_child(copies[name], paths))
-    pages = len(paths)
-    print(f"{pages} dev scans (first pages), {args.rounds} rounds, copies taking turns; seconds per page")
+    pages = runs["this"][0]["pages"]
+    print(f"{len(paths)} dev scans ({pages} pages), {args.rounds} rounds, copies taking turns; seconds per page")
     print(f"{'stage':<11}" + "".join(f"{name:>20}" for name in copies))
     totals = {}
     for name in copies:
