@@ -79,10 +79,20 @@ FROM claimed ORDER BY claim_order;
 -- renew_leases --
 -- The heartbeat: pushes the lease of the jobs this runner still holds (same attempt). Returns those;
 -- a job missing from the answer was lost (lease expired and taken over) or cancelled.
+-- The rows are locked in (batch, position) order first, as lock_held_jobs locks them: a heartbeat and a
+-- group of this runner's jobs being recorded cannot deadlock.
+WITH held AS MATERIALIZED (
+    SELECT j.id
+    FROM jobs j
+    JOIN unnest(CAST(:job_ids AS uuid[]), CAST(:attempts AS int[])) AS held(id, attempt) ON j.id = held.id
+    WHERE j.attempts = held.attempt AND j.runner_id = :runner_id AND j.state = 'running'
+    ORDER BY j.batch_id, j.position
+    FOR UPDATE OF j
+)
 UPDATE jobs j
 SET lease_expires_at = clock_timestamp() + make_interval(secs => :lease_s), heartbeat_at = clock_timestamp()
-FROM unnest(CAST(:job_ids AS uuid[]), CAST(:attempts AS int[])) AS held(id, attempt)
-WHERE j.id = held.id AND j.attempts = held.attempt AND j.runner_id = :runner_id AND j.state = 'running'
+FROM held
+WHERE j.id = held.id
 RETURNING j.id;
 
 -- finish_job --
@@ -119,6 +129,62 @@ released AS (
     FROM finished f
     WHERE b.id = f.batch_id
     RETURNING b.id, b.running_jobs, b.running_jobs + 1 >= b.max_workers AS was_full
+)
+SELECT id, running_jobs, CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
+FROM released;
+
+-- lock_held_jobs --
+-- The fence of a group of finished jobs recorded together (the runner's completion buffer): of the given
+-- (job, attempt) pairs, locks those this runner still holds (running, same attempt) until the group's
+-- transaction ends, and returns their ids. A job locked here cannot be reaped (the reaper skips locked
+-- rows), cancelled or taken over before its result and final state are committed; one not returned was
+-- lost (lease expired and taken over) or cancelled, and its result must not be stored. Locked in
+-- (batch, position) order, the order in which a cancellation and the heartbeat lock them too, so that
+-- none of them can deadlock with another.
+SELECT j.id
+FROM jobs j
+JOIN unnest(CAST(:job_ids AS uuid[]), CAST(:attempts AS int[])) AS held(id, attempt) ON j.id = held.id
+WHERE j.attempts = held.attempt AND j.runner_id = :runner_id AND j.state = 'running'
+ORDER BY j.batch_id, j.position
+FOR UPDATE OF j;
+
+-- finish_jobs --
+-- finish_job for a group of jobs (their outcomes as a JSON array), fenced the same way, in one statement:
+-- the final states, the freed slots (batch rows locked in id order, so two groups cannot deadlock),
+-- synchronous_commit off for the transaction, and a wake-up for each batch that was full. Returns each
+-- touched batch with its running_jobs after the group.
+WITH outcome AS (
+    SELECT *
+    FROM jsonb_to_recordset(CAST(:outcomes AS jsonb)) AS o(
+        job_id uuid, attempt int, state text, processing_time float8, error text, error_kind text,
+        document_type text, invoice_id int, document_id int, timings jsonb, sha256 text,
+        duplicate_of_invoice_id int, duplicate_of_document_id int, possible_duplicate_of_invoice_id int)
+),
+finished AS (
+    UPDATE jobs j
+    SET state = o.state, finished_at = clock_timestamp(), processing_time = o.processing_time, error = o.error,
+        attempt_history = j.attempt_history || attempt_ended(
+            j.attempts, j.runner_id, j.started_at, o.state, o.error_kind, o.error),
+        error_kind = o.error_kind, document_type = o.document_type, invoice_id = o.invoice_id,
+        document_id = o.document_id, timings = o.timings, lease_expires_at = NULL,
+        sha256 = coalesce(o.sha256, j.sha256), duplicate_of_invoice_id = o.duplicate_of_invoice_id,
+        duplicate_of_document_id = o.duplicate_of_document_id,
+        possible_duplicate_of_invoice_id = o.possible_duplicate_of_invoice_id
+    FROM outcome o, (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_waiting
+    WHERE j.id = o.job_id AND j.state = 'running' AND j.runner_id = :runner_id AND j.attempts = o.attempt
+    RETURNING j.batch_id
+),
+freed AS (
+    SELECT batch_id, count(*) AS jobs FROM finished GROUP BY batch_id
+),
+locked AS MATERIALIZED (
+    SELECT b.id FROM batches b JOIN freed f ON b.id = f.batch_id ORDER BY b.id FOR UPDATE OF b
+),
+released AS (
+    UPDATE batches b SET running_jobs = b.running_jobs - f.jobs
+    FROM freed f JOIN locked l ON l.id = f.batch_id
+    WHERE b.id = f.batch_id
+    RETURNING b.id, b.running_jobs, b.running_jobs + f.jobs >= b.max_workers AS was_full
 )
 SELECT id, running_jobs, CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
 FROM released;

@@ -207,6 +207,51 @@ class JobQueue:
             session.execute(QUERIES["complete_batch_if_done"], {"batch_id": released.id})
         return True
 
+    def lock_held_jobs(self, session: Session, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
+        """The fence of a group of finished jobs recorded in one transaction: locks, until the caller's
+        transaction ends, those of `jobs` (this attempt of each) that this runner still holds. Returns their ids;
+        the others were lost or cancelled, and their results must not be stored."""
+        if not jobs:
+            return set()
+        rows = session.execute(
+            QUERIES["lock_held_jobs"],
+            {"job_ids": [job.id for job in jobs], "attempts": [job.attempts for job in jobs], "runner_id": runner_id},
+        ).all()
+        return {row[0] for row in rows}
+
+    def finish_jobs(self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]]) -> None:
+        """finish_job for a group of jobs, in the caller's transaction (the one that stores their results),
+        in one statement, plus one per batch whose last running job this was. Call lock_held_jobs first, in the
+        same transaction, and pass only the jobs it returned: each is still fenced, and one no longer held
+        is left alone."""
+        if not finished:
+            return
+        outcomes = [
+            {
+                "job_id": str(job.id),
+                "attempt": job.attempts,
+                "state": outcome.state,
+                "processing_time": outcome.processing_time,
+                "error": outcome.error,
+                "error_kind": outcome.error_kind,
+                "document_type": outcome.document_type,
+                "invoice_id": outcome.invoice_id,
+                "document_id": outcome.document_id,
+                "timings": outcome.timings,
+                "sha256": outcome.sha256,
+                "duplicate_of_invoice_id": outcome.duplicate_of_invoice_id,
+                "duplicate_of_document_id": outcome.duplicate_of_document_id,
+                "possible_duplicate_of_invoice_id": outcome.possible_duplicate_of_invoice_id,
+            }
+            for job, outcome in finished
+        ]
+        released = session.execute(
+            QUERIES["finish_jobs"], {"outcomes": json.dumps(outcomes), "runner_id": runner_id}
+        ).all()
+        for batch in sorted(released, key=lambda row: row.id):
+            if batch.running_jobs == 0:
+                session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch.id})
+
     def retry_later(
         self, job: ClaimedJob, runner_id: str, *, error: str, delay_s: float, processing_time: float
     ) -> bool:

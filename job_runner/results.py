@@ -35,6 +35,21 @@ def store_result(
     session: Session, job: ClaimedJob, result: DocumentResult, *, possible_duplicate_of: int | None = None
 ) -> tuple[int | None, int | None]:
     """Inserts the result rows in the caller's transaction. Returns (invoice_id, document_id)."""
+    row = add_result(session, job, result, possible_duplicate_of=possible_duplicate_of)
+    session.flush()
+    return result_ids(row)
+
+
+def result_ids(row: Invoice | OtherDocument) -> tuple[int | None, int | None]:
+    """(invoice_id, document_id) of a flushed result row."""
+    return (row.id, None) if isinstance(row, Invoice) else (None, row.id)
+
+
+def add_result(
+    session: Session, job: ClaimedJob, result: DocumentResult, *, possible_duplicate_of: int | None = None
+) -> Invoice | OtherDocument:
+    """Adds the result rows to the caller's session, not yet sent: the next flush inserts them (with those of
+    other jobs recorded in the same transaction, in one statement per table) and gives them their ids."""
     if result.document_type == "invoice" and result.invoice is not None:
         fields = result.invoice
         invoice = Invoice(
@@ -67,8 +82,7 @@ def store_result(
             ],
         )
         session.add(invoice)
-        session.flush()
-        return invoice.id, None
+        return invoice
     document = OtherDocument(
         tenant_id=job.tenant_id,
         provider=_clean(result.provider),
@@ -81,5 +95,4 @@ def store_result(
         document_kind=result.document_kind,
     )
     session.add(document)
-    session.flush()
-    return None, document.id
+    return document

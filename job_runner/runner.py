@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from invoice_processor.db import LayoutHint as LayoutHintRow
-from invoice_processor.db import behind_pgbouncer, libpq_url, network_timeouts
+from invoice_processor.db import Invoice, OtherDocument, behind_pgbouncer, libpq_url, network_timeouts
 from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
@@ -42,13 +42,14 @@ from invoice_processor.transient import (
     is_storage_unavailable,
     is_transient,
 )
+from job_runner.completions import Completion, CompletionBuffer
 from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
 from job_runner.isolation import DocumentWorkers, Read
 from invoice_reader import ReadOptions, process_document
 from invoice_reader.layout_hints import LayoutHint
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
-from job_runner.results import store_result
+from job_runner.results import add_result, result_ids
 from job_runner.webhooks import WebhookSender
 
 if TYPE_CHECKING:
@@ -146,6 +147,9 @@ class Runner:
         self._wake = threading.Event()
         self._running: dict[uuid.UUID, _Running] = {}
         self._in_flight = 0
+        # Finished jobs waiting to be recorded together (job_runner/completions.py), while run() runs; without
+        # it (run_job called directly) each job is recorded by its own thread, in its own transaction.
+        self._completions: CompletionBuffer | None = None
         self._lock = threading.Lock()
 
     def stop(self) -> None:
@@ -168,6 +172,10 @@ class Runner:
         # no notification ever arrives: the runner only polls (poll_interval_s), and opens no listening connection.
         if not burst and not behind_pgbouncer(self.database_url):
             threads.append(threading.Thread(target=self._listen, name="runner-listen", daemon=True))
+        completions = CompletionBuffer(self._record_group, self._jobs_in_flight)
+        recorder = threading.Thread(target=completions.run, name="runner-completions", daemon=True)
+        self._completions = completions
+        recorder.start()
         for thread in threads:
             thread.start()
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="runner-job")
@@ -179,6 +187,7 @@ class Runner:
                 # if none of this runner's jobs could have been finishing during it.
                 with self._lock:
                     idle = not self._in_flight
+                idle = idle and not len(completions)
                 claimed = self._claim()
                 if burst and not claimed and idle:
                     break
@@ -191,7 +200,7 @@ class Runner:
                 for job in claimed:
                     self._submit(pool, job)
         finally:
-            self._shutdown(pool)
+            self._shutdown(pool, completions, recorder)
             self.documents.close()
             if self.model is not None:
                 self.model.close()
@@ -257,8 +266,14 @@ class Runner:
             self._running.pop(job_id, None)
             self._in_flight -= 1
         self._wake.set()
+        if self._completions is not None:
+            self._completions.nudge()
 
-    def _shutdown(self, pool: ThreadPoolExecutor) -> None:
+    def _jobs_in_flight(self) -> bool:
+        with self._lock:
+            return self._in_flight > 0
+
+    def _shutdown(self, pool: ThreadPoolExecutor, completions: CompletionBuffer, recorder: threading.Thread) -> None:
         deadline = time.monotonic() + self.shutdown_grace_s
         while True:
             with self._lock:
@@ -267,6 +282,9 @@ class Runner:
                 break
             self._wake.wait(0.1)
             self._wake.clear()
+        # Finished jobs are recorded before anything is given back; a straggler finishing later records alone.
+        completions.close()
+        recorder.join()
         if pending:
             # Stop the stragglers at their next stage, then hand their jobs to other runners.
             self._stop_jobs(lambda running: True)
@@ -296,6 +314,9 @@ class Runner:
             try:
                 with self._lock:
                     jobs = [running.job for running in self._running.values()]
+                # Read after the running ones: a job leaves _running only once it is in the buffer.
+                if self._completions is not None:
+                    jobs += [job for job in self._completions.jobs() if job not in jobs]
                 held = self.queue.renew_leases(self.runner_id, jobs)
                 for job in self._stop_jobs(lambda running: running.job.id not in held and running.job in jobs):
                     log.warning("job %s is no longer this runner's (lease lost or cancelled); stopping it", job.id)
@@ -428,6 +449,14 @@ class Runner:
             document_type=result.document_type,
             timings={**result.timings, "total": elapsed},
         )
+        alone = lambda: self._record_success_alone(job, started, outcome, result)  # noqa: E731
+        if self._completions is not None and self._completions.add(Completion(job, outcome, result, alone)):
+            return outcome
+        return alone()
+
+    def _record_success_alone(
+        self, job: ClaimedJob, started: float, outcome: JobOutcome, result: DocumentResult
+    ) -> JobOutcome | None:
         try:
             return self._with_database(lambda: self._record(job, outcome, result))
         except DocumentError as e:  # the file's own state, not a bug: SameFileGone
@@ -444,6 +473,12 @@ class Runner:
         outcome = JobOutcome(
             state="failed", processing_time=round(time.perf_counter() - started, 4), error=error, error_kind=kind
         )
+        alone = lambda: self._record_failure_alone(job, outcome)  # noqa: E731
+        if self._completions is not None and self._completions.add(Completion(job, outcome, None, alone)):
+            return outcome
+        return alone()
+
+    def _record_failure_alone(self, job: ClaimedJob, outcome: JobOutcome) -> JobOutcome | None:
         try:
             return self._with_database(lambda: self._record(job, outcome, None))
         except Exception:
@@ -478,6 +513,55 @@ class Runner:
             with attempt:
                 return operation()
 
+    def _record_group(self, group: list[Completion]) -> None:
+        """Records a group of finished jobs in one transaction: each job's fence (lock_held_jobs), the results of
+        those still held, their final states. If that fails (a result that cannot be stored, the database gone),
+        nothing of it is kept and each job is recorded alone, as without a buffer."""
+        try:
+            recorded, dropped = self._record_together(group)
+        except Exception as e:
+            log.warning("could not record %d jobs together (%s); recording each alone", len(group), first_line(e))
+            for completion in group:
+                with job_context(completion.job.id, completion.job.batch_id):
+                    completion.alone()
+            return
+        finally:
+            self._wake.set()  # the group's batch locks are released: a claim may find more now
+        for completion in dropped:
+            with job_context(completion.job.id, completion.job.batch_id):
+                log.warning("no longer held by runner %s (lease lost or cancelled); result dropped", self.runner_id)
+        for job, outcome in recorded:
+            with job_context(job.id, job.batch_id):
+                self._log_recorded(outcome)
+
+    def _record_together(
+        self, group: list[Completion]
+    ) -> tuple[list[tuple[ClaimedJob, JobOutcome]], list[Completion]]:
+        """(recorded (job, outcome) pairs, completions dropped because their jobs were no longer held)."""
+        with self.queue.sessions() as session:
+            held = self.queue.lock_held_jobs(session, self.runner_id, [c.job for c in group])
+            staged, dropped = [], []
+            for completion in group:
+                if completion.job.id not in held:
+                    dropped.append(completion)
+                    continue
+                outcome, row = completion.outcome, None
+                if completion.result is not None:
+                    outcome, row = self._stage(session, completion.job, outcome, completion.result)
+                staged.append((completion.job, outcome, row))
+            session.flush()  # the group's result rows, one INSERT per table
+            recorded = [(job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged]
+            self.queue.finish_jobs(session, self.runner_id, recorded)
+            session.commit()
+        return recorded, dropped
+
+    @staticmethod
+    def _log_recorded(outcome: JobOutcome) -> None:
+        if outcome.state == "succeeded":
+            log.info("done: %s in %.2fs", outcome.document_type, outcome.processing_time)
+        else:
+            log.info("failed in %.2fs: %s", outcome.processing_time, outcome.error)
+
     def _record(self, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult | None) -> JobOutcome | None:
         """Stores the result and the job's final state in one transaction: a job never ends without
         its result, nor gets two. Returns None if the job was no longer this runner's to finish."""
@@ -489,16 +573,30 @@ class Runner:
                 log.warning("no longer held by runner %s (lease lost or cancelled); result dropped", self.runner_id)
                 return None
             session.commit()
-        if outcome.state == "succeeded":
-            log.info("done: %s in %.2fs", outcome.document_type, outcome.processing_time)
-        else:
-            log.info("failed in %.2fs: %s", outcome.processing_time, outcome.error)
+        self._log_recorded(outcome)
         return outcome
 
     @staticmethod
     def _store(session: Session, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult) -> JobOutcome:
         """Stores the result in the session's transaction, unless the tenant already has one for the
         same file (and the request did not ask for a second): then the job points to the earlier one."""
+        outcome, row = Runner._stage(session, job, outcome, result)
+        if row is None:
+            return outcome
+        session.flush()
+        return Runner._with_ids(outcome, row)
+
+    @staticmethod
+    def _with_ids(outcome: JobOutcome, row: Invoice | OtherDocument) -> JobOutcome:
+        invoice_id, document_id = result_ids(row)
+        return replace(outcome, invoice_id=invoice_id, document_id=document_id)
+
+    @staticmethod
+    def _stage(
+        session: Session, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult
+    ) -> tuple[JobOutcome, Invoice | OtherDocument | None]:
+        """_store up to the insert: the outcome, and the result row added to the session but not flushed (its id
+        comes with the flush); None for a copy of a file read before, which points to the earlier result."""
         outcome = replace(outcome, sha256=result.sha256)
         same_file = None
         if result.sha256 and not job.allow_duplicates:
@@ -512,17 +610,15 @@ class Runner:
                 document_id=same_file.document_id,
                 duplicate_of_invoice_id=same_file.invoice_id,
                 duplicate_of_document_id=same_file.document_id,
-            )
+            ), None
         if result.same_file_as is not None:
             # The earlier copy was deleted between the check before reading and now: nothing to point to.
             raise SameFileGone
         possible = None
         if result.document_type == "invoice" and result.invoice is not None:
             possible = find_same_invoice(session, job.tenant_id, result.invoice, result.sha256)
-        invoice_id, document_id = store_result(session, job, result, possible_duplicate_of=possible)
-        return replace(
-            outcome, invoice_id=invoice_id, document_id=document_id, possible_duplicate_of_invoice_id=possible
-        )
+        row = add_result(session, job, result, possible_duplicate_of=possible)
+        return replace(outcome, possible_duplicate_of_invoice_id=possible), row
 
 
 class SameFileGone(DocumentError):

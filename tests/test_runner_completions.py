@@ -1,0 +1,185 @@
+"""The runner's completion buffer (job_runner/completions.py): finished jobs recorded in groups, one
+transaction each, with every guarantee of a job recorded alone: each job fenced (a lost one's result is
+dropped, the others of its group are stored), exactly one result per job, a runner that dies with jobs in
+its buffer leaves them to the reaper, and a group that cannot be recorded together is recorded job by job."""
+
+import threading
+import time
+import uuid
+
+from sqlalchemy import func, select, text
+
+from invoice_processor.db import Batch, Job, OtherDocument
+from invoice_processor.queue import JobOutcome, JobQueue, NewFile
+from invoice_reader.result import DocumentResult, SameFile
+from job_runner.completions import Completion, CompletionBuffer
+from job_runner.runner import Runner
+
+
+def _enqueue(queue, n, max_workers):
+    batch_id = uuid.uuid4()
+    files = [NewFile(f"f{i}.pdf", f"uploads/{batch_id}/{i}", 10) for i in range(n)]
+    queue.enqueue_batch(batch_id, files, max_workers=max_workers, source="upload")
+    return batch_id
+
+
+def _letter(text="A letter.") -> DocumentResult:
+    return DocumentResult(page_count=1, text=text, document_type="other", invoice=None)
+
+
+def _completion(runner, job, result=None) -> Completion:
+    outcome = JobOutcome("succeeded", 0.01, document_type="other")
+    return Completion(job, outcome, result or _letter(), alone=lambda: runner._record_success_alone(
+        job, time.perf_counter(), outcome, result or _letter()))
+
+
+def _documents_by_job(sessions) -> dict:
+    with sessions() as session:
+        rows = session.execute(select(OtherDocument.job_id, func.count()).group_by(OtherDocument.job_id)).all()
+    return dict(rows)
+
+
+def _lose(queue, sessions, job, thief: str):
+    """job's lease expires, the reaper queues it again, and runner `thief` claims it."""
+    with sessions.begin() as session:
+        session.execute(
+            text("UPDATE jobs SET lease_expires_at = clock_timestamp() - interval '1 second' WHERE id = :id"),
+            {"id": job.id},
+        )
+    assert job.id in [job_id for job_id, _, _, _ in queue.reap_expired_leases()]
+    (taken,) = queue.claim_jobs(thief, 1)
+    assert taken.id == job.id
+    return taken
+
+
+def test_a_group_stores_the_jobs_still_held_and_drops_the_result_of_one_that_was_lost(
+    queue, sessions, database_url, folder_store
+):
+    batch_id = _enqueue(queue, 3, max_workers=3)
+    runner = Runner(queue, folder_store, database_url=database_url, threads=3, runner_id="r1")
+    first, lost, third = queue.claim_jobs("r1", 3)
+    taken = _lose(queue, sessions, lost, "r2")
+
+    runner._record_group([_completion(runner, job) for job in (first, lost, third)])
+
+    with sessions() as session:
+        states = {job.id: (job.state, job.runner_id) for job in session.scalars(select(Job))}
+        assert session.get(Batch, batch_id).running_jobs == 1  # r2's
+        stored = {job.id: job.document_id for job in session.scalars(select(Job))}
+    assert states == {first.id: ("succeeded", "r1"), lost.id: ("running", "r2"), third.id: ("succeeded", "r1")}
+    assert _documents_by_job(sessions) == {first.id: 1, third.id: 1}
+    assert stored[first.id] is not None and stored[third.id] is not None and stored[first.id] != stored[third.id]
+
+    # The runner that took it over finishes it: one result for each job, and the batch completes.
+    other = Runner(queue, folder_store, database_url=database_url, threads=1, runner_id="r2")
+    other._record_group([_completion(other, taken)])
+    assert _documents_by_job(sessions) == {first.id: 1, lost.id: 1, third.id: 1}
+    with sessions() as session:
+        assert session.get(Batch, batch_id).status == "completed"
+        history = session.get(Job, lost.id).attempt_history
+    assert [(h["attempt"], h["runner_id"], h["outcome"]) for h in history] == [(1, "r1", "lost"), (2, "r2", "succeeded")]
+
+
+def test_a_group_that_cannot_be_stored_together_is_recorded_job_by_job(queue, sessions, database_url, folder_store):
+    _enqueue(queue, 2, max_workers=2)
+    runner = Runner(queue, folder_store, database_url=database_url, threads=2, runner_id="r1")
+    good, bad = queue.claim_jobs("r1", 2)
+    # A copy of a file whose earlier result was deleted meanwhile (SameFileGone) fails its job, alone: the
+    # other job's result is stored all the same.
+    gone = DocumentResult(
+        page_count=0, text="", document_type="other", invoice=None, sha256="ab" * 32,
+        same_file_as=SameFile(document_id=987654),
+    )
+    runner._record_group([_completion(runner, good), _completion(runner, bad, gone)])
+    with sessions() as session:
+        jobs = {job.id: job for job in session.scalars(select(Job))}
+    assert jobs[good.id].state == "succeeded"
+    assert (jobs[bad.id].state, jobs[bad.id].error_kind) == ("failed", "permanent")
+    assert "deleted" in jobs[bad.id].error
+    assert _documents_by_job(sessions) == {good.id: 1}
+
+
+def test_a_runner_that_dies_with_jobs_in_its_buffer_leaves_them_to_the_reaper(
+    queue, sessions, database_url, folder_store, runner_factory, monkeypatch
+):
+    batch_id = _enqueue(queue, 2, max_workers=2)
+    short = JobQueue(sessions, lease_s=1.5)
+    dying = Runner(short, folder_store, database_url=database_url, threads=2, runner_id="dying",
+                   work=lambda job, check: _letter(), poll_interval_s=0.2)
+    # It dies between handing its jobs to the buffer and recording them: nothing is written, its heartbeat
+    # stops. (Here it is only frozen: released at the end, its late group must be fenced off.)
+    release = threading.Event()
+    record_group = dying._record_group
+
+    def frozen(group):
+        release.wait(60)
+        record_group(group)
+
+    monkeypatch.setattr(dying, "_record_group", frozen)
+    monkeypatch.setattr(dying, "_heartbeat", lambda: None)
+    thread = threading.Thread(target=dying.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while dying._completions is None or len(dying._completions) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        dying.stop()  # it claims nothing more; its shutdown waits on the frozen group
+        with sessions() as session:
+            assert [job.state for job in session.scalars(select(Job))] == ["running", "running"]
+        assert _documents_by_job(sessions) == {}
+
+        # Their leases expire; the reaper queues them again, and another runner runs them.
+        time.sleep(2)
+        assert sorted(state for _, state, runner_id, _ in queue.reap_expired_leases()) == ["queued", "queued"]
+        runner_factory(folder_store, threads=2, work=lambda job, check: _letter())
+        deadline = time.monotonic() + 30
+        while True:
+            with sessions() as session:
+                if session.get(Batch, batch_id).status == "completed":
+                    break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        release.set()  # the dead runner's group arrives late: fenced, nothing of it is stored
+        dying.stop()
+        thread.join(30)
+    with sessions() as session:
+        jobs = session.scalars(select(Job)).all()
+    assert {job.id: 1 for job in jobs} == _documents_by_job(sessions)
+    for job in jobs:
+        assert [(h["runner_id"], h["outcome"]) for h in job.attempt_history][0] == ("dying", "lost")
+        assert (job.state, job.attempt_history[-1]["outcome"]) == ("succeeded", "succeeded")
+        assert job.runner_id != "dying"
+
+
+def test_buffer_records_at_once_when_no_other_job_is_running_and_groups_the_rest():
+    groups = []
+    running = threading.Event()
+    running.set()
+    buffer = CompletionBuffer(groups.append, running.is_set, max_group=3, flush_after_s=5)
+    thread = threading.Thread(target=buffer.run)
+    thread.start()
+    try:
+        for i in range(3):  # a full group goes at once, before flush_after_s
+            assert buffer.add(Completion(i, None, None, alone=lambda: None))
+        deadline = time.monotonic() + 2
+        while len(groups) < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert [c.job for c in groups[0]] == [0, 1, 2]
+
+        assert buffer.add(Completion(3, None, None, alone=lambda: None))
+        time.sleep(0.2)
+        assert len(groups) == 1  # a job still running may join it: it waits
+        running.clear()
+        buffer.nudge()  # the last running job ended
+        deadline = time.monotonic() + 2
+        while len(groups) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert [c.job for c in groups[1]] == [3]
+    finally:
+        buffer.close()
+        thread.join(5)
+    assert not buffer.add(Completion(4, None, None, alone=lambda: None))  # closed: the caller records alone
