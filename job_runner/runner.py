@@ -19,8 +19,9 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -383,7 +384,7 @@ class Runner:
 
     def _layout_hints(self, job: ClaimedJob) -> tuple[LayoutHint, ...]:
         """Where people's corrections showed the tenant's sellers' fields to be printed, newest first."""
-        with self.queue.sessions() as session:
+        with self._reading() as session:
             rows = session.scalars(
                 select(LayoutHintRow)
                 .where(LayoutHintRow.tenant_id == job.tenant_id)
@@ -397,8 +398,16 @@ class Runner:
         )
 
     def _same_file(self, job: ClaimedJob, sha256: str) -> SameFile | None:
-        with self.queue.sessions() as session:
+        with self._reading() as session:
             return find_same_file(session, job.tenant_id, sha256)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A session for look-ups outside any transaction (autocommit): each SELECT is one round trip, with no
+        BEGIN before it nor ROLLBACK after."""
+        with self.queue.sessions() as session:
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
 
     def run_job(self, job: ClaimedJob, stop: threading.Event | None = None) -> JobOutcome | None:
         """Runs one job and records how it ended. Never raises: a failure is the job's outcome.

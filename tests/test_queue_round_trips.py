@@ -201,3 +201,25 @@ def test_a_connection_idle_for_long_is_pinged(database_url, monkeypatch):
         assert pings == [1]
     finally:
         engine.dispose()
+
+
+def test_the_runners_look_ups_before_reading_a_file_open_no_transaction(queue, database_url, folder_store):
+    from job_runner.runner import Runner
+
+    _enqueue(queue, 1, max_workers=1)
+    (job,) = queue.claim_jobs("r1", 1)
+    runner = Runner(queue, folder_store, database_url=database_url, threads=1, runner_id="r1")
+    seen = []
+    engine = queue.sessions.kw["bind"]
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append(conn.connection.dbapi_connection.info.transaction_status)
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        assert runner._same_file(job, "00" * 32) is None
+        assert runner._layout_hints(job) == ()
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    # Each SELECT ran on its own (no BEGIN before it, no ROLLBACK after): one round trip each.
+    assert seen and all(status == psycopg.pq.TransactionStatus.IDLE for status in seen)
