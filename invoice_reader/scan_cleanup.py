@@ -146,6 +146,8 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
     for turn in (None, Image.Transpose.ROTATE_90):
         along = ink.transpose(turn) if turn is not None else ink
         runs = _runs(along, length)
+        if not runs.getbbox():
+            continue  # no rule this way (most pages have few): nothing thick to tell apart
         thick = _runs(runs.transpose(Image.Transpose.ROTATE_90), width).transpose(Image.Transpose.ROTATE_270)
         thin = ImageChops.subtract(runs, _grown(thick))
         rules = ImageChops.lighter(rules, thin.transpose(Image.Transpose.ROTATE_270) if turn is not None else thin)
@@ -190,10 +192,12 @@ def _runs(mask: Image.Image, length: int) -> Image.Image:
         if blocks == 0:
             continue
         mean = part.crop((0, 0, blocks * length, height)).resize((blocks, height), Image.Resampling.BOX)
-        whole = mean.point(lambda v: 255 if v >= 250 else 0).resize((blocks * length, height), Image.Resampling.NEAREST)
-        layer = Image.new("L", mask.size, 0)
-        layer.paste(whole, (offset, 0))
-        found = ImageChops.lighter(found, layer)
+        set_blocks = mean.point(lambda v: 255 if v >= 250 else 0)
+        if not set_blocks.getbbox():
+            continue
+        whole = set_blocks.resize((blocks * length, height), Image.Resampling.NEAREST)
+        region = (offset, 0, offset + whole.width, height)
+        found.paste(ImageChops.lighter(found.crop(region), whole), region)
     # The ends a block does not reach: the run's ink on either side, up to a step away.
     reach = ImageChops.lighter(found, ImageChops.lighter(_shifted(found, step, 0), _shifted(found, -step, 0)))
     return ImageChops.darker(reach, mask)
