@@ -203,11 +203,12 @@ def test_sigterm_to_the_whole_process_group_fails_no_good_file(tmp_path, databas
         )
         assert response.status_code == 202, response.text
         batch_url = f"{service.url}/api/v1/batches/{response.json()['batch_id']}"
-        # The signal comes while the runner's worker processes are reading scans (Tesseract running).
-        serve = psutil.Process(service.process.pid)
+        # The signal comes while the runner's worker processes are reading scans (Tesseract runs inside them).
         _wait_for(
-            lambda: any(p.name() == "tesseract" for p in serve.children(recursive=True)), 120, "Tesseract to run"
+            lambda: any(job["state"] == "running" for job in requests.get(batch_url, timeout=5).json()["jobs"]),
+            120, "a scan to be read",
         )
+        time.sleep(0.5)
     finally:
         signalled_at = time.time()
         code = service.stop_group(signal.SIGTERM)
