@@ -104,11 +104,8 @@ RETURNING j.id;
 -- Locks the job row, then the batch row (the UPDATE of batches needs the finished row first), as
 -- every other statement that ends an attempt does.
 -- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
--- Its COMMIT returns before the WAL reaches the disk (synchronous_commit off for this transaction only;
--- the set_config in FROM is SET LOCAL inside the statement, saving it a round trip). For a job's final
--- state and result only: if the server crashes in the next fraction of a second, both are lost
--- together, the job is still 'running' under a lease nobody renews, and it runs again: still exactly
--- one result.
+-- Its COMMIT waits for the WAL to reach the disk, like every other: a result the API has shown must not
+-- vanish in a server crash and come back under other ids when the job runs again.
 WITH finished AS (
     UPDATE jobs
     SET state = CAST(:state AS text), finished_at = clock_timestamp(), processing_time = :processing_time,
@@ -120,7 +117,6 @@ WITH finished AS (
         sha256 = coalesce(:sha256, sha256), duplicate_of_invoice_id = :duplicate_of_invoice_id,
         duplicate_of_document_id = :duplicate_of_document_id,
         possible_duplicate_of_invoice_id = :possible_duplicate_of_invoice_id
-    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_waiting
     WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
     RETURNING batch_id
 ),
@@ -151,14 +147,14 @@ FOR UPDATE OF j;
 -- finish_jobs --
 -- finish_job for a group of jobs (their outcomes as a JSON array), fenced the same way, in one statement:
 -- the final states, the freed slots (batch rows locked in id order, so two groups cannot deadlock),
--- synchronous_commit off for the transaction, and a wake-up for each batch that was full. Returns each
+-- and a wake-up for each batch that was full. Returns each
 -- touched batch with its running_jobs after the group.
 WITH outcome AS (
     SELECT *
     FROM jsonb_to_recordset(CAST(:outcomes AS jsonb)) AS o(
         job_id uuid, attempt int, state text, processing_time float8, error text, error_kind text,
-        document_type text, invoice_id int, document_id int, timings jsonb, sha256 text,
-        duplicate_of_invoice_id int, duplicate_of_document_id int, possible_duplicate_of_invoice_id int)
+        document_type text, invoice_id bigint, document_id bigint, timings jsonb, sha256 text,
+        duplicate_of_invoice_id bigint, duplicate_of_document_id bigint, possible_duplicate_of_invoice_id bigint)
 ),
 finished AS (
     UPDATE jobs j
@@ -170,7 +166,7 @@ finished AS (
         sha256 = coalesce(o.sha256, j.sha256), duplicate_of_invoice_id = o.duplicate_of_invoice_id,
         duplicate_of_document_id = o.duplicate_of_document_id,
         possible_duplicate_of_invoice_id = o.possible_duplicate_of_invoice_id
-    FROM outcome o, (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_waiting
+    FROM outcome o
     WHERE j.id = o.job_id AND j.state = 'running' AND j.runner_id = :runner_id AND j.attempts = o.attempt
     RETURNING j.batch_id
 ),

@@ -55,18 +55,18 @@ def test_claim_is_one_statement_outside_any_transaction(queue, sessions):
     assert states == ["queued", "running", "running"]  # committed: another session sees the claim
 
 
-def test_finish_is_one_statement_that_frees_the_slot_and_commits_without_waiting(queue, sessions):
+def test_finish_is_one_statement_that_frees_the_slot_and_commits_durably(queue, sessions):
     batch_id = _enqueue(queue, 3, max_workers=3)
     first, second = queue.claim_jobs("r1", 2)
     engine = sessions.kw["bind"]
     with sessions() as session, _statements(engine) as sent:
         assert queue.finish_job(session, first, "r1", JobOutcome("succeeded", 0.1))
         finish_statements = len(sent)
-        assert session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        # A result is durable once committed: never committed without waiting for the disk.
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
         session.commit()
     assert finish_statements == 1
     with sessions() as session:
-        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"  # only that transaction
         batch = session.get(Batch, batch_id)
         assert (batch.running_jobs, batch.status) == (1, "running")
         job = session.get(Job, first.id)
@@ -223,3 +223,20 @@ def test_the_runners_look_ups_before_reading_a_file_open_no_transaction(queue, d
         event.remove(engine, "after_cursor_execute", after)
     # Each SELECT ran on its own (no BEGIN before it, no ROLLBACK after): one round trip each.
     assert seen and all(status == psycopg.pq.TransactionStatus.IDLE for status in seen)
+
+
+def test_a_group_of_finished_jobs_keeps_result_ids_past_32_bits(queue, sessions):
+    """Result ids are bigint (migration 0008): the group's outcomes must not squeeze them into an integer."""
+    _enqueue(queue, 2, max_workers=2)
+    jobs = queue.claim_jobs("r1", 2)
+    big = 3_000_000_000
+    with sessions() as session:
+        held = queue.lock_held_jobs(session, "r1", jobs)
+        queue.finish_jobs(
+            session, "r1",
+            [(job, JobOutcome("succeeded", 0.1, document_type="other", document_id=big + i))
+             for i, job in enumerate(jobs) if job.id in held],
+        )
+        session.commit()
+    with sessions() as session:
+        assert sorted(session.scalars(select(Job.document_id))) == [big, big + 1]
