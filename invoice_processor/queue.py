@@ -178,26 +178,15 @@ class JobQueue:
         """Records a job's final state inside the caller's transaction (the one that stores its result),
         frees its batch slot, completes the batch if this was its last job, and wakes runners for the
         freed slot if the batch was at its max_workers: one statement, two for a batch's last running job.
-        Its transaction commits without waiting for the disk (see finish_job in queries.sql). Returns
-        False, and writes nothing, if this attempt of the job is no longer this runner's."""
+        Returns False, and writes nothing, if this attempt of the job is no longer this runner's."""
         released = session.execute(
             QUERIES["finish_job"],
             {
                 "job_id": job.id,
                 "runner_id": runner_id,
                 "attempt": job.attempts,
-                "state": outcome.state,
-                "processing_time": outcome.processing_time,
-                "error": outcome.error,
-                "error_kind": outcome.error_kind,
-                "document_type": outcome.document_type,
-                "invoice_id": outcome.invoice_id,
-                "document_id": outcome.document_id,
+                **_outcome_columns(outcome),
                 "timings": json.dumps(outcome.timings) if outcome.timings is not None else None,
-                "sha256": outcome.sha256,
-                "duplicate_of_invoice_id": outcome.duplicate_of_invoice_id,
-                "duplicate_of_document_id": outcome.duplicate_of_document_id,
-                "possible_duplicate_of_invoice_id": outcome.possible_duplicate_of_invoice_id,
             },
         ).one_or_none()
         if released is None:
@@ -227,23 +216,7 @@ class JobQueue:
         if not finished:
             return
         outcomes = [
-            {
-                "job_id": str(job.id),
-                "attempt": job.attempts,
-                "state": outcome.state,
-                "processing_time": outcome.processing_time,
-                "error": outcome.error,
-                "error_kind": outcome.error_kind,
-                "document_type": outcome.document_type,
-                "invoice_id": outcome.invoice_id,
-                "document_id": outcome.document_id,
-                "timings": outcome.timings,
-                "sha256": outcome.sha256,
-                "duplicate_of_invoice_id": outcome.duplicate_of_invoice_id,
-                "duplicate_of_document_id": outcome.duplicate_of_document_id,
-                "possible_duplicate_of_invoice_id": outcome.possible_duplicate_of_invoice_id,
-            }
-            for job, outcome in finished
+            {"job_id": str(job.id), "attempt": job.attempts, **_outcome_columns(outcome)} for job, outcome in finished
         ]
         released = session.execute(
             QUERIES["finish_jobs"], {"outcomes": json.dumps(outcomes), "runner_id": runner_id}
@@ -357,3 +330,21 @@ class JobQueue:
     @staticmethod
     def _notify(session: Session, payload: str) -> None:
         session.execute(QUERIES["notify"], {"channel": JOBS_CHANNEL, "payload": payload})
+
+
+def _outcome_columns(outcome: JobOutcome) -> dict:
+    """The job columns an outcome writes, as finish_job and finish_jobs take them."""
+    return {
+        "state": outcome.state,
+        "processing_time": outcome.processing_time,
+        "error": outcome.error,
+        "error_kind": outcome.error_kind,
+        "document_type": outcome.document_type,
+        "invoice_id": outcome.invoice_id,
+        "document_id": outcome.document_id,
+        "timings": outcome.timings,
+        "sha256": outcome.sha256,
+        "duplicate_of_invoice_id": outcome.duplicate_of_invoice_id,
+        "duplicate_of_document_id": outcome.duplicate_of_document_id,
+        "possible_duplicate_of_invoice_id": outcome.possible_duplicate_of_invoice_id,
+    }
