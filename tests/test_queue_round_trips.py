@@ -152,11 +152,17 @@ def test_runners_are_woken_by_a_full_claim_and_by_a_slot_freed_in_a_full_batch_o
         assert _notifications(listener) == []
 
 
-def test_a_connection_back_in_use_at_once_is_not_pinged(database_url, monkeypatch):
-    engine = make_engine(database_url, pool_size=1)
+def _counted_pings(engine, monkeypatch) -> list[int]:
+    """A list that gets an item each time the engine pings a pooled connection."""
     pings = []
     ping = engine.dialect.do_ping
     monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or ping(conn))
+    return pings
+
+
+def test_a_connection_back_in_use_at_once_is_not_pinged(database_url, monkeypatch):
+    engine = make_engine(database_url, pool_size=1)
+    pings = _counted_pings(engine, monkeypatch)
     try:
         for _ in range(20):
             with engine.connect() as connection:
@@ -168,9 +174,7 @@ def test_a_connection_back_in_use_at_once_is_not_pinged(database_url, monkeypatc
 
 def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(database_url, monkeypatch):
     engine = make_engine(database_url, pool_size=1)
-    pings = []
-    ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or ping(conn))
+    pings = _counted_pings(engine, monkeypatch)
     try:
         with engine.connect() as connection:
             pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
@@ -189,9 +193,7 @@ def test_a_connection_idle_for_long_is_pinged(database_url, monkeypatch):
 
     monkeypatch.setattr(db, "IDLE_PING_S", 0.2)
     engine = make_engine(database_url, pool_size=1)
-    pings = []
-    ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or ping(conn))
+    pings = _counted_pings(engine, monkeypatch)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
