@@ -95,40 +95,6 @@ FROM held
 WHERE j.id = held.id
 RETURNING j.id;
 
--- finish_job --
--- Writes a job's final state and frees its batch slot, in one statement (one round trip). Fenced: only
--- the runner that holds this attempt of the job can finish it; nothing is written otherwise and no row
--- comes back (lease lost, cancelled). Returns the batch id, its running_jobs after this job, and whether
--- it was at its max_workers (then runners are woken: only then can one have been turned away from it
--- for want of a slot; waking every runner on every finish costs each of them a mostly empty claim).
--- Locks the job row, then the batch row (the UPDATE of batches needs the finished row first), as
--- every other statement that ends an attempt does.
--- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
--- Its COMMIT waits for the WAL to reach the disk, like every other: a result the API has shown must not
--- vanish in a server crash and come back under other ids when the job runs again.
-WITH finished AS (
-    UPDATE jobs
-    SET state = CAST(:state AS text), finished_at = clock_timestamp(), processing_time = :processing_time,
-        error = :error,
-        attempt_history = attempt_history || attempt_ended(
-            attempts, runner_id, started_at, CAST(:state AS text), CAST(:error_kind AS text), :error),
-        error_kind = CAST(:error_kind AS text), document_type = :document_type, invoice_id = :invoice_id,
-        document_id = :document_id, timings = CAST(:timings AS jsonb), lease_expires_at = NULL,
-        sha256 = coalesce(:sha256, sha256), duplicate_of_invoice_id = :duplicate_of_invoice_id,
-        duplicate_of_document_id = :duplicate_of_document_id,
-        possible_duplicate_of_invoice_id = :possible_duplicate_of_invoice_id
-    WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts = :attempt
-    RETURNING batch_id
-),
-released AS (
-    UPDATE batches b SET running_jobs = b.running_jobs - 1
-    FROM finished f
-    WHERE b.id = f.batch_id
-    RETURNING b.id, b.running_jobs, b.running_jobs + 1 >= b.max_workers AS was_full
-)
-SELECT id, running_jobs, CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
-FROM released;
-
 -- lock_held_jobs --
 -- The fence of a group of finished jobs recorded together (the runner's completion buffer): of the given
 -- (job, attempt) pairs, locks those this runner still holds (running, same attempt) until the group's
@@ -145,10 +111,16 @@ ORDER BY j.batch_id, j.position
 FOR UPDATE OF j;
 
 -- finish_jobs --
--- finish_job for a group of jobs (their outcomes as a JSON array), fenced the same way, in one statement:
--- the final states, the freed slots (batch rows locked in id order, so two groups cannot deadlock),
--- and a wake-up for each batch that was full. Returns each
--- touched batch with its running_jobs after the group.
+-- Writes the final states of one or more jobs (their outcomes as a JSON array) and frees their batch slots,
+-- in one statement (one round trip). Fenced: only the runner that holds this attempt of a job can finish
+-- it; a job no longer held (lease lost, cancelled) is left alone. Batch rows are locked in id order, after
+-- the job rows, as every other statement that ends an attempt locks them, so none can deadlock with another.
+-- Returns each touched batch with its running_jobs after the group, and wakes runners for a batch that was
+-- at its max_workers (only then can one have been turned away from it for want of a slot; waking every
+-- runner on every finish costs each of them a mostly empty claim).
+-- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
+-- Its COMMIT waits for the WAL to reach the disk, like every other: a result the API has shown must not
+-- vanish in a server crash and come back under other ids when the job runs again.
 WITH outcome AS (
     SELECT *
     FROM jsonb_to_recordset(CAST(:outcomes AS jsonb)) AS o(
@@ -186,7 +158,7 @@ SELECT id, running_jobs, CASE WHEN was_full THEN pg_notify('invoice_processor_jo
 FROM released;
 
 -- retry_job_later --
--- A transient failure: back to the queue, not before :delay_s, one failed attempt more. Fenced like finish_job.
+-- A transient failure: back to the queue, not before :delay_s, one failed attempt more. Fenced like finish_jobs.
 UPDATE jobs
 SET state = 'queued', run_after = clock_timestamp() + make_interval(secs => :delay_s),
     error = :error, error_kind = 'transient', processing_time = :processing_time, lease_expires_at = NULL,
@@ -196,7 +168,7 @@ WHERE id = :job_id AND state = 'running' AND runner_id = :runner_id AND attempts
 RETURNING batch_id;
 
 -- release_slots --
--- A batch has :count fewer running jobs (retried, reaped, given back or cancelled ones; finish_job
+-- A batch has :count fewer running jobs (retried, reaped, given back or cancelled ones; finish_jobs
 -- does its own). Takes the batch's row lock, which serialises the "was this the batch's last job?"
 -- check that follows.
 UPDATE batches SET running_jobs = running_jobs - :count WHERE id = :batch_id;
@@ -261,7 +233,7 @@ WHERE runner_id = :runner_id AND state = 'running'
 RETURNING id, batch_id;
 
 -- cancel_batch_jobs --
--- Cancels a batch's queued and running jobs. Locks the jobs before the batch row (as finish_job does),
+-- Cancels a batch's queued and running jobs. Locks the jobs before the batch row (as finish_jobs does),
 -- so that it cannot deadlock with a runner finishing one of them. Returns each cancelled job with the
 -- state it had.
 WITH target AS MATERIALIZED (

@@ -22,7 +22,7 @@ from invoice_processor.db import DEFAULT_TENANT_ID, Batch, Job
 from invoice_processor.queries import QUERIES
 
 # Runners LISTEN here; a notification means "there may be work": new jobs, or a freed slot. claim_jobs and
-# finish_job in queries.sql notify it by name, inside their statement.
+# finish_jobs in queries.sql notify it by name, inside their statement.
 JOBS_CHANNEL = "invoice_processor_jobs"
 # How many batches one claim looks at, oldest first.
 CLAIM_BATCH_LIMIT = 20
@@ -179,22 +179,7 @@ class JobQueue:
         frees its batch slot, completes the batch if this was its last job, and wakes runners for the
         freed slot if the batch was at its max_workers: one statement, two for a batch's last running job.
         Returns False, and writes nothing, if this attempt of the job is no longer this runner's."""
-        released = session.execute(
-            QUERIES["finish_job"],
-            {
-                "job_id": job.id,
-                "runner_id": runner_id,
-                "attempt": job.attempts,
-                **_outcome_columns(outcome),
-                "timings": json.dumps(outcome.timings) if outcome.timings is not None else None,
-            },
-        ).one_or_none()
-        if released is None:
-            return False
-        if released.running_jobs == 0:
-            # Only a batch with no job running can be complete; while others run, one of them checks later.
-            session.execute(QUERIES["complete_batch_if_done"], {"batch_id": released.id})
-        return True
+        return bool(self._finish(session, runner_id, [(job, outcome)]))
 
     def lock_held_jobs(self, session: Session, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
         """The fence of a group of finished jobs recorded in one transaction: locks, until the caller's
@@ -213,8 +198,12 @@ class JobQueue:
         in one statement, plus one per batch whose last running job this was. Call lock_held_jobs first, in the
         same transaction, and pass only the jobs it returned: each is still fenced, and one no longer held
         is left alone."""
-        if not finished:
-            return
+        if finished:
+            self._finish(session, runner_id, finished)
+
+    def _finish(self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]]) -> list:
+        """The finish_jobs statement, then complete_batch_if_done for each batch left with no job running.
+        Returns the batches whose slots were freed: none when no job of `finished` was still held."""
         outcomes = [
             {"job_id": str(job.id), "attempt": job.attempts, **_outcome_columns(outcome)} for job, outcome in finished
         ]
@@ -223,7 +212,9 @@ class JobQueue:
         ).all()
         for batch in sorted(released, key=lambda row: row.id):
             if batch.running_jobs == 0:
+                # Only a batch with no job running can be complete; while others run, one of them checks later.
                 session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch.id})
+        return released
 
     def retry_later(
         self, job: ClaimedJob, runner_id: str, *, error: str, delay_s: float, processing_time: float
@@ -320,8 +311,8 @@ class JobQueue:
 
     def _release_slots(self, session: Session, running_by_batch: Mapping[uuid.UUID, int]) -> None:
         """Lowers each batch's running count, completes the batches that have nothing left to run and
-        wakes the runners. Batches are locked in id order, so two callers cannot deadlock. (finish_job
-        does the same for one job in its own statement.)"""
+        wakes the runners. Batches are locked in id order, so two callers cannot deadlock. (finish_jobs
+        does the same in its own statement.)"""
         for batch_id in sorted(running_by_batch):
             session.execute(QUERIES["release_slots"], {"batch_id": batch_id, "count": running_by_batch[batch_id]})
             session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch_id})

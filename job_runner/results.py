@@ -31,15 +31,6 @@ def _column_value(field: Field, value):
     return value
 
 
-def store_result(
-    session: Session, job: ClaimedJob, result: DocumentResult, *, possible_duplicate_of: int | None = None
-) -> tuple[int | None, int | None]:
-    """Inserts the result rows in the caller's transaction. Returns (invoice_id, document_id)."""
-    row = add_result(session, job, result, possible_duplicate_of=possible_duplicate_of)
-    session.flush()
-    return result_ids(row)
-
-
 def result_ids(row: Invoice | OtherDocument) -> tuple[int | None, int | None]:
     """(invoice_id, document_id) of a flushed result row."""
     return (row.id, None) if isinstance(row, Invoice) else (None, row.id)

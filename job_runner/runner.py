@@ -558,7 +558,9 @@ class Runner:
                 if completion.result is not None:
                     outcome, row = self._stage(session, completion.job, outcome, completion.result)
                 staged.append((completion.job, outcome, row))
-            session.flush()  # the group's result rows, one INSERT per table
+            # The result rows not sent yet: one INSERT per table for those no look-up came between (a real
+            # document's same-file check flushes the rows staged before it, by autoflush).
+            session.flush()
             recorded = [(job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged]
             self.queue.finish_jobs(session, self.runner_id, recorded)
             session.commit()
