@@ -22,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -139,6 +141,49 @@ def describe(url: str, name: str, elapsed: float, body: dict) -> None:
           f"first job claimed {wake.total_seconds() * 1000:.0f} ms after it was queued")
 
 
+@contextmanager
+def serving(folder: Path, threads: int) -> Iterator[str]:
+    """A fresh `serve` on a free port with its data in folder and RUNNER_THREADS=threads, healthy; yields its
+    URL and stops it (SIGTERM) after."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_BUCKET")}
+    env["RUNNER_THREADS"] = str(threads)
+    serve = subprocess.Popen([CLI, "serve", "--port", str(port), "--data-dir", str(folder / "data")],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, serve)
+        yield url
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)
+
+
+def bare_images(specs: dict[Path, pdf_factory.InvoiceSpec], folder: Path, setting: str) -> list[tuple[Path, str]]:
+    """Each scanned file's page rendered for bare Tesseract, with the languages the service reads it in."""
+    pages = render_pages(list(specs), folder)
+    return [(png, page_languages(spec, setting)) for png, spec in zip(pages, specs.values(), strict=True)]
+
+
+def scanned_rounds(
+    url: str, specs: dict[Path, pdf_factory.InvoiceSpec], images: list[tuple[Path, str]], rounds: int, max_workers: int
+) -> list[dict]:
+    """The scanned batch and bare Tesseract on the same pages in turns (the order alternates), `rounds` times;
+    after the first round the batch is sent again with allow_duplicates. Per round: {"ours", "bare" (seconds),
+    "body" (the batch's answer), "fields" ((right, total))}."""
+    done = []
+    for round_ in range(rounds):
+        timed = {}
+        for turn in ("ours", "bare") if round_ % 2 == 0 else ("bare", "ours"):
+            if turn == "bare":
+                timed["bare"] = bare_tesseract(images)
+            else:
+                timed["ours"], timed["body"] = upload(url, list(specs), max_workers, again=round_ > 0)
+        timed["fields"] = fields_right(url, timed["body"], specs)
+        done.append(timed)
+    return done
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=10)
@@ -152,16 +197,8 @@ def main() -> None:
         folder = Path(tmp)
         text_files = make_files(folder, args.files, scanned=False)
         scanned_files = make_files(folder, args.files, scanned=True)
-        images = [(png, page_languages(spec, languages))
-                  for png, spec in zip(render_pages(list(scanned_files), folder), scanned_files.values(), strict=True)]
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_BUCKET")}
-        env["RUNNER_THREADS"] = str(args.threads)
-        serve = subprocess.Popen([CLI, "serve", "--port", str(port), "--data-dir", str(folder / "data")],
-                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_healthy(url, serve)
+        images = bare_images(scanned_files, folder, languages)
+        with serving(folder, args.threads) as url:
             upload(url, list(text_files)[:1], args.max_workers)  # warm-up: imports, first connections
             print(f"{os.cpu_count()} CPUs, RUNNER_THREADS={args.threads}, max_workers={args.max_workers}, "
                   f"OCR_LANGUAGES={languages}")
@@ -169,29 +206,16 @@ def main() -> None:
             describe(url, "born-digital batch", text_s, text_body)
             right, total = fields_right(url, text_body, text_files)
             print(f"born-digital: {right}/{total} fields exact ({', '.join(CHECKED_FIELDS)})")
-            ratios, scans = [], []
-            for round_ in range(args.rounds):
-                timed = {}
-                for turn in ("scanned", "bare") if round_ % 2 == 0 else ("bare", "scanned"):
-                    if turn == "bare":
-                        timed["bare"] = bare_tesseract(images)
-                    else:
-                        again = round_ > 0
-                        timed["scanned"], scan_body = upload(url, list(scanned_files), args.max_workers, again)
-                describe(url, f"scanned batch, round {round_ + 1}", timed["scanned"], scan_body)
-                right, total = fields_right(url, scan_body, scanned_files)
-                ratio = timed["scanned"] / timed["bare"]
-                print(f"scanned, round {round_ + 1}: {right}/{total} fields exact; bare Tesseract, same "
-                      f"{args.files} pages, 2 at a time: {timed['bare']:.2f} s; ratio {ratio:.2f}")
-                ratios.append(ratio)
-                scans.append(timed["scanned"])
-        finally:
-            serve.send_signal(signal.SIGTERM)
-            serve.wait(60)
+            rounds = scanned_rounds(url, scanned_files, images, args.rounds, args.max_workers)
+            for number, timed in enumerate(rounds, 1):
+                describe(url, f"scanned batch, round {number}", timed["ours"], timed["body"])
+                right, total = timed["fields"]
+                print(f"scanned, round {number}: {right}/{total} fields exact; bare Tesseract, same "
+                      f"{args.files} pages, 2 at a time: {timed['bare']:.2f} s; ratio {timed['ours'] / timed['bare']:.2f}")
+        ratios = [timed["ours"] / timed["bare"] for timed in rounds]
         print(f"ratio scanned batch / bare Tesseract, median of {args.rounds} rounds: {statistics.median(ratios):.2f} "
               f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
-        print(f"ratio scanned / born-digital batch: {statistics.median(scans) / text_s:.1f}")
-
+        print(f"ratio scanned / born-digital batch: {statistics.median(t['ours'] for t in rounds) / text_s:.1f}")
 
 if __name__ == "__main__":
     main()

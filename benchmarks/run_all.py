@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,6 @@ import original_design  # noqa: E402
 import pgqueuer_compare  # noqa: E402
 import runner_memory  # noqa: E402
 
-from tests.conftest import free_port  # noqa: E402
 
 README = ROOT / "README.md"
 BEGIN = "<!-- benchmarks/run_all.py: begin -->"
@@ -60,51 +58,27 @@ SIZES = {
 
 
 def scanned(files: int, rounds: int, threads: int = 2, max_workers: int = 4) -> dict:
-    """Our scanned batch and bare Tesseract on the same pages, alternating, `rounds` times; then the
-    original design on the same files once."""
-    languages = os.environ.get("OCR_LANGUAGES", "auto")
+    """Our scanned batch and bare Tesseract on the same pages, alternating, `rounds` times
+    (batch_upload.scanned_rounds); then the original design on the same files once."""
     with tempfile.TemporaryDirectory(prefix="ip-run-all-") as tmp:
         folder = Path(tmp)
         (folder / "warm").mkdir()
         warm_up = batch_upload.make_files(folder / "warm", 1, scanned=False)
         specs = batch_upload.make_files(folder, files, scanned=True)
-        images = [
-            (png, batch_upload.page_languages(spec, languages))
-            for png, spec in zip(batch_upload.render_pages(list(specs), folder), specs.values(), strict=True)
-        ]
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_BUCKET")}
-        env["RUNNER_THREADS"] = str(threads)
-        serve = subprocess.Popen(
-            [batch_upload.CLI, "serve", "--port", str(port), "--data-dir", str(folder / "data")],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        ours, bare, fields = [], [], []
-        try:
-            batch_upload.wait_healthy(url, serve)
+        images = batch_upload.bare_images(specs, folder, os.environ.get("OCR_LANGUAGES", "auto"))
+        with batch_upload.serving(folder, threads) as url:
             batch_upload.upload(url, list(warm_up), max_workers)  # imports, first connections
-            for round_number in range(rounds):
-                turns = ("ours", "bare") if round_number % 2 == 0 else ("bare", "ours")
-                for turn in turns:
-                    if turn == "bare":
-                        bare.append(batch_upload.bare_tesseract(images))
-                    else:
-                        seconds, body = batch_upload.upload(url, list(specs), max_workers, round_number > 0)
-                        ours.append(seconds)
-                        fields.append(batch_upload.fields_right(url, body, specs))
-                print(f"scanned, round {round_number + 1}: ours {ours[-1]:.2f} s, bare Tesseract {bare[-1]:.2f} s",
-                      flush=True)
-        finally:
-            serve.send_signal(signal.SIGTERM)
-            serve.wait(60)
+            done = batch_upload.scanned_rounds(url, specs, images, rounds, max_workers)
+        for number, timed in enumerate(done, 1):
+            print(f"scanned, round {number}: ours {timed['ours']:.2f} s, bare Tesseract {timed['bare']:.2f} s")
         original = original_design.measure(list(specs))
         print(f"scanned: original design {original['seconds']:.2f} s", flush=True)
-    right, total = fields[-1]
+    right, total = done[-1]["fields"]
     return {
         "files": files, "rounds": rounds, "threads": threads,
-        "ours_s": ours, "bare_tesseract_s": bare, "original_design_s": original["seconds"],
-        "ratio_to_bare": statistics.median(o / b for o, b in zip(ours, bare, strict=True)),
+        "ours_s": [t["ours"] for t in done], "bare_tesseract_s": [t["bare"] for t in done],
+        "original_design_s": original["seconds"],
+        "ratio_to_bare": statistics.median(t["ours"] / t["bare"] for t in done),
         "fields_right": right, "fields": total,
     }
 
