@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import image_text
 from .vlm import VlmError
 from .classify import classify_pages
 from .einvoice import EmbeddedInvoice, compare_with_print, read_embedded_invoice
@@ -113,6 +114,9 @@ def process_document(
             embedded = read_embedded_invoice(pdf.xml_attachments()) if options.use_embedded_xml else EmbeddedInvoice(None, None)
         check()
         reading = _understand(pages, set(ocr.pages), embedded, timings)
+        if image_text.needed(reading.fields):
+            with _timed(timings, "image_text"):
+                reading = _read_images(reading, pdf, set(ocr.pages), options, embedded)
         vlm_report = None
         regions = _regions_to_read_again(reading, ocr, options.vlm_mode, options.vlm_min_ocr_confidence) if vlm else None
         if regions:
@@ -311,6 +315,31 @@ def _read_again(
     else:
         fields = first.fields
     return _with_report(replace(first, fields=fields), report), report
+
+
+def _read_images(
+    first: _Reading, pdf: PdfFile, read_by_ocr: set[int], options: ReadOptions, embedded: EmbeddedInvoice
+) -> _Reading:
+    """The first reading completed by the words in the images of its pages (image_text); the
+    invoice's validation['image_text'] says what was read and which fields were taken ('used')."""
+    regions = image_text.image_regions(pdf, first.pages, read_by_ocr)
+    if not regions:
+        return first
+    read = image_text.read_images(pdf, first.pages, regions, options.ocr_languages, options.dpi, options.ocr_timeout_s)
+    report = read.report
+    first.fields.validation["image_text"] = report
+    if "error" in report:
+        log.warning("could not read the text in this document's images (%s); keeping the first reading", report["error"])
+        return first
+    second = extract_invoice(read.pages, ocr_pages=read_by_ocr)
+    _validate(second, embedded)
+    fields, used = merge_readings(first.fields, second)
+    report["used"] = used
+    if not used:
+        return first
+    _validate(fields, embedded)
+    fields.validation["image_text"] = report
+    return replace(first, pages=read.pages, text="\f".join(page.text for page in read.pages), fields=fields)
 
 
 def _with_report(reading: _Reading, report: dict) -> _Reading:

@@ -162,15 +162,9 @@ def ocr_pages(
         return result
     if max_page_pixels is not None:
         refuse_oversized_pages(pdf, indexes, dpi, max_page_pixels)
-    is_auto = languages.strip().lower() == AUTO
-    candidates = candidate_languages(languages, installed_languages() if is_auto else frozenset())
-    if not candidates:
-        raise OcrFailed(
-            "None of the OCR languages this server chooses from (OCR_LANGUAGES=auto: eng, fra, deu, nld, ita, "
-            "spa) is installed for Tesseract, so scanned pages cannot be read."
-        )
+    candidates = _candidates(languages)
     choose = can_choose(candidates)
-    result.languages = "+".join(candidates) if is_auto else languages
+    result.languages = "+".join(candidates) if languages.strip().lower() == AUTO else languages
     if choose:
         known = choose_languages(known_text, candidates)
         if known.decided:
@@ -207,6 +201,29 @@ def ocr_pages(
         raise
     pool.shutdown(wait=True)
     return result
+
+
+def document_languages(languages: str, known_text: str) -> str:
+    """The Tesseract languages ('deu+eng') to read parts of a document with when no page is read whole: of more
+    than two candidates (the setting, as in ocr_pages), the two that known_text (the document's text layer)
+    is written in, else the first two. Raises OcrFailed when none is installed."""
+    candidates = _candidates(languages)
+    if not can_choose(candidates):
+        return "+".join(candidates)
+    known = choose_languages(known_text, candidates)
+    return "+".join(known.languages if known.decided else fallback_languages(candidates))
+
+
+def _candidates(languages: str) -> list[str]:
+    """The languages the setting lets OCR choose from. Raises OcrFailed when there are none."""
+    is_auto = languages.strip().lower() == AUTO
+    candidates = candidate_languages(languages, installed_languages() if is_auto else frozenset())
+    if not candidates:
+        raise OcrFailed(
+            "None of the OCR languages this server chooses from (OCR_LANGUAGES=auto: eng, fra, deu, nld, ita, "
+            "spa) is installed for Tesseract, so scanned pages cannot be read."
+        )
+    return candidates
 
 
 def _read_page(

@@ -140,6 +140,24 @@ class PdfFile:
                 page.close()
         return image
 
+    def image_boxes(self, index: int) -> list[tuple[float, float, float, float]]:
+        """Where the page draws images (logos, letterheads, scans), as (x0, top, x1, bottom) in points
+        from the page's top-left corner, clipped to the page. Images inside form objects are left out
+        (their positions are in the form's space)."""
+        with PDFIUM_LOCK:
+            page = self._document[index]
+            try:
+                width, height = page.get_size()
+                boxes = []
+                for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=1):
+                    left, bottom, right, top = image.get_bounds()
+                    box = (max(0.0, left), max(0.0, height - top), min(width, right), min(height, height - bottom))
+                    if box[2] > box[0] and box[3] > box[1]:
+                        boxes.append(box)
+            finally:
+                page.close()
+        return boxes
+
     def xml_attachments(self) -> list[tuple[str, bytes]]:
         """The embedded files named *.xml as (name, content); files that cannot be read are
         left out, and other files (delivery notes, images) are not loaded at all."""

@@ -41,9 +41,9 @@ class PageLines:
             max(w.bottom for w in words),
         )
         page = self.page_of[index]
-        if any(word.source == "vlm" for word in words):
-            source = "vlm"
-        else:
+        # A word read by another reader than the page's says so (Florence-2, OCR of an image).
+        source = next((word.source for word in words if word.source), None)
+        if source is None:
             source = "ocr" if page in self.ocr_pages else "text_layer"
         return FieldSource(source, page, box, confidence)
 

@@ -52,7 +52,8 @@ class FieldSource:
     """Where a value was read, so that a person can check it on the page."""
 
     source: str
-    """'text_layer', 'ocr', 'vlm' (read by Florence-2) or 'einvoice_xml'."""
+    """'text_layer', 'ocr', 'image_ocr' (read by OCR in an image on a page with a text layer: a logo),
+    'vlm' (read by Florence-2) or 'einvoice_xml'."""
     page: int | None = None
     """0-based page index; None for values from the XML."""
     box: tuple[float, float, float, float] | None = None

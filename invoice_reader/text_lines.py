@@ -18,8 +18,9 @@ class Word:
     x1: float
     bottom: float
     source: str | None = None
-    """Who read the word when it was not the page's own reader: 'vlm' for Florence-2. None: the text
-    layer or OCR, as the page says."""
+    """Who read the word when it was not the page's own reader: 'vlm' for Florence-2, 'image_ocr' for
+    Tesseract reading an image on a page with a text layer (image_text). None: the text layer or OCR,
+    as the page says."""
     confidence: float | None = None
     """Tesseract's confidence in the word, 0..100; None where no OCR read it (text layer, VLM)."""
 

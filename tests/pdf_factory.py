@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 CENT = Decimal("0.01")
@@ -60,6 +61,10 @@ class InvoiceSpec:
     currency: str = "EUR"
     language: str = "en"
     lines: list[InvoiceLine] = field(default_factory=_default_lines)
+    letterhead: str = "text"
+    """How the seller's block (name, address, VAT id) is printed: 'text', 'image' (only in a picture, as a
+    scanned letterhead or a logo with the address; the legal footer that names the seller is left out), or
+    'text+logo' (text, and a picture of the name too)."""
     ruled: bool = False
     """Draw the line-item table as a grid: a rule above and below every row and between the
     columns, close to the cells' text, as spreadsheet-made and ERP invoices print them."""
@@ -253,12 +258,19 @@ def _draw_invoice(c: canvas.Canvas, spec: InvoiceSpec) -> None:
     left, right = 50, width - 50
 
     y = height - 60
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(left, y, spec.seller)
-    c.setFont("Helvetica", 10)
-    for text in (*spec.seller_address, f"{t['vat_id']}: {spec.seller_vat_id}"):
-        y -= 14
-        c.drawString(left, y, text)
+    seller_block = (spec.seller, *spec.seller_address, f"{t['vat_id']}: {spec.seller_vat_id}")
+    if spec.letterhead == "image":
+        _draw_picture_of_text(c, seller_block, left, y + 16, 16)
+        y -= 14 * (len(seller_block) - 1)
+    else:
+        c.setFont("Helvetica-Bold", 16)
+        c.drawString(left, y, spec.seller)
+        c.setFont("Helvetica", 10)
+        for text in seller_block[1:]:
+            y -= 14
+            c.drawString(left, y, text)
+    if spec.letterhead == "text+logo":
+        _draw_picture_of_text(c, (spec.seller,), 230, height - 30, 30)
 
     c.setFont("Helvetica-Bold", 20)
     c.drawRightString(right, height - 60, t["title"])
@@ -323,7 +335,8 @@ def _draw_invoice(c: canvas.Canvas, spec: InvoiceSpec) -> None:
 
     c.setFont("Helvetica", 8)
     c.drawString(left, 80, t["terms"])
-    c.drawString(left, 66, t["legal"].format(seller=spec.seller))
+    if spec.letterhead != "image":  # an image letterhead stands for a seller shown only as a picture
+        c.drawString(left, 66, t["legal"].format(seller=spec.seller))
 
 
 _EN = {
@@ -380,6 +393,20 @@ _DE = {
     "terms": "Zahlbar innerhalb von 30 Tagen ohne Abzug. Bitte geben Sie bei der Überweisung die Rechnungsnummer an.",
     "legal": "{seller} - Sitz der Gesellschaft: München, Amtsgericht München HRB 12345.",
 }
+
+
+def _draw_picture_of_text(c: canvas.Canvas, lines: tuple[str, ...], x: float, top: float, line_pt: float) -> None:
+    """Draw lines as an image (300 DPI, DejaVu Sans), its top-left corner at (x, top) in reportlab's points:
+    text a PDF shows without a text layer for it."""
+    scale = SCAN_DPI / 72
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", round(0.7 * line_pt * scale))
+    width_pt = 10 + max(font.getlength(line) for line in lines) / scale
+    image = Image.new("L", (round(width_pt * scale), round(line_pt * len(lines) * scale + 6 * scale)), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((5 * scale, (3 + i * line_pt) * scale), line, fill=0, font=font)
+    height_pt = image.height / scale
+    c.drawImage(ImageReader(image), x, top - height_pt, width=width_pt, height=height_pt)
 
 
 def _speckle(image: Image.Image, amount: float, seed: int) -> Image.Image:
