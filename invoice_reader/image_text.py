@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+from PIL import Image, ImageOps
+
 from .ocr import OcrFailed, PageTimedOut, TesseractEngine, document_languages
 from .ocr_engine import Box, PreparedPage
 from .pdf_text import PdfFile
@@ -29,6 +31,8 @@ MAX_WORDS_UNDER = 2
 """An image with more of the text layer's words on it than this is a background behind text already read."""
 MAX_IMAGES = 6
 """At most this many images are read a document, the largest first."""
+PAD_PX = 20
+"""White margin set around each image before it is read."""
 IMAGE_PSM = 11
 """Tesseract's sparse-text mode: a logo's words are scattered, not a block of lines."""
 
@@ -90,10 +94,16 @@ def read_images(
         languages = document_languages(ocr_languages, "\n".join(page.text for page in pages))
         engine = TesseractEngine(languages, IMAGE_PSM, time.monotonic() + timeout_s)
         for index in sorted({r.page for r in regions}):
-            page = PreparedPage(index, pdf.render_page(index, dpi), dpi)
             boxes = [r.box for r in regions if r.page == index]
-            for read in engine.read([(page, box) for box in boxes]):
-                added.setdefault(index, []).extend(replace(word, source="image_ocr") for word in read.words)
+            images = _image_pictures(pdf.render_page(index, dpi), boxes, dpi)
+            reads = engine.read([(PreparedPage(index, image, dpi), None) for image in images])
+            for box, read in zip(boxes, reads, strict=True):
+                dx, dy = box[0] - PAD_PX * 72 / dpi, box[1] - PAD_PX * 72 / dpi
+                added.setdefault(index, []).extend(
+                    replace(w, x0=w.x0 + dx, top=w.top + dy, x1=w.x1 + dx, bottom=w.bottom + dy, source="image_ocr")
+                    for w in read.words
+                    if _is_text(w.text)
+                )
     except (OcrFailed, PageTimedOut) as e:
         report.update(error=str(e) or type(e).__name__, seconds=round(time.perf_counter() - started, 4))
         return ImageReading(pages, report)
@@ -105,10 +115,27 @@ def read_images(
     return ImageReading([_with_words(page, added.get(page.index, [])) for page in pages], report)
 
 
+def _image_pictures(page: Image.Image, boxes: list[Box], dpi: int) -> list[Image.Image]:
+    """Each box of the rendered page, its grey levels stretched to black and white (a logo's letters in a
+    shade close to their background's, dark on a dark band or pale on white, read as well as black on
+    white) and set on a white margin of PAD_PX pixels, as Tesseract reads best."""
+    scale = dpi / 72
+    pictures = []
+    for box in boxes:
+        crop = page.crop(tuple(round(v * scale) for v in box))
+        pictures.append(ImageOps.expand(ImageOps.autocontrast(crop, cutoff=1), border=PAD_PX, fill=255))
+    return pictures
+
+
 def _with_words(page: PageText, words: list[Word]) -> PageText:
     if not words:
         return page
     return replace(page, lines=build_lines([word for line in page.lines for word in line.words] + words))
+
+
+def _is_text(word: str) -> bool:
+    """Whether an image's word is text, not a logo's symbol or mark read as one ("©", "(3", "®")."""
+    return sum(c.isalnum() for c in word) >= 2 or word in {"&", "+"}
 
 
 def _inside(word: Word, box: Box) -> bool:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .learned import best_pair, load_model
-from .parties import _same_party
-from .party_candidates import Candidate, party_candidates
-from .party_words import has_legal_form, without_salutation
+from .parties import _same_party, company_names
+from .party_candidates import PAGES_READ, Candidate, party_candidates
+from .party_words import has_legal_form, name_key, without_salutation
 from .text_lines import PageText
 
 PROVIDER_MODEL, CUSTOMER_MODEL = "party_provider", "party_customer"
@@ -49,7 +49,9 @@ class Parties:
 def find_parties(pages: list[PageText]) -> Parties:
     """The seller and the buyer of the document, each None when no name scores well enough.
     Raises learned.ModelMissing when the model files are not there."""
-    return choose_parties(party_candidates(pages))
+    parties = choose_parties(party_candidates(pages))
+    later = _later_company_names(pages)
+    return Parties(_registered_later(parties.provider, later), _registered_later(parties.customer, later))
 
 
 def choose_parties(candidates: list[Candidate]) -> Parties:
@@ -101,6 +103,34 @@ def _registered(
     if not fuller:
         return option
     return (option[0], min(fuller, key=lambda c: (len(c.key), c.segment.line)))
+
+
+def _later_company_names(pages: list[PageText]) -> list[tuple[str, int, int]]:
+    """(name, line, offset) of each company name with its legal form printed on the pages that hold no
+    candidates (after PAGES_READ): a legal footer on the last page."""
+    found = []
+    line = sum(len(page.lines) for page in pages[:PAGES_READ])
+    for page in pages[PAGES_READ:]:
+        for text_line in page.lines:
+            text = text_line.layout_text()
+            for name in company_names(text):
+                name = name.rstrip(",")
+                if text.find(name) >= 0:
+                    found.append((name, line, text.find(name)))
+            line += 1
+    return found
+
+
+def _registered_later(party: PartyName | None, later: list[tuple[str, int, int]]) -> PartyName | None:
+    """The chosen name as a later page prints it with its legal form ("Acme" on the first page, "Acme Ltd" in
+    the legal footer of the last), where one does and the first pages did not."""
+    if party is None or has_legal_form(party.name):
+        return party
+    key = name_key(party.name)
+    for name, line, start in later:
+        if name_key(name) == key:
+            return PartyName(name, line, start, start + len(name), party.probability)
+    return party
 
 
 def _party(option: tuple[float, Candidate] | None) -> PartyName | None:

@@ -32,6 +32,9 @@ def test_a_seller_printed_only_in_an_image_is_read_from_it(tmp_path, language):
     report = invoice.validation["image_text"]
     assert set(report["used"]) >= {"provider", "provider_vat_id"}
     assert len(report["images"]) == 1 and report["words"] > 5
+    x0, top, x1, bottom = report["images"][0]["box"]
+    name = invoice.provenance["provider"].box
+    assert x0 <= name[0] < name[2] <= x1 and top <= name[1] < name[3] <= top + 0.3 * (bottom - top)
     assert "image_text" in result.timings
     # The rest of the invoice is the text layer's, as before.
     assert invoice.total_with_vat == spec.total_with_vat

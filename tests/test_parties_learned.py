@@ -5,6 +5,7 @@ a DIN 5008 window letter, and reference or VAT-id lines that are never the custo
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -300,6 +301,28 @@ def test_a_shops_trade_name_becomes_the_registered_name_printed_at_its_foot():
     # ... but never to the other party's name.
     registered = next(c for c in candidates if c.name == "Lindenhof Bakery Carter Ltd")
     assert _registered((0.9, trade), candidates, (0.9, registered))[1] is trade
+
+
+def test_the_registered_name_in_a_later_pages_legal_footer_completes_the_sellers_name():
+    """A seller named on page 1 without its legal form, whose legal footer on page 2 prints it with one."""
+    first = page(
+        (50, 40, "Hollowmere Studio", 16),
+        *rows(50, 62, "4 Quarry Lane", "Leeds LS1 4AB", "VAT Reg. No. GB214365870"),
+        *rows(50, 160, "Bill to", "Fenwick Hotels Ltd", "12 Crescent Way", "Exeter EX1 1AB"),
+        *rows(380, 60, "Invoice no. 2231", "Date: 16/09/2023"),
+        *TOTALS,
+    )
+    second = replace(
+        page(*rows(50, 700, "Hollowmere Studio Ltd · 4 Quarry Lane · Leeds LS1 4AB", "Registered in England 0912345")),
+        index=1,
+    )
+    parties = find_parties([first, second])
+    assert parties.provider.name == "Hollowmere Studio Ltd"
+    assert parties.customer.name == "Fenwick Hotels Ltd"
+    line = (first.lines + second.lines)[parties.provider.line]
+    assert line.layout_text()[parties.provider.start : parties.provider.end] == "Hollowmere Studio Ltd"
+    # Alone, the first page gives the name as it prints it.
+    assert find_parties([first]).provider.name == "Hollowmere Studio"
 
 
 def test_a_persons_title_is_not_part_of_the_customers_name():
