@@ -17,7 +17,7 @@ from .label_values import label_lines
 from .labels import FIELD_LABELS
 from .line_items import extract_line_items
 from .party_roles import find_parties
-from .payment import due_date_from_term, find_bic, find_iban, find_payment_term
+from .payment import due_date_from_term, find_bic, find_iban, find_payment_term, find_wrapped_iban
 from .provenance import PageLines
 from .result import FieldSource, InvoiceFields, LineItem, VatRate
 from .text_lines import PageText
@@ -57,7 +57,7 @@ def extract_invoice(pages: list[PageText], ocr_pages: set[int] | frozenset[int] 
     read_by_ocr = bool(where.ocr_pages)
     vat_ids = find_vat_ids(pages, where.ocr_pages, parties)
     vat_id = vat_ids.provider.value if vat_ids.provider else None
-    iban = find_iban(lines, ocr=read_by_ocr)
+    iban = find_iban(lines, ocr=read_by_ocr) or find_wrapped_iban(pages, ocr=read_by_ocr)
     term = find_payment_term(lines)
     keys = read_key_fields(pages, where, labelled, day_first, iban, term)
     number, issued, printed_due = keys["invoice_number"].value, keys["date"].value, keys["due_date"].value

@@ -49,9 +49,9 @@ _VAT_ID_SHAPES = {
 }
 """What follows the country prefix of a VAT number in each EU country, the UK and Switzerland."""
 
-_COUNTRY_PREFIXES = "|".join(sorted(_VAT_ID_SHAPES, key=len, reverse=True))
-_VAT_ID_START_RE = re.compile(rf"(?<![A-Za-z0-9])({_COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Z])")
-_VAT_ID_OCR_START_RE = re.compile(rf"(?<![A-Za-z0-9])({_COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Za-z|])")
+COUNTRY_PREFIXES = "|".join(sorted(_VAT_ID_SHAPES, key=len, reverse=True))
+_VAT_ID_START_RE = re.compile(rf"(?<![A-Za-z0-9])({COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Z])")
+_VAT_ID_OCR_START_RE = re.compile(rf"(?<![A-Za-z0-9])({COUNTRY_PREFIXES})(?=[\s.\-]?[0-9A-Za-z|])")
 _RETURN_ADDRESS_SPLIT_RE = re.compile(r"\s[●•·|–-]\s")
 _POSTCODE_RE = re.compile(r"\b\d{4,5}\b")
 _SALUTATION_RE = re.compile(r"(?:herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|monsieur|madame|m\.|mme\.?)", re.IGNORECASE)

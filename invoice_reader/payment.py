@@ -7,17 +7,22 @@ Each finder returns the value and the index of the line it was read on, for prov
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from . import ids
 from .amounts import find_dates
+from .address_blocks import cells_going_on
 from .label_values import cells
-from .text_lines import TextLine
+from .text_lines import PageText, TextLine
 
 _IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2})(?=[\s\-]?[0-9A-Z])")
 _IBAN_OCR_START_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}[0-9OIlSBZG|]{2})(?=[\s\-]?[0-9A-Za-z|])")
 """In OCR'd text the check digits and the groups may hold look-alike letters (ids.repair_iban)."""
+_CUT_IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9OIlSBZG|]{2}(?:[\s\-]?[0-9A-Za-z|]{1,6})*(?=\s{2}|\s*$)")
+"""A cell that ends in an IBAN's first groups: the IBAN may go on in the cells below."""
+_IBAN_GOES_ON_RE = re.compile(r"[0-9A-Za-z|]{1,6}(?:[\s\-][0-9A-Za-z|]{1,6})*")
 _BIC_LABEL_RE = re.compile(r"\b(?:bic|swift(?:[-\s]?(?:code|bic))?|bic[-/\s]?swift)\b\s*(?:code)?\s*[:.]?\s*", re.I)
 _BIC_RE = re.compile(r"^([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])")
 
@@ -86,23 +91,41 @@ def find_iban(lines: list[TextLine], *, ocr: bool = False) -> Found | None:
     With ocr (the text was read by OCR), an IBAN whose reading fails the check is repaired where
     exactly one repair of look-alike characters passes it (ids.repair_iban)."""
     for index, line in enumerate(lines):
-        text = line.text
-        for m in (_IBAN_OCR_START_RE if ocr else _IBAN_START_RE).finditer(text):
-            groups = [m.group(1)]
-            for token in re.split(r"[\s\-]", text[m.end() : m.end() + 48].lstrip(" -")):
-                token = token.rstrip(".,;)")  # "... 189." at the end of a sentence
-                if not re.fullmatch(r"[0-9A-Za-z|]{1,30}" if ocr else r"[0-9A-Z]{1,30}", token):
-                    break
-                groups.append(token)
-            candidate = ""
-            for group in groups:
-                candidate += group
-                if len(candidate) >= 15 and iban_is_valid(candidate):
-                    return Found(candidate, index)
+        for iban in _ibans_in(line.text, ocr):
+            return Found(iban, index)
+    return None
+
+
+def find_wrapped_iban(pages: list[PageText], *, ocr: bool = False) -> Found | None:
+    """The first IBAN that a narrow cell breaks over lines ("IBAN FR76 3000" over "6000 0112 3456"
+    over "7890 189"), joined with the cells under it in its column, where the joined groups pass the
+    check (or its OCR repair) and the first line's do not. Its line is the first."""
+    for cell, below in cells_going_on(pages, _CUT_IBAN_RE, _IBAN_GOES_ON_RE, reach=3):
+        alone = set(_ibans_in(cell.text, ocr))
+        for iban in _ibans_in(" ".join([cell.text, *below]), ocr):
+            if iban not in alone:
+                return Found(iban, cell.line)
+    return None
+
+
+def _ibans_in(text: str, ocr: bool) -> Iterator[str]:
+    for m in (_IBAN_OCR_START_RE if ocr else _IBAN_START_RE).finditer(text):
+        groups = [m.group(1)]
+        for token in re.split(r"[\s\-]", text[m.end() : m.end() + 48].lstrip(" -")):
+            token = token.rstrip(".,;)")  # "... 189." at the end of a sentence
+            if not re.fullmatch(r"[0-9A-Za-z|]{1,30}" if ocr else r"[0-9A-Z]{1,30}", token):
+                break
+            groups.append(token)
+        candidate = ""
+        for group in groups:
+            candidate += group
+            if len(candidate) >= 15 and iban_is_valid(candidate):
+                yield candidate
+                break
+        else:
             repaired = _repaired_iban(groups) if ocr else None
             if repaired is not None:
-                return Found(repaired, index)
-    return None
+                yield repaired
 
 
 def _repaired_iban(groups: list[str]) -> str | None:

@@ -31,11 +31,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import party_words as words
-from .address_blocks import Block, Segment, line_segments, page_blocks
+from .address_blocks import Block, Segment, cells_going_on, line_segments, page_blocks
 from .label_values import label_lines
 from .labels import FIELD_LABELS
 from .learned import best_pair, load_model
-from .parties import customer_zone, in_zone, vat_ids_in
+from .parties import COUNTRY_PREFIXES, customer_zone, in_zone, vat_ids_in
 from .party_candidates import _FOOTER_TOP, _block_features, _column_role, _heading_above
 from .party_roles import Parties, PartyName
 from .text_lines import PageText
@@ -54,6 +54,11 @@ _ALSO_PREFIXES = ("same_block:", "same_column:", "name_line:", "cell:", "left:",
                   "cell_heading:", "in_customer_zone", "name_in_block:", "role_said:")
 """Features of an id's place that its other places of print carry over, as also:<feature>."""
 _COMPACT_RE = re.compile(r"[\s.\-]")
+_CUT_ID_RE = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{COUNTRY_PREFIXES})(?:[\s.\-]?[0-9][0-9.\-]*(?: [0-9][0-9.\-]*)*)?(?=\s{{2}}|\s*$)"
+)
+"""A cell that ends in a VAT id's country prefix (and digits): the id may go on in the cell below."""
+_ID_GOES_ON_RE = re.compile(r"[0-9A-Z][0-9A-Z .\-]*")
 
 
 @dataclass(slots=True)
@@ -134,6 +139,7 @@ def vat_id_candidates(
     hits: list[tuple[int, int, str]] = []
     for index, line in enumerate(lines):
         hits += [(index, start, value) for start, value in vat_ids_in(line.layout_text(), ocr=ocr)]
+    hits += wrapped_vat_ids(pages, ocr)
     if not hits:
         return []
     labelled = label_lines(lines, FIELD_LABELS)
@@ -175,6 +181,20 @@ def vat_id_candidates(
         features.update(_role_said(features))
         found.append(VatCandidate(value, index, start, features))
     _document_features(found)
+    return found
+
+
+def wrapped_vat_ids(pages: list[PageText], ocr: bool = False) -> list[tuple[int, int, str]]:
+    """(line, offset, id) of each VAT id that a narrow cell breaks over two lines ("... FR 36 964" over
+    "793 630"): a cell ending in a country prefix (and digits), joined with the cell under it in the
+    same column, holds a well-formed id (parties.vat_ids_in) that the first cell does not hold alone.
+    The id's place is its first line."""
+    found = []
+    for cell, below in cells_going_on(pages, _CUT_ID_RE, _ID_GOES_ON_RE, reach=1):
+        alone = {value for _, value in vat_ids_in(cell.text, ocr=ocr)}
+        for offset, value in vat_ids_in(f"{cell.text} {below[0]}", ocr=ocr):
+            if offset < len(cell.text) and value not in alone:
+                found.append((cell.line, cell.start + offset, value))
     return found
 
 

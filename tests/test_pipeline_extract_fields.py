@@ -9,7 +9,7 @@ import pytest
 from invoice_reader.amounts import find_numbers, guess_day_first
 from invoice_reader.classify import classify_document, document_subtype
 from invoice_reader.extract import extract_invoice
-from invoice_reader.payment import find_iban, iban_is_valid
+from invoice_reader.payment import find_iban, find_wrapped_iban, iban_is_valid
 from invoice_reader.result import InvoiceFields, LineItem, VatRate
 from invoice_reader.table_rows import read_table
 from invoice_reader.text_lines import PageText, Word, build_lines
@@ -49,6 +49,23 @@ def test_iban_passing_mod_97_is_read_compact():
 def test_iban_with_a_wrong_check_digit_is_not_read():
     assert not iban_is_valid("FR7730006000011234567890189")
     assert find_iban(page("IBAN FR77 3000 6000 0112 3456 7890 189").lines) is None
+
+
+def test_an_iban_a_narrow_column_wraps_over_three_lines_is_read_whole():
+    footer = (
+        ("ACME SARL · 5 rue Haute", "IBAN FR76 3000", "RCS Lyon 303 265 045"),
+        ("69002 Lyon", "6000 0112 3456", "SIRET 30326504500017"),
+        ("", "7890 189", ""),
+    )
+    fields = invoice("ACME SARL", "Facture n° F-1", *BASIC_TOTALS, *footer)
+    assert fields.iban == "FR7630006000011234567890189"
+    assert fields.provenance["iban"].box[1] == 50 + 5 * ROW_H  # the line where it begins
+    # Groups that pass the check only with the wrong column's digits are no IBAN.
+    apart = page(("IBAN FR76 3000", ""), ("", "6000 0112 3456"), ("", "7890 189"))
+    assert find_wrapped_iban([apart]) is None
+    # A wrong check digit stays unread, wrapped or not.
+    wrong = page(("IBAN FR77 3000",), ("6000 0112 3456",), ("7890 189",))
+    assert find_wrapped_iban([wrong]) is None
 
 
 def test_bic_is_read_after_its_label_only():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from invoice_reader.extract import extract_invoice
 from invoice_reader.party_roles import find_parties
-from invoice_reader.vat_ids import compact_vat_id, vat_id_candidates
+from invoice_reader.vat_ids import compact_vat_id, vat_id_candidates, wrapped_vat_ids
 from tests.placed_pages import TOTALS, page, rows
 
 
@@ -73,3 +73,27 @@ def test_each_place_an_id_is_printed_is_a_candidate_and_ids_compare_compact():
     assert [c.value for c in candidates] == ["FR32123456789", "FR32123456789"]
     assert all(c.features["repeated"] > 0 for c in candidates)
     assert compact_vat_id("fr 32-123.456 789") == "FR32123456789"
+
+
+def test_an_id_broken_over_two_lines_of_a_narrow_footer_cell_is_read_whole():
+    """A legal footer in columns, its VAT id cell too narrow for the id: "FR 40 303" over "265 045"."""
+    pages = [
+        page(
+            (50, 50, "Larkspur Tooling SARL", 16),
+            *rows(50, 72, "8 rue du Moulin", "69002 Lyon"),
+            (400, 50, "FACTURE", 18),
+            *rows(400, 78, "Facture n° : 5521", "Date : 12/03/2024"),
+            *rows(300, 180, "Facturé à", "Pemberton Foods SAS", "21 avenue Foch", "75016 Paris"),
+            *TOTALS,
+            *rows(50, 770, "RCS Lyon 303 265 045", "SIRET 30326504500017", size=7, step=9),
+            *rows(200, 770, "TVA intracommunautaire FR 40 303", "265 045", size=7, step=9),
+            *rows(400, 770, "IBAN FR76 3000 6000 0112", "3456 7890 189", size=7, step=9),
+        )
+    ]
+    [(line, start, value)] = wrapped_vat_ids(pages)
+    assert value == "FR40303265045"
+    assert pages[0].lines[line].layout_text()[start:].startswith("FR 40 303")
+    assert extract_invoice(pages).provider_vat_id == "FR40303265045"
+    # Under another column, the digits do not go on the id.
+    apart = page(*rows(200, 770, "TVA intracommunautaire FR 40 303", size=7), (400, 779, "265 045", 7))
+    assert wrapped_vat_ids([apart]) == []
