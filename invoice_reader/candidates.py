@@ -79,6 +79,14 @@ def number_candidates(where: PageLines, indexes: Iterable[int] | None = None) ->
                 Candidate("number", value, value, index, start + m.start(), start + m.end(), word.x0, word.x1,
                           word.top, word.bottom)
             )
+            if value.isdigit() and not m.start() and not glued:
+                grouped = _digit_groups(text, spans, k)
+                if grouped is not None:  # "5871 7045 09": one number printed in groups
+                    last = line.words[k + grouped[2]]
+                    found.append(
+                        Candidate("number", grouped[0], grouped[0], index, start, grouped[1], word.x0, last.x1,
+                                  word.top, max(word.bottom, last.bottom))
+                    )
             if glued or m.start() or k == 0:
                 continue
             # "BC 525826": a short letter prefix printed apart from its digits is one id.
@@ -92,6 +100,23 @@ def number_candidates(where: PageLines, indexes: Iterable[int] | None = None) ->
                               min(before.top, word.top), max(before.bottom, word.bottom))
                 )
     return found
+
+
+def _digit_groups(text: str, spans: list[tuple[int, int]], k: int) -> tuple[str, int, int] | None:
+    """(text, end offset, words after the first) of the run of digit groups that starts at word k and goes
+    on over single spaces ("5871 7045 09"), None when word k does not start such a run of two or more."""
+    def digits(i: int) -> bool:
+        return text[spans[i][0] : spans[i][1]].isdigit()
+
+    if not digits(k) or (k > 0 and digits(k - 1) and text[spans[k - 1][1] : spans[k][0]] == " "):
+        return None  # not a group of digits alone ("4,"), or inside a run, not at its start
+    last = k
+    while last + 1 < len(spans) and digits(last + 1) and text[spans[last][1] : spans[last + 1][0]] == " ":
+        last += 1
+    if last == k:
+        return None
+    joined = text[spans[k][0] : spans[last][1]]
+    return (joined, spans[last][1], last - k) if len(joined) <= MAX_ID_LENGTH else None
 
 
 def date_candidates(where: PageLines, day_first: bool, indexes: Iterable[int] | None = None) -> list[Candidate]:

@@ -182,7 +182,43 @@ def wrapped_label_features(c: Candidate, layout: DocumentLayout) -> dict[str, fl
         for m in find_labels(joined, FIELD_LABELS):
             if m.start < len(above.text) < m.end:
                 f[f"wrap:{m.field}"] = _weight(m.weight)
+    f.update(_left_wrap_features(c, layout, em))
     return f
+
+
+def _left_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
+    """A label wrapped over two or three lines in the column left of the value, the value level with its
+    middle ("N° de" / [value] / "facture", "Account" / "number" [value] / ...): the label column's cells on
+    the lines above, at and below the value, read as one text, hold a label across them (`left_wrap:<field>`)."""
+    page = layout.page_of[c.line]
+    own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
+    column = (own.x0, own.x1) if own is not None else None
+    parts = []
+    for line in (c.line - 1, c.line + 1):
+        if not 0 <= line < len(layout.labels) or layout.page_of[line] != page:
+            return {}
+        if abs((layout.tops[line] if line > c.line else layout.bottoms[line]) - (c.top if line < c.line else c.bottom)) > 1.5 * em:
+            return {}
+        cell = _cell_left_of(layout, line, c.x0 - 0.5 * em)
+        if cell is None or not _label_like(cell.text) or (column and min(cell.x1, column[1]) <= max(cell.x0, column[0])):
+            return {}
+        column = column or (cell.x0, cell.x1)
+        parts.append(cell.text)
+    if own is not None and not _label_like(own.text):
+        return {}
+    texts = [parts[0], *([own.text] if own is not None else []), parts[1]]
+    joined = " ".join(texts)
+    f: dict[str, float] = {}
+    for m in find_labels(joined, FIELD_LABELS):
+        if m.start < len(texts[0]) < m.end:  # begins above, goes on beside the value or below it
+            f[f"left_wrap:{m.field}"] = _weight(m.weight)
+    return f
+
+
+def _cell_left_of(layout: DocumentLayout, line: int, x: float) -> Cell | None:
+    """The cell of line nearest to the left of x (ending before it), or None."""
+    left = [cell for cell in layout.cells_of(line) if cell.x1 <= x]
+    return max(left, key=lambda cell: cell.x1, default=None)
 
 
 def _label_like(text: str) -> bool:
@@ -259,6 +295,10 @@ def shape_features(c: Candidate, layout: DocumentLayout) -> dict[str, float]:
         f["amount_part"] = 1.0  # the integer part of an amount printed with a space, or a rate
     if before.endswith(("#", "№")):
         f["hash_before"] = 1.0
+    if " " in value and value.replace(" ", "").isdigit():
+        f["digit_groups"] = 1.0  # "5871 7045 09": a number printed in groups
+    elif re.match(r"^ \d", after):
+        f["groups_go_on"] = 1.0  # the first groups of a longer number printed in groups
     return f
 
 

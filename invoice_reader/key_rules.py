@@ -16,6 +16,7 @@ from .payment import Found, find_purchase_order
 from .text_lines import TextLine
 
 _INVOICE_NUMBER_RE = re.compile(r"^[#№]?\s*([A-Za-z0-9][\w/.\-]*[A-Za-z0-9]|\d)")
+_DIGIT_GROUPS_RE = re.compile(r"^(\d+(?: \d+)+)(?=\s{2}|\s*$)")
 _MONEY_LIKE_RE = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})*[.,]\d{2}$")
 _DATE_PREPOSITION_RE = re.compile(r"^\s*(?:vom|du|dated|of|le|van|d\.d\.)\s", re.IGNORECASE)
 
@@ -136,6 +137,9 @@ def _number_token(text: str) -> str | None:
     if not match:
         return None
     token = match.group(1)
+    grouped = _DIGIT_GROUPS_RE.match(text.strip()) if token.isdigit() else None
+    if grouped:  # "5871 7045 09": one number printed in groups, the cell's whole text
+        return grouped.group(1)
     if not any(c.isdigit() for c in token) or _MONEY_LIKE_RE.match(token):
         return None
     if any(d.start == 0 and d.end == len(token) for d in find_dates(token)):

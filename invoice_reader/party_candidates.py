@@ -190,6 +190,17 @@ def _page_candidates(p: _Page) -> list[Candidate]:
                 joined = words.two_line_name(segment.text, following.text)
                 if joined:
                     names.append((joined, 0, "two_lines", None))
+                    # A name a narrow column wraps over three lines, its legal form alone on the last.
+                    third = block.segments[position + 2] if position + 2 < len(block.segments) else None
+                    if third is not None and third.line == segment.line + 2 and words.is_legal_form(third.text):
+                        names.append((f"{joined} {third.text.strip()}", 0, "two_lines", None))
+            if (
+                names
+                and following is not None
+                and following.line - segment.line in (1, 2)
+                and words.is_legal_form(following.text)
+            ):  # the legal form alone on the next line of the name's column ("Acme Tools" / "GmbH")
+                names.append((f"{segment.text.strip()} {following.text.strip()}", 0, "two_lines", None))
             if not names:
                 continue
             previous = block.segments[position - 1] if position else None

@@ -242,5 +242,10 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
 
 
+def is_legal_form(text: str) -> bool:
+    """Whether the text is a legal form alone ("GmbH", "S.A.S.", "OG")."""
+    return _LEGAL_FORM_RE.fullmatch(text.strip()) is not None
+
+
 def has_legal_form(name: str) -> bool:
     return _LEGAL_FORM_RE.search(name) is not None

@@ -144,6 +144,44 @@ def test_a_till_receipts_own_number_has_its_label():
         assert "no_label" not in features, label
 
 
+GROUPED_NUMBER = page(
+    (40, [(40, "Northgate Water Ltd")]),
+    (70, [(330, "Account No."), (430, "875 873852")]),
+    (84, [(330, "Invoice No."), (430, "5871 7045 09")]),
+    (98, [(330, "Date of issue"), (430, "06/08/2022")]),
+    (112, [(330, "Customer service"), (430, "0800 123 4567")]),
+)
+
+
+def test_a_number_printed_in_digit_groups_is_one_candidate_and_is_chosen_whole():
+    found = document_key_candidates([GROUPED_NUMBER])
+    whole = candidate(found, "invoice_number", "5871 7045 09").features
+    first = candidate(found, "invoice_number", "5871").features
+    assert "digit_groups" in whole and "rule:invoice_number" in whole
+    assert "groups_go_on" in first and "digit_groups" not in first
+    assert not [c for c in found.of("invoice_number") if c.value == "7045 09"]  # runs are joined from their start only
+    street = document_key_candidates([page((40, [(40, "Ringstrasse 4, 80331 Muenchen")]), (60, [(40, "Ref 12 345")]))])
+    assert {c.value for c in street.of("invoice_number")} == {"4", "80331", "12", "345", "12 345"}
+    assert choose(GROUPED_NUMBER)["invoice_number"].value == "5871 7045 09"
+
+
+LABEL_WRAPPED_ON_THE_LEFT = page(
+    (40, [(40, "Lumière Électricité SA")]),
+    (70, [(330, "N° de")]),
+    (80, [(430, "AT78104907")]),
+    (90, [(330, "facture")]),
+    (110, [(330, "Date"), (430, "22/04/2023")]),
+    (130, [(330, "Période"), (430, "1234")]),
+)
+
+
+def test_a_label_wrapped_in_the_column_left_of_its_value_is_read_across_its_lines():
+    found = document_key_candidates([LABEL_WRAPPED_ON_THE_LEFT])
+    assert "left_wrap:invoice_number" in candidate(found, "invoice_number", "AT78104907").features
+    assert not any(k.startswith("left_wrap") for k in candidate(found, "invoice_number", "1234").features)
+    assert choose(LABEL_WRAPPED_ON_THE_LEFT)["invoice_number"].value == "AT78104907"
+
+
 def test_a_page_without_numbers_or_dates_has_no_key_fields():
     chosen = choose(page((40, [(40, "Merci de votre confiance")])))
     assert all(value.value is None for value in chosen.values())

@@ -325,6 +325,23 @@ def test_the_registered_name_in_a_later_pages_legal_footer_completes_the_sellers
     assert find_parties([first]).provider.name == "Hollowmere Studio"
 
 
+def test_a_name_a_narrow_column_wraps_over_three_lines_keeps_its_legal_form():
+    """Address columns too narrow for the names: "Seidel" / "Kältetechnik" / "AG" billed, and a seller whose
+    legal form alone takes the next line of its column."""
+    pages = [
+        page(
+            *rows(50, 40, "Brandt Bürotechnik", "OG", "Herrengasse 19", "8010 Graz"),
+            (400, 50, "RECHNUNG", 18),
+            *rows(400, 78, "Rechnungsnummer: 2024-118", "Datum: 12.03.2024"),
+            *rows(50, 160, "RECHNUNG AN", "Seidel", "Kältetechnik", "AG", "Goethestraße 105", "01067 Dresden"),
+            *rows(170, 160, "LIEFERUNG AN", "Kraus", "Medienhaus", "GmbH", "Hafenstraße 3", "20457 Hamburg"),
+            *TOTALS,
+        )
+    ]
+    parties = find_parties(pages)
+    assert (parties.provider.name, parties.customer.name) == ("Brandt Bürotechnik OG", "Seidel Kältetechnik AG")
+
+
 def test_a_persons_title_is_not_part_of_the_customers_name():
     pages = [
         page(
