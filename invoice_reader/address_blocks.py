@@ -13,7 +13,7 @@ right are two blocks even where they share lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .text_lines import PageText
@@ -143,19 +143,19 @@ def page_blocks(rows: list[list[Segment]]) -> list[Block]:
 
 
 def cells_going_on(
-    pages: list[PageText], cut: re.Pattern[str], goes_on: re.Pattern[str], reach: int
+    pages: list[PageText], cut: Callable[[str], bool], goes_on: re.Pattern[str], reach: int
 ) -> Iterator[tuple[Segment, list[str]]]:
-    """Each cell whose text matches cut (a value it may break off: an id at its end) and the texts of
-    the cells printed under it in its column that match goes_on, up to reach lines: a narrow column
-    that wraps a long value ("IBAN FR76 3000" over "6000 0112 3456"). Pages whose lines do not match
-    cut are not cut into cells."""
+    """Each cell whose text is cut (ends in a value broken off: the first part of an id) and the texts
+    of the cells printed under it in its column that match goes_on, up to reach lines: a narrow column
+    that wraps a long value ("IBAN FR76 3000" over "6000 0112 3456"). Pages none of whose lines is cut
+    are not cut into cells."""
     first = 0
     for page in pages:
-        if any(cut.search(line.layout_text()) for line in page.lines[:-1]):
+        if any(cut(line.layout_text()) for line in page.lines[:-1]):
             rows = {row[0].line: row for row in line_segments(page, first) if row}
             for line, row in rows.items():
                 for cell in row:
-                    if not cut.search(cell.text):
+                    if not cut(cell.text):
                         continue
                     texts, above = [], cell
                     for below_line in range(line + 1, line + 1 + reach):

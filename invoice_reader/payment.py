@@ -100,7 +100,10 @@ def find_wrapped_iban(pages: list[PageText], *, ocr: bool = False) -> Found | No
     """The first IBAN that a narrow cell breaks over lines ("IBAN FR76 3000" over "6000 0112 3456"
     over "7890 189"), joined with the cells under it in its column, where the joined groups pass the
     check (or its OCR repair) and the first line's do not. Its line is the first."""
-    for cell, below in cells_going_on(pages, _CUT_IBAN_RE, _IBAN_GOES_ON_RE, reach=3):
+    def cut(text: str) -> bool:  # ends in an IBAN's first groups that pass no check alone
+        return any(not any(_ibans_in(text[m.start() :], ocr)) for m in _CUT_IBAN_RE.finditer(text))
+
+    for cell, below in cells_going_on(pages, cut, _IBAN_GOES_ON_RE, reach=3):
         alone = set(_ibans_in(cell.text, ocr))
         for iban in _ibans_in(" ".join([cell.text, *below]), ocr):
             if iban not in alone:

@@ -190,7 +190,10 @@ def wrapped_vat_ids(pages: list[PageText], ocr: bool = False) -> list[tuple[int,
     same column, holds a well-formed id (parties.vat_ids_in) that the first cell does not hold alone.
     The id's place is its first line."""
     found = []
-    for cell, below in cells_going_on(pages, _CUT_ID_RE, _ID_GOES_ON_RE, reach=1):
+    def cut(text: str) -> bool:  # ends in a country prefix and digits that are no id alone
+        return any(not vat_ids_in(text[m.start() :], ocr=ocr) for m in _CUT_ID_RE.finditer(text))
+
+    for cell, below in cells_going_on(pages, cut, _ID_GOES_ON_RE, reach=1):
         alone = {value for _, value in vat_ids_in(cell.text, ocr=ocr)}
         for offset, value in vat_ids_in(f"{cell.text} {below[0]}", ocr=ocr):
             if offset < len(cell.text) and value not in alone:
