@@ -9,9 +9,7 @@ from the upright page images OCR prepared (ocr_engine).
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,6 +41,7 @@ from .result import (
     TooManyPages,
 )
 from .text_lines import PageText
+from .timing import timed
 from .vat import check_vat
 from .vlm_stage import (
     FlorenceEngine,
@@ -105,22 +104,22 @@ def process_document(
     """
     check = check or _go_on
     timings: dict[str, float] = {}
-    with _timed(timings, "read"):
+    with timed(timings, "read"):
         pdf = PdfFile.open(Path(path), max_pages=options.max_pages)
     with pdf:
         keep_images = vlm is not None and options.vlm_mode != "off"
         pages, ocr = read_pages(pdf, options, check=check, timings=timings, keep_images=keep_images)
-        with _timed(timings, "xml"):
+        with timed(timings, "xml"):
             embedded = read_embedded_invoice(pdf.xml_attachments()) if options.use_embedded_xml else EmbeddedInvoice(None, None)
         check()
         reading = _understand(pages, set(ocr.pages), embedded, timings)
         if image_text.needed(reading.fields):
-            with _timed(timings, "image_text"):
+            with timed(timings, "image_text"):
                 reading = _read_images(reading, pdf, set(ocr.pages), options, embedded)
         vlm_report = None
         regions = _regions_to_read_again(reading, ocr, options.vlm_mode, options.vlm_min_ocr_confidence) if vlm else None
         if regions:
-            with _timed(timings, "vlm"):
+            with timed(timings, "vlm"):
                 reading, vlm_report = _read_again(reading, regions, pdf, ocr, vlm, options.dpi, embedded, check)
     if not reading.text.strip() and embedded.fields is None and not ocr.skipped:
         raise EmptyPdf(
@@ -163,10 +162,10 @@ def read_pages(
     the same words the runners do."""
     check = check or _go_on
     timings = {} if timings is None else timings
-    with _timed(timings, "read"):
+    with timed(timings, "read"):
         pages = pdf.read_text_layer()
     check()
-    with _timed(timings, "ocr"):
+    with timed(timings, "ocr"):
         scanned = [page.index for page in pages if page.printable_char_count() < MIN_TEXT_CHARS]
         ocr = ocr_pages(
             pdf,
@@ -221,10 +220,10 @@ def _understand(
     """Classify the pages, extract the invoice's fields and check them."""
     text = "\f".join(page.text for page in pages)
     einvoice = embedded.fields
-    with _timed(timings, "classify"):
+    with timed(timings, "classify"):
         classification = classify_pages(pages, einvoice)
         document_type = classification.document_type
-    with _timed(timings, "extract"):
+    with timed(timings, "extract"):
         fields = print_check = None
         if document_type == "invoice" and einvoice is not None:
             fields = einvoice
@@ -232,7 +231,7 @@ def _understand(
             print_check = _compare_xml_with_print(einvoice, pages, read_by_ocr)
         elif document_type == "invoice":
             fields = extract_invoice(pages, ocr_pages=read_by_ocr)
-    with _timed(timings, "validate"):
+    with timed(timings, "validate"):
         if fields is not None:
             _validate(fields, embedded)
             if print_check is not None:
@@ -367,12 +366,3 @@ def _sender(pages) -> str | None:
 def _go_on() -> None:
     pass
 
-
-@contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
-    """Add the seconds spent in the block to timings[stage]."""
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - start, 4)

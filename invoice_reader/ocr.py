@@ -37,6 +37,7 @@ from .pdf_text import PdfFile  # noqa: E402
 from .result import OcrFailed, PageTooLarge  # noqa: E402
 from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright  # noqa: E402
 from .text_lines import PageText, Word, build_lines  # noqa: E402
+from .timing import add_seconds, timed  # noqa: E402
 
 OCR_PAGE_TIMEOUT_S = 120.0
 """A page Tesseract has not read in this time is skipped, not a failed document. In-process, the
@@ -182,10 +183,10 @@ def ocr_pages(
                 wait(running, return_when=FIRST_COMPLETED)
             started = time.perf_counter()
             image = pdf.render_page(index, dpi)
-            _add(result.seconds, "render", time.perf_counter() - started)
+            add_seconds(result.seconds, "render", time.perf_counter() - started)
             if choose and result.language_choice is None:
                 result.languages, result.language_choice = _languages_of_page(image, index, candidates, dpi)
-                _add(result.seconds, "probe", result.language_choice["seconds"])
+                add_seconds(result.seconds, "probe", result.language_choice["seconds"])
             futures[index] = pool.submit(_read_page, image, index, result.languages, dpi, timeout_s, keep_images)
         for index, future in futures.items():
             read = future.result()
@@ -195,7 +196,7 @@ def ocr_pages(
                 result.pages[index] = read.page
                 result.reads[index] = read
                 for stage, seconds in read.seconds.items():
-                    _add(result.seconds, stage, seconds)
+                    add_seconds(result.seconds, stage, seconds)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -233,19 +234,6 @@ def _read_page(
     if read is not None and not keep_image:
         read.prepared = None  # the futures hold every page's read until the last is done
     return read
-
-
-def _add(seconds: dict[str, float], stage: str, value: float) -> None:
-    seconds[stage] = round(seconds.get(stage, 0.0) + value, 4)
-
-
-@contextmanager
-def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        _add(seconds, stage, time.perf_counter() - started)
 
 
 @lru_cache(maxsize=1)
@@ -414,11 +402,11 @@ def read_page_image(
     engine = TesseractEngine(languages, psm, deadline)
     seconds: dict[str, float] = {}
     try:
-        with _timed(seconds, "layout"):
+        with timed(seconds, "layout"):
             layout = measure_layout(image, dpi)
         asked_osd = layout.sideways
         if layout.sideways:
-            with _timed(seconds, "osd"):
+            with timed(seconds, "osd"):
                 rotate = _osd_rotate(image, index, dpi, deadline)
             first = [90, 270] if rotate is None else [rotate]
         else:
@@ -426,7 +414,7 @@ def read_page_image(
         reads = {r: _read_turned(image, r, layout, index, dpi, engine, seconds) for r in first}
         best = max(reads.values(), key=_confidence)
         if best.confidence is not None and best.confidence < UPRIGHT_MIN_CONFIDENCE:
-            with _timed(seconds, "osd"):
+            with timed(seconds, "osd"):
                 rotate = None if asked_osd else _osd_rotate(image, index, dpi, deadline)
             if rotate is None:
                 rotate = (best.rotate_deg + 180) % 360
@@ -460,11 +448,11 @@ def _read_turned(
     seconds: dict[str, float],
 ) -> PageRead:
     skew_deg = layout.skew_deg(rotate_deg)
-    with _timed(seconds, "upright"):
+    with timed(seconds, "upright"):
         upright = deskew(turn_upright(image, rotate_deg), skew_deg)
-    with _timed(seconds, "cleanup"):
+    with timed(seconds, "cleanup"):
         prepared = PreparedPage(index, clean_page(upright, dpi), dpi, rotate_deg, skew_deg)
-    with _timed(seconds, "recognise"):
+    with timed(seconds, "recognise"):
         [read] = engine.read([(prepared, None)])
     width, height = prepared.size_pt
     page = PageText(index=index, lines=build_lines(read.words), width=width, height=height)
