@@ -324,7 +324,9 @@ def _read_images(
     regions = image_text.image_regions(pdf, first.pages, read_by_ocr)
     if not regions:
         return first
-    read = image_text.read_images(pdf, first.pages, regions, options.ocr_languages, options.dpi, options.ocr_timeout_s)
+    read = image_text.read_images(
+        pdf, first.pages, first.text, regions, options.ocr_languages, options.dpi, options.ocr_timeout_s
+    )
     report = read.report
     first.fields.validation["image_text"] = report
     if "error" in report:

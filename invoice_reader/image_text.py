@@ -79,19 +79,20 @@ class ImageReading:
 def read_images(
     pdf: PdfFile,
     pages: list[PageText],
+    text: str,
     regions: list[ImageRegion],
     ocr_languages: str,
     dpi: int,
     timeout_s: float,
 ) -> ImageReading:
     """The pages with the words Tesseract reads in the regions added (Word.source 'image_ocr'), in the
-    languages the document's text is written in. On an OCR failure or timeout the pages come back as
-    they were, with the error in the report."""
+    languages text (the pages' text, as read) is written in. On an OCR failure or timeout the pages come
+    back as they were, with the error in the report."""
     started = time.perf_counter()
     report: dict = {"images": [{"page": r.page, "box": [round(v, 1) for v in r.box]} for r in regions]}
     added: dict[int, list[Word]] = {}
     try:
-        languages = document_languages(ocr_languages, "\n".join(page.text for page in pages))
+        languages = document_languages(ocr_languages, text)
         engine = TesseractEngine(languages, IMAGE_PSM, time.monotonic() + timeout_s)
         for index in sorted({r.page for r in regions}):
             boxes = [r.box for r in regions if r.page == index]

@@ -115,8 +115,9 @@ def _later_company_names(pages: list[PageText]) -> list[tuple[str, int, int]]:
             text = text_line.layout_text()
             for name in company_names(text):
                 name = name.rstrip(",")
-                if text.find(name) >= 0:
-                    found.append((name, line, text.find(name)))
+                start = text.find(name)
+                if start >= 0:
+                    found.append((name, line, start))
             line += 1
     return found
 
