@@ -35,7 +35,7 @@ from .language import (  # noqa: E402
 from .ocr_engine import Box, PreparedPage, RegionWords, clean_page  # noqa: E402
 from .pdf_text import PdfFile  # noqa: E402
 from .result import OcrFailed, PageTooLarge  # noqa: E402
-from .scan_cleanup import PageLayout, deskew, measure_layout, turn_upright  # noqa: E402
+from .scan_cleanup import PageLayout, content_box, deskew, measure_layout, turn_upright  # noqa: E402
 from .text_lines import PageText, Word, build_lines  # noqa: E402
 from .timing import add_seconds, timed  # noqa: E402
 
@@ -99,6 +99,15 @@ class PageRead:
     seconds: dict[str, float] = field(default_factory=dict)
     """Time spent on the page per stage: 'layout' (axis and skew), 'osd', 'upright' (turned and
     straightened), 'cleanup' (despeckled, rules removed), 'recognise' (Tesseract)."""
+
+
+@dataclass(frozen=True)
+class PageSeen:
+    """What the language probe found on a page image, for its reading: the layout it measured and, when its
+    words decided the languages, the clockwise turn (0, 90, 180, 270) under which it read them."""
+
+    layout: PageLayout
+    turn: int | None
 
 
 @dataclass
@@ -184,10 +193,20 @@ def ocr_pages(
             started = time.perf_counter()
             image = pdf.render_page(index, dpi)
             add_seconds(result.seconds, "render", time.perf_counter() - started)
+            seen = None
             if choose and result.language_choice is None:
-                result.languages, result.language_choice = _languages_of_page(image, index, candidates, dpi)
+                # The probe and the page's reading share one measure of its layout, and the reading starts
+                # from the turn under which the probe read the page.
+                with timed(result.seconds, "layout"):
+                    layout = measure_layout(image, dpi)
+                result.languages, result.language_choice, turn = _languages_of_page(
+                    image, index, candidates, dpi, layout
+                )
                 add_seconds(result.seconds, "probe", result.language_choice["seconds"])
-            futures[index] = pool.submit(_read_page, image, index, result.languages, dpi, timeout_s, keep_images)
+                seen = PageSeen(layout, turn)
+            futures[index] = pool.submit(
+                _read_page, image, index, result.languages, dpi, timeout_s, keep_images, seen
+            )
         for index, future in futures.items():
             read = future.result()
             if read is None:
@@ -228,9 +247,15 @@ def _candidates(languages: str) -> list[str]:
 
 
 def _read_page(
-    image: Image.Image, index: int, languages: str, dpi: int, timeout_s: float, keep_image: bool
+    image: Image.Image,
+    index: int,
+    languages: str,
+    dpi: int,
+    timeout_s: float,
+    keep_image: bool,
+    seen: PageSeen | None = None,
 ) -> PageRead | None:
-    read = read_page_image(image, index, languages, dpi, timeout_s)
+    read = read_page_image(image, index, languages, dpi, timeout_s, seen=seen)
     if read is not None and not keep_image:
         read.prepared = None  # the futures hold every page's read until the last is done
     return read
@@ -312,21 +337,30 @@ TESSERACTS = LoadedTesseracts()
 os.register_at_fork(after_in_child=TESSERACTS.clear)
 
 
-def _languages_of_page(image: Image.Image, index: int, candidates: list[str], dpi: int) -> tuple[str, dict]:
-    """The languages to read a document with, from a probe of its first scanned page."""
+def _languages_of_page(
+    image: Image.Image, index: int, candidates: list[str], dpi: int, layout: PageLayout
+) -> tuple[str, dict, int | None]:
+    """The languages to read a document with, from a probe of its first scanned page, how they were
+    chosen, and the clockwise turn under which the probe read the page (None when its words did not decide)."""
     started = time.perf_counter()
-    choice, rotate = probe_languages(image, index, candidates, dpi)
+    choice, rotate = probe_languages(image, index, candidates, dpi, layout=layout)
     how = {"by": "probe", "scores": choice.scores, "seconds": round(time.perf_counter() - started, 4)}
     if rotate:
         how["probe_rotate_deg"] = rotate
     if not choice.decided:
         how["by"] = "fallback"
-        return "+".join(fallback_languages(candidates)), how
-    return "+".join(choice.languages), how
+        return "+".join(fallback_languages(candidates)), how, None
+    return "+".join(choice.languages), how, rotate
 
 
 def probe_languages(
-    image: Image.Image, index: int, candidates: list[str], dpi: int, timeout_s: float = PROBE_TIMEOUT_S
+    image: Image.Image,
+    index: int,
+    candidates: list[str],
+    dpi: int,
+    timeout_s: float = PROBE_TIMEOUT_S,
+    *,
+    layout: PageLayout | None = None,
 ) -> tuple[LanguageChoice, int]:
     """The languages a page image is written in (language.choose_languages), from a quick reading
     with the English model (or the first candidate when English is not one) at PROBE_DPI, and the
@@ -337,13 +371,14 @@ def probe_languages(
     with a very low mean confidence (PROBE_UPSIDE_DOWN_CONFIDENCE) is a page turned the wrong way:
     the other turns are read instead, the layout's axis first. Words read with a confidence under
     PROBE_MIN_WORD_CONFIDENCE are not counted, so that the noise of a wrongly turned page never
-    decides."""
+    decides. layout: the page's layout (measure_layout of image) when the caller has measured it already."""
     deadline = time.monotonic() + timeout_s
     factor = max(1, round(dpi / PROBE_DPI))
     gray = image.convert("L")
     small = gray.reduce(factor) if factor > 1 else gray
     small_dpi = round(dpi / factor)
-    layout = measure_layout(small, small_dpi)
+    if layout is None:
+        layout = measure_layout(image, dpi)
     language = "eng" if "eng" in candidates else candidates[0]
     choice = LanguageChoice((), {})
     # The layout's axis first; a landscape scan of a portrait page may still lie the other way.
@@ -387,7 +422,14 @@ def refuse_oversized_pages(pdf: PdfFile, indexes: list[int], dpi: int, max_pixel
 
 
 def read_page_image(
-    image: Image.Image, index: int, languages: str, dpi: int, timeout_s: float, *, psm: int = OCR_PSM
+    image: Image.Image,
+    index: int,
+    languages: str,
+    dpi: int,
+    timeout_s: float,
+    *,
+    psm: int = OCR_PSM,
+    seen: PageSeen | None = None,
 ) -> PageRead | None:
     """The page image turned upright, straightened and read; None when timeout_s ran out. The
     PageRead carries the upright image it was read from (prepared).
@@ -395,17 +437,24 @@ def read_page_image(
     The text's axis and skew come from projection profiles (scan_cleanup). Tesseract's OSD
     picks the turn for sideways text, and is asked when an unturned page reads with a low
     confidence (upside down); when OSD cannot tell (too few letters), the turns it leaves
-    open are prepared and read, and the one read with the higher confidence wins.
+    open are prepared and read, and the one read with the higher confidence wins. seen: what the
+    language probe found on this image: its layout is not measured again, and the page is read first
+    under the turn the probe read it (OSD is asked only if that reading is poor).
     Raises OcrFailed when Tesseract is missing or fails.
     """
     deadline = time.monotonic() + timeout_s
     engine = TesseractEngine(languages, psm, deadline)
     seconds: dict[str, float] = {}
     try:
-        with timed(seconds, "layout"):
-            layout = measure_layout(image, dpi)
-        asked_osd = layout.sideways
-        if layout.sideways:
+        if seen is None:
+            with timed(seconds, "layout"):
+                layout = measure_layout(image, dpi)
+        else:
+            layout = seen.layout
+        asked_osd = layout.sideways and (seen is None or seen.turn is None)
+        if seen is not None and seen.turn is not None:
+            first = [seen.turn]
+        elif layout.sideways:
             with timed(seconds, "osd"):
                 rotate = _osd_rotate(image, index, dpi, deadline)
             first = [90, 270] if rotate is None else [rotate]
@@ -451,9 +500,12 @@ def _read_turned(
     with timed(seconds, "upright"):
         upright = deskew(turn_upright(image, rotate_deg), skew_deg)
     with timed(seconds, "cleanup"):
-        prepared = PreparedPage(index, clean_page(upright, dpi), dpi, rotate_deg, skew_deg)
+        # Only the part of the page that holds ink is cleaned and read: its blank margins hold nothing.
+        content = content_box(upright, dpi)
+        prepared = PreparedPage(index, clean_page(upright, dpi, content), dpi, rotate_deg, skew_deg)
+    box = None if content is None else tuple(value * prepared.points_per_pixel for value in content)
     with timed(seconds, "recognise"):
-        [read] = engine.read([(prepared, None)])
+        [read] = engine.read([(prepared, box)])
     width, height = prepared.size_pt
     page = PageText(index=index, lines=build_lines(read.words), width=width, height=height)
     return PageRead(page, read.confidence, rotate_deg, prepared.skew_deg, prepared)

@@ -67,10 +67,15 @@ class PreparedPage:
         return self.image.crop((left, top, right, bottom)), (left * scale, top * scale)
 
 
-def clean_page(upright: Image.Image, dpi: int) -> Image.Image:
+def clean_page(upright: Image.Image, dpi: int, box: tuple[int, int, int, int] | None = None) -> Image.Image:
     """An upright, straightened page image despeckled and its rules removed (scan_cleanup.despeckle,
-    remove_rules): what Tesseract reads."""
-    return remove_rules(despeckle(upright), dpi)
+    remove_rules): what Tesseract reads. With a pixel box (scan_cleanup.content_box), only that part is
+    cleaned; the rest of the image is left as it was."""
+    if box is None:
+        return remove_rules(despeckle(upright), dpi)
+    cleaned = upright.copy()
+    cleaned.paste(remove_rules(despeckle(upright.crop(box)), dpi), box[:2])
+    return cleaned
 
 
 @dataclass(frozen=True)

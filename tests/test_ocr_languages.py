@@ -18,6 +18,7 @@ from invoice_reader.language import (
     guess_language,
     score_languages,
 )
+from invoice_reader import ocr
 from invoice_reader.ocr import installed_languages, probe_languages
 from invoice_reader.pdf_text import PdfFile
 from tests.pdf_factory import SCAN_DPI, InvoiceLine, make_scanned_invoice, make_text_invoice
@@ -118,6 +119,23 @@ def test_probe_reads_an_upside_down_page(tmp_path):
     choice, rotate = probe_languages(image, 0, CANDIDATES, SCAN_DPI)
     assert choice.languages[0] == "deu"
     assert rotate == 180
+
+
+def test_upside_down_page_is_measured_once_and_read_once_under_the_probes_turn(tmp_path, monkeypatch):
+    # The probe found the page upside down: its reading starts there, with the layout the probe measured,
+    # instead of reading it the wrong way up, asking OSD and reading it again.
+    path = tmp_path / "turned.pdf"
+    spec = make_scanned_invoice(path, rotate_quarter_turns=2, **GERMAN)
+    calls = []
+    for name in ("measure_layout", "_osd_rotate", "_read_turned"):
+        function = getattr(ocr, name)
+        monkeypatch.setattr(ocr, name, lambda *a, _f=function, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    with PdfFile.open(path) as pdf:
+        result = ocr.ocr_pages(pdf, [0], languages="auto", dpi=SCAN_DPI)
+    assert result.language_choice["by"] == "probe" and result.language_choice["probe_rotate_deg"] == 180
+    assert calls == ["measure_layout", "_read_turned"]
+    assert result.reads[0].rotate_deg == 180
+    assert spec.invoice_number in result.pages[0].text
 
 
 def test_text_layer_documents_get_their_language_and_no_ocr_languages(tmp_path):

@@ -146,6 +146,23 @@ def test_tesseract_reads_a_box_of_the_kept_upright_page_in_page_points(tmp_path)
     assert band.confidence is not None  # Tesseract, unlike Florence-2, says how sure it is
 
 
+def test_only_the_inked_part_of_a_page_is_cleaned_and_read_and_words_keep_their_place(scan, monkeypatch):
+    path, spec = scan
+    read_sizes = []
+    recognise = ocr._recognise
+    monkeypatch.setattr(ocr, "_recognise", lambda image, *a: read_sizes.append(image.size) or recognise(image, *a))
+    with PdfFile.open(path) as pdf:
+        rendered = pdf.render_page(0, SCAN_DPI)
+        read = ocr_pages(pdf, [0], languages="fra+eng", dpi=300, keep_images=True).reads[0]
+    [(width, height)] = read_sizes
+    assert width * height < 0.9 * rendered.width * rendered.height  # the blank margins were not read
+    # The words stay where they are on the page: the number is printed top right.
+    number = next(w for line in read.page.lines for w in line.words if w.text == spec.invoice_number)
+    whole = TesseractEngine("fra+eng", OCR_PSM, time.monotonic() + 60).read([(read.prepared, None)])[0]
+    [again] = [w for w in whole.words if w.text == spec.invoice_number]
+    assert (number.x0, number.top, number.x1) == pytest.approx((again.x0, again.top, again.x1), abs=1.5)
+
+
 def test_upside_down_sparse_page_too_short_for_osd_is_read_upright(scan):
     path, spec = scan
     with PdfFile.open(path) as pdf:

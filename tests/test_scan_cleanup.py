@@ -1,12 +1,13 @@
-"""Scan cleanup that must stay pixel for pixel what it was: the despeckling median filter."""
+"""Scan cleanup: the despeckling median filter, which must stay pixel for pixel what it was, and the box of a
+page that holds its ink."""
 
 import random
 
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from invoice_reader.pdf_text import PdfFile
-from invoice_reader.scan_cleanup import despeckle, median3
+from invoice_reader.scan_cleanup import CONTENT_MARGIN_IN, content_box, despeckle, median3
 from tests.pdf_factory import SCAN_DPI, make_scanned_invoice
 
 
@@ -24,3 +25,23 @@ def test_despeckle_of_a_speckled_scan_equals_pillows_median_filter(tmp_path):
     with PdfFile.open(path) as pdf:
         page = pdf.render_page(0, SCAN_DPI).convert("L")
     assert despeckle(page).tobytes() == page.filter(ImageFilter.MedianFilter(3)).tobytes()
+
+
+def test_content_box_is_the_ink_with_a_margin_and_ignores_specks():
+    image = Image.new("L", (2480, 3508), 245)
+    draw = ImageDraw.Draw(image)
+    draw.text((400, 300), "INVOICE 2024-117", fill=0, font_size=60)
+    draw.rectangle((300, 2900, 2000, 2960), fill=20)  # a dark band near the foot
+    ink_left, ink_top, ink_right, ink_bottom = ImageChops.invert(image).point(lambda v: 255 if v > 100 else 0).getbbox()
+    rng = random.Random(7)
+    for _ in range(3000):  # isolated specks all over the page, margins included
+        image.putpixel((rng.randrange(2480), rng.randrange(3508)), 0)
+    left, top, right, bottom = content_box(image, SCAN_DPI)
+    margin = CONTENT_MARGIN_IN * SCAN_DPI
+    # Found at a quarter of the resolution: within 4 pixels of the ink, a margin around it.
+    assert (left, top) == (pytest.approx(ink_left - margin, abs=4), pytest.approx(ink_top - margin, abs=4))
+    assert (right, bottom) == (pytest.approx(ink_right + margin, abs=4), pytest.approx(ink_bottom + margin, abs=4))
+    assert content_box(Image.new("L", (850, 1100), 255), 100) is None
+    # Ink at the edge: the box stops at the image.
+    draw.rectangle((0, 0, 40, 40), fill=0)
+    assert content_box(image, SCAN_DPI)[:2] == (0, 0)
