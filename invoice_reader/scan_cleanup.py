@@ -1,11 +1,15 @@
 """Scanned page images made ready for OCR: which way the text runs, how far it is skewed,
-and the page turned and straightened accordingly. Pure Pillow; no external programs."""
+and the page turned and straightened accordingly. Pillow, and OpenCV's median filter; no external programs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
+import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageStat
+
+cv2.setNumThreads(1)  # pages and files are read in parallel already; one thread each
 
 MAX_SKEW_DEG = 5.0
 """Skew searched for, either way; a page fed further askew than this is not straightened."""
@@ -118,44 +122,11 @@ def deskew(image: Image.Image, skew_deg: float) -> Image.Image:
 
 
 def despeckle(image: Image.Image) -> Image.Image:
-    """The image with specks and noise under DESPECKLE_PX pixels removed (a median filter): pixel for
-    pixel Pillow's ImageFilter.MedianFilter(3), edges included, in a fifth to a half of its time for
-    8-bit images (median3)."""
-    if DESPECKLE_PX == 3 and image.mode == "L":
-        return median3(image)
-    return image.filter(ImageFilter.MedianFilter(DESPECKLE_PX))
-
-
-def median3(image: Image.Image) -> Image.Image:
-    """The 3x3 median of a grey image, edge pixels repeated outwards (as Pillow's MedianFilter does).
-
-    Pillow's rank filter sorts each pixel's nine neighbours; here whole-image minimum and maximum
-    operations do it at once: each column of three is sorted (low, middle, high), and the median
-    of nine is the median of {the highest of the three lows, the median of the three middles, the
-    lowest of the three highs} (Paeth's network, exact)."""
-    width, height = image.size
-    padded = Image.new(image.mode, (width + 2, height + 2))
-    padded.paste(image, (1, 1))
-    padded.paste(image.crop((0, 0, width, 1)), (1, 0))
-    padded.paste(image.crop((0, height - 1, width, height)), (1, height + 1))
-    padded.paste(padded.crop((1, 0, 2, height + 2)), (0, 0))
-    padded.paste(padded.crop((width, 0, width + 1, height + 2)), (width + 1, 0))
-    above, level, below = (padded.crop((0, dy, width + 2, dy + height)) for dy in range(3))
-    low, high = ImageChops.darker(above, level), ImageChops.lighter(above, level)
-    low, rest = ImageChops.darker(low, below), ImageChops.lighter(low, below)
-    middle, high = ImageChops.darker(high, rest), ImageChops.lighter(high, rest)
-
-    def columns(sorted_: Image.Image) -> list[Image.Image]:
-        return [sorted_.crop((dx, 0, dx + width, height)) for dx in range(3)]
-
-    lows, middles, highs = columns(low), columns(middle), columns(high)
-    highest_low = ImageChops.lighter(ImageChops.lighter(lows[0], lows[1]), lows[2])
-    lowest_high = ImageChops.darker(ImageChops.darker(highs[0], highs[1]), highs[2])
-    return _median_of_three(highest_low, _median_of_three(*middles), lowest_high)
-
-
-def _median_of_three(a: Image.Image, b: Image.Image, c: Image.Image) -> Image.Image:
-    return ImageChops.lighter(ImageChops.darker(a, b), ImageChops.darker(ImageChops.lighter(a, b), c))
+    """The image with specks and noise under DESPECKLE_PX pixels removed (a median filter): pixel for pixel
+    Pillow's ImageFilter.MedianFilter, edges included (OpenCV's, in a few hundredths of its time)."""
+    if image.mode != "L":
+        return image.filter(ImageFilter.MedianFilter(DESPECKLE_PX))
+    return Image.fromarray(cv2.medianBlur(np.asarray(image), DESPECKLE_PX))
 
 
 def remove_rules(image: Image.Image, dpi: int) -> Image.Image:

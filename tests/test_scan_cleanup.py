@@ -7,16 +7,16 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from invoice_reader.pdf_text import PdfFile
-from invoice_reader.scan_cleanup import CONTENT_MARGIN_IN, content_box, despeckle, median3
+from invoice_reader.scan_cleanup import CONTENT_MARGIN_IN, content_box, despeckle
 from tests.pdf_factory import SCAN_DPI, make_scanned_invoice
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 3), (5, 1), (7, 5), (64, 33)])
-def test_median3_equals_pillows_median_filter_on_noise_edges_included(size):
+def test_despeckle_equals_pillows_median_filter_on_noise_edges_included(size):
     rng = random.Random(size[0] * 100 + size[1])
     image = Image.new("L", size)
     image.putdata([rng.randrange(256) for _ in range(size[0] * size[1])])
-    assert median3(image).tobytes() == image.filter(ImageFilter.MedianFilter(3)).tobytes()
+    assert despeckle(image).tobytes() == image.filter(ImageFilter.MedianFilter(3)).tobytes()
 
 
 def test_despeckle_of_a_speckled_scan_equals_pillows_median_filter(tmp_path):
