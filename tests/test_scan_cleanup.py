@@ -3,6 +3,7 @@ page that holds its ink."""
 
 import random
 
+import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -45,3 +46,31 @@ def test_content_box_is_the_ink_with_a_margin_and_ignores_specks():
     # Ink at the edge: the box stops at the image.
     draw.rectangle((0, 0, 40, 40), fill=0)
     assert content_box(image, SCAN_DPI)[:2] == (0, 0)
+
+
+def test_runs_finds_every_run_a_quarter_longer_than_a_rule_whole_and_never_a_shorter_one():
+    from invoice_reader.scan_cleanup import _runs
+
+    rng = random.Random(3)
+    length = 38
+    rows = []
+    for _ in range(400):  # each row: ink runs of random lengths between gaps wider than a quarter rule
+        row, expected = [], []
+        while len(row) < 600:
+            gap, run = rng.randrange(length // 4 + 1, 30), rng.randrange(1, 80)
+            row += [0] * gap + [255] * run
+            expected += [None] * gap + [("whole" if run >= 1.25 * length else "never" if run < length else None)] * run
+        rows.append((row[:600], expected[:600]))
+    mask = np.array([row for row, _ in rows], np.uint8)
+    found = _runs(mask, length)
+    for y, (row, expected) in enumerate(rows):
+        for x, what in enumerate(expected):
+            # A run cut by the row's end is shorter than drawn: only its pixels' ink is checked there.
+            if x > 600 - 1.25 * length - 1:
+                assert found[y, x] <= row[x]
+            elif what == "whole":
+                assert found[y, x] == 255, (y, x)
+            elif what == "never":
+                assert found[y, x] == 0, (y, x)
+            else:
+                assert found[y, x] <= row[x]
