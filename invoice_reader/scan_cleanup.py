@@ -5,12 +5,13 @@ cleanup; no external programs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
-from PIL import Image, ImageChops, ImageFilter, ImageStat
+from PIL import Image, ImageFilter, ImageStat
 
-cv2.setNumThreads(1)  # pages and files are read in parallel already; one thread each
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_SKEW_DEG = 5.0
 """Skew searched for, either way; a page fed further askew than this is not straightened."""
@@ -51,6 +52,17 @@ RULE_MAX_WIDTH_IN = 0.03
 text on it) and stays."""
 RULE_WORK_DPI = 150
 """Rules are looked for at about this resolution (a quarter of the pixels of a 300 DPI page)."""
+
+
+@cache
+def opencv():
+    """OpenCV and numpy, imported when a scan is first cleaned: the processes that never clean one (the API,
+    the runner around its document workers) do not carry their 40 MiB."""
+    import cv2
+    import numpy
+
+    cv2.setNumThreads(1)  # pages and files are read in parallel already: one thread each
+    return cv2, numpy
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,7 @@ def despeckle(image: Image.Image) -> Image.Image:
     Pillow's ImageFilter.MedianFilter, edges included (OpenCV's, in a few hundredths of its time)."""
     if image.mode != "L":
         return image.filter(ImageFilter.MedianFilter(DESPECKLE_PX))
+    cv2, np = opencv()
     return Image.fromarray(cv2.medianBlur(np.asarray(image), DESPECKLE_PX))
 
 
@@ -143,6 +156,7 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
         ink = ink.reduce(factor).point(lambda v: 255 if v >= 100 else 0)
     length = max(2, round(RULE_MIN_LENGTH_IN * dpi / factor))
     width = max(2, round(RULE_MAX_WIDTH_IN * dpi / factor))
+    cv2, np = opencv()
     mask = np.asarray(ink)
     rules = np.zeros_like(mask)
     # Across the page, then down it (the transposed mask): runs of ink at least `length` long, less those at
@@ -171,6 +185,7 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
 
 def _grown(mask: np.ndarray) -> np.ndarray:
     """The mask grown by a pixel each way (a 3x3 dilation); nothing comes in from beyond the edges."""
+    cv2, np = opencv()
     return cv2.dilate(mask, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
 
 
@@ -180,6 +195,7 @@ def _runs(mask: np.ndarray, length: int) -> np.ndarray:
     in the row of blocks is a multiple of the step), then followed along the run for a quarter block more
     each way: a run of 1.25 x length is always found whole, a run shorter than length never (unless it lies
     within a quarter block of a run that is found)."""
+    cv2, np = opencv()
     width = mask.shape[1]
     step = max(1, length // 4)
     if width < length:
