@@ -85,9 +85,7 @@ class PageLayout:
 def measure_layout(image: Image.Image, dpi: int) -> PageLayout:
     """Which axis the text lines follow and their skew, by projection profiles: ink summed
     along rows is most uneven when the rows follow the text lines exactly."""
-    ink = image.convert("L").point(lambda v: 255 if v < INK_THRESHOLD else 0)
-    factor = max(1, round(dpi / SKEW_WORK_DPI))
-    small = ink.reduce(factor) if factor > 1 else ink
+    small, _ = _ink(image.convert("L"), dpi, SKEW_WORK_DPI)
     row_angle, row_score = _best_angle(small)
     column_angle, column_score = _best_angle(small.transpose(Image.Transpose.ROTATE_90))
     return PageLayout(
@@ -95,15 +93,20 @@ def measure_layout(image: Image.Image, dpi: int) -> PageLayout:
     )
 
 
+def _ink(grey: Image.Image, dpi: int, work_dpi: int) -> tuple[Image.Image, int]:
+    """The grey image's ink (levels under INK_THRESHOLD) at about work_dpi, each pixel the share of ink in the
+    block of pixels it stands for (0-255), and the block's side in pixels."""
+    factor = max(1, round(dpi / work_dpi))
+    ink = grey.point(lambda v: 255 if v < INK_THRESHOLD else 0)
+    return (ink.reduce(factor) if factor > 1 else ink), factor
+
+
 def content_box(image: Image.Image, dpi: int) -> tuple[int, int, int, int] | None:
     """The pixel box (left, top, right, bottom) of the image that holds its ink, CONTENT_MARGIN_IN wider each way
     and within the image; None when no ink was found (a blank page). Cleaning and reading only this box
     skips the blank margins, which cost time and hold nothing to read."""
-    factor = max(1, round(dpi / CONTENT_WORK_DPI))
-    ink = image.convert("L").point(lambda v: 255 if v < INK_THRESHOLD else 0)
-    if factor > 1:
-        ink = ink.reduce(factor).point(lambda v: 255 if v >= 85 else 0)
-    found = ink.getbbox()
+    ink, factor = _ink(image.convert("L"), dpi, CONTENT_WORK_DPI)
+    found = ink.point(lambda v: 255 if v >= 85 else 0).getbbox()
     if found is None:
         return None
     margin = round(CONTENT_MARGIN_IN * dpi)
@@ -148,12 +151,10 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
     Tesseract otherwise reads as letters ('|', '[', 'I') glued to the cells' words, or whose cells it
     fails to read at all. A rule is a run of ink RULE_MIN_LENGTH_IN long and under RULE_MAX_WIDTH_IN
     wide, across or down the page (the page is straightened first)."""
-    factor = max(1, round(dpi / RULE_WORK_DPI))
     grey = image.convert("L")
-    ink = grey.point(lambda v: 255 if v < INK_THRESHOLD else 0)
-    if factor > 1:
-        # Half of a pixel's ink or more: a thin rule that straddles two pixels is kept in both.
-        ink = ink.reduce(factor).point(lambda v: 255 if v >= 100 else 0)
+    ink, factor = _ink(grey, dpi, RULE_WORK_DPI)
+    # Half of a pixel's ink or more: a thin rule that straddles two pixels is kept in both.
+    ink = ink.point(lambda v: 255 if v >= 100 else 0)
     length = max(2, round(RULE_MIN_LENGTH_IN * dpi / factor))
     width = max(2, round(RULE_MAX_WIDTH_IN * dpi / factor))
     cv2, np = opencv()
@@ -161,13 +162,13 @@ def remove_rules(image: Image.Image, dpi: int) -> Image.Image:
     rules = np.zeros_like(mask)
     # Across the page, then down it (the transposed mask): runs of ink at least `length` long, less those at
     # least `width` thick.
-    for along in (mask, np.ascontiguousarray(mask.T)):
-        runs = _runs(along, length)
+    for down in (False, True):
+        runs = _runs(np.ascontiguousarray(mask.T) if down else mask, length)
         if not runs.any():
             continue  # no rule this way (most pages have few): nothing thick to tell apart
         thick = _runs(np.ascontiguousarray(runs.T), width).T
         thin = cv2.subtract(runs, _grown(np.ascontiguousarray(thick)))
-        rules = cv2.max(rules, thin if along is mask else np.ascontiguousarray(thin.T))
+        rules = cv2.max(rules, np.ascontiguousarray(thin.T) if down else thin)
     if not rules.any():
         return image
     if factor > 1:
