@@ -190,9 +190,8 @@ def ocr_pages(
             running = [f for f in futures.values() if not f.done()]
             if len(running) > workers:
                 wait(running, return_when=FIRST_COMPLETED)
-            started = time.perf_counter()
-            image = pdf.render_page(index, dpi)
-            add_seconds(result.seconds, "render", time.perf_counter() - started)
+            with timed(result.seconds, "render"):
+                image = pdf.render_page(index, dpi)
             seen = None
             if choose and result.language_choice is None:
                 # The probe and the page's reading share one measure of its layout, and the reading starts
