@@ -152,10 +152,13 @@ class JobQueue:
         with self.sessions() as session:
             # One statement is its own transaction: in autocommit it costs one round trip, not three.
             session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            rows = session.execute(
-                QUERIES["claim_jobs"],
-                {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
-            ).all()
+            return self._claim(session, runner_id, limit)
+
+    def _claim(self, session: Session, runner_id: str, limit: int) -> list[ClaimedJob]:
+        rows = session.execute(
+            QUERIES["claim_jobs"],
+            {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
+        ).all()
         return [ClaimedJob(*row[:-1]) for row in rows]
 
     def renew_leases(self, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
@@ -179,7 +182,7 @@ class JobQueue:
         frees its batch slot, completes the batch if this was its last job, and wakes runners for the
         freed slot if the batch was at its max_workers: one statement, two for a batch's last running job.
         Returns False, and writes nothing, if this attempt of the job is no longer this runner's."""
-        return bool(self._finish(session, runner_id, [(job, outcome)]))
+        return bool(self._finish(session, runner_id, [(job, outcome)])[0])
 
     def lock_held_jobs(self, session: Session, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
         """The fence of a group of finished jobs recorded in one transaction: locks, until the caller's
@@ -193,28 +196,40 @@ class JobQueue:
         ).all()
         return {row[0] for row in rows}
 
-    def finish_jobs(self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]]) -> None:
+    def finish_jobs(
+        self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]], *, claim: int = 0
+    ) -> list[ClaimedJob]:
         """finish_job for a group of jobs, in the caller's transaction (the one that stores their results),
         in one statement, plus one per batch whose last running job this was. Call lock_held_jobs first, in the
         same transaction, and pass only the jobs it returned: each is still fenced, and one no longer held
-        is left alone."""
-        if finished:
-            self._finish(session, runner_id, finished)
+        is left alone.
+        With claim > 0, then claims up to that many jobs for the runner in the same transaction, as claim_jobs
+        would, and returns them: the slots just freed are taken again without a transaction of their own, and
+        a batch that goes on needs no completion check. The claimed jobs are the runner's once the caller
+        commits; if the transaction rolls back, they stay queued."""
+        if not finished:
+            return self._claim(session, runner_id, claim) if claim > 0 else []
+        return self._finish(session, runner_id, finished, claim)[1]
 
-    def _finish(self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]]) -> list:
-        """The finish_jobs statement, then complete_batch_if_done for each batch left with no job running.
-        Returns the batches whose slots were freed: none when no job of `finished` was still held."""
+    def _finish(
+        self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]], claim: int = 0
+    ) -> tuple[list, list[ClaimedJob]]:
+        """The finish_jobs statement, the claim of up to `claim` jobs, then complete_batch_if_done for each
+        batch left with no job running. Returns the batches whose slots were freed (none when no job of
+        `finished` was still held) and the claimed jobs."""
         outcomes = [
             {"job_id": str(job.id), "attempt": job.attempts, **_outcome_columns(outcome)} for job, outcome in finished
         ]
         released = session.execute(
             QUERIES["finish_jobs"], {"outcomes": json.dumps(outcomes), "runner_id": runner_id}
         ).all()
+        claimed = self._claim(session, runner_id, claim) if claim > 0 else []
+        going_on = {job.batch_id for job in claimed}
         for batch in sorted(released, key=lambda row: row.id):
-            if batch.running_jobs == 0:
+            if batch.running_jobs == 0 and batch.id not in going_on:
                 # Only a batch with no job running can be complete; while others run, one of them checks later.
                 session.execute(QUERIES["complete_batch_if_done"], {"batch_id": batch.id})
-        return released
+        return released, claimed
 
     def retry_later(
         self, job: ClaimedJob, runner_id: str, *, error: str, delay_s: float, processing_time: float

@@ -148,6 +148,11 @@ class Runner:
         self._wake = threading.Event()
         self._running: dict[uuid.UUID, _Running] = {}
         self._in_flight = 0
+        # Threads held for the jobs a claim under way may bring (_free_threads): the main loop and the
+        # completion recorder both claim, and together never take more jobs than the runner has threads.
+        self._reserved = 0
+        # The job threads, while run() runs; the completion recorder hands the jobs it claims to them.
+        self._pool: ThreadPoolExecutor | None = None
         # Finished jobs waiting to be recorded together (job_runner/completions.py), while run() runs; without
         # it (run_job called directly) each job is recorded by its own thread, in its own transaction.
         self._completions: CompletionBuffer | None = None
@@ -179,7 +184,7 @@ class Runner:
         recorder.start()
         for thread in threads:
             thread.start()
-        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="runner-job")
+        pool = self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="runner-job")
         try:
             while not self._stop.is_set():
                 self._wake.clear()
@@ -188,18 +193,17 @@ class Runner:
                 # if none of this runner's jobs could have been finishing during it.
                 with self._lock:
                     idle = not self._in_flight
-                idle = idle and not len(completions)
-                claimed = self._claim()
-                if burst and not claimed and idle:
-                    break
-                if claimed and self._stop.is_set():
-                    # Told to stop while the claim ran: these jobs go back untouched.
-                    self._give_back(claimed, "claimed as it was told to stop")
+                recording = len(completions)
+                with self._free_threads() as free:
+                    # While finished jobs wait to be recorded, the recorder claims for the threads they freed, in
+                    # their transaction: a claim from here would find their batches' slots still taken.
+                    claimed = self._claim(free) if free and not recording else []
+                    if self._start(claimed):
+                        break
+                if burst and not claimed and idle and not recording:
                     break
                 if not claimed:
                     self._wake.wait(self.poll_interval_s)
-                for job in claimed:
-                    self._submit(pool, job)
         finally:
             self._shutdown(pool, completions, recorder)
             self.documents.close()
@@ -239,13 +243,9 @@ class Runner:
         except Exception as e:
             log.warning("runner %s could not remove its row from runners (%s)", self.runner_id, first_line(e))
 
-    def _claim(self) -> list[ClaimedJob]:
-        with self._lock:
-            free = self.threads - self._in_flight
-        if free <= 0:
-            return []
+    def _claim(self, limit: int) -> list[ClaimedJob]:
         try:
-            return self.queue.claim_jobs(self.runner_id, free)
+            return self.queue.claim_jobs(self.runner_id, limit)
         except Exception as e:
             if is_database_unavailable(e):
                 log.warning("runner %s cannot reach the database (%s); retrying", self.runner_id, first_line(e))
@@ -254,13 +254,35 @@ class Runner:
             self._stop.wait(self.poll_interval_s)
             return []
 
-    def _submit(self, pool: ThreadPoolExecutor, job: ClaimedJob) -> None:
-        running = _Running(job)
+    @contextmanager
+    def _free_threads(self) -> Iterator[int]:
+        """How many jobs a claim may take now: the threads neither running a job nor held for another claim
+        under way (0 once the runner stops, or outside run()). They stay held until the block ends; start the
+        jobs claimed in it before that."""
         with self._lock:
-            self._running[job.id] = running
-            self._in_flight += 1
-        future = pool.submit(self.run_job, job, running.stop)
-        future.add_done_callback(lambda f, job_id=job.id: self._job_done(job_id))
+            stopped = self._stop.is_set() or self._pool is None
+            free = 0 if stopped else max(self.threads - self._in_flight - self._reserved, 0)
+            self._reserved += free
+        try:
+            yield free
+        finally:
+            with self._lock:
+                self._reserved -= free
+
+    def _start(self, claimed: list[ClaimedJob]) -> bool:
+        """Hands claimed jobs to the job threads. Returns True, and gives them back untouched, if the runner
+        was told to stop while they were being claimed."""
+        if claimed and self._stop.is_set():
+            self._give_back(claimed, "claimed as it was told to stop")
+            return True
+        for job in claimed:
+            running = _Running(job)
+            with self._lock:
+                self._running[job.id] = running
+                self._in_flight += 1
+            future = self._pool.submit(self.run_job, job, running.stop)
+            future.add_done_callback(lambda f, job_id=job.id: self._job_done(job_id))
+        return False
 
     def _job_done(self, job_id: uuid.UUID) -> None:
         with self._lock:
@@ -524,8 +546,9 @@ class Runner:
 
     def _record_group(self, group: list[Completion]) -> None:
         """Records a group of finished jobs in one transaction: each job's fence (lock_held_jobs), the results of
-        those still held, their final states. If that fails (a result that cannot be stored, the database gone),
-        nothing of it is kept and each job is recorded alone, as without a buffer."""
+        those still held, their final states, and the claim of the next jobs for the threads free now, which
+        start once it commits. If that fails (a result that cannot be stored, the database gone), nothing of it
+        is kept and each job is recorded alone, as without a buffer."""
         try:
             recorded, dropped = self._record_together(group)
         except Exception as e:
@@ -562,8 +585,10 @@ class Runner:
             # document's same-file check flushes the rows staged before it, by autoflush).
             session.flush()
             recorded = [(job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged]
-            self.queue.finish_jobs(session, self.runner_id, recorded)
-            session.commit()
+            with self._free_threads() as free:
+                claimed = self.queue.finish_jobs(session, self.runner_id, recorded, claim=free)
+                session.commit()
+                self._start(claimed)
         return recorded, dropped
 
     @staticmethod

@@ -242,3 +242,44 @@ def test_a_group_of_finished_jobs_keeps_result_ids_past_32_bits(queue, sessions)
         session.commit()
     with sessions() as session:
         assert sorted(session.scalars(select(Job.document_id))) == [big, big + 1]
+
+
+def test_a_group_that_frees_slots_claims_the_next_jobs_in_its_own_transaction(queue, sessions):
+    batch_id = _enqueue(queue, 4, max_workers=2)
+    first, second = queue.claim_jobs("r1", 2)
+    engine = sessions.kw["bind"]
+    with sessions() as session, _statements(engine) as sent:
+        held = queue.lock_held_jobs(session, "r1", [first, second])
+        claimed = queue.finish_jobs(
+            session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in (first, second) if job.id in held], claim=2
+        )
+        # The fence, the finish and the claim; the batch goes on, so its completion is not checked.
+        assert len(sent) == 3
+        with sessions() as other:  # not the runner's before the commit
+            assert sorted(other.scalars(select(Job.state))) == ["queued", "queued", "running", "running"]
+        session.commit()
+    assert len(claimed) == 2 and {job.id for job in claimed}.isdisjoint({first.id, second.id})
+    assert all(job.attempts == 1 for job in claimed)
+    with sessions() as session:
+        batch = session.get(Batch, batch_id)
+        assert (batch.running_jobs, batch.status) == (2, "running")  # the freed slots, taken again
+
+    with sessions() as session:  # the last two: nothing left to claim, and the batch completes
+        assert queue.finish_jobs(session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in claimed], claim=2) == []
+        session.commit()
+    with sessions() as session:
+        batch = session.get(Batch, batch_id)
+        assert (batch.running_jobs, batch.status) == (0, "completed")
+
+
+def test_jobs_claimed_in_a_group_that_rolls_back_stay_queued(queue, sessions):
+    batch_id = _enqueue(queue, 3, max_workers=1)
+    (first,) = queue.claim_jobs("r1", 1)
+    with sessions() as session:
+        (taken,) = queue.finish_jobs(session, "r1", [(first, JobOutcome("succeeded", 0.1))], claim=1)
+        session.rollback()
+    with sessions() as session:
+        assert session.get(Job, taken.id).state == "queued"
+        assert session.get(Job, first.id).state == "running"
+        assert session.get(Batch, batch_id).running_jobs == 1
+    assert queue.claim_jobs("r2", 1) == []  # the one slot is still first's

@@ -183,3 +183,39 @@ def test_buffer_records_at_once_when_no_other_job_is_running_and_groups_the_rest
         buffer.close()
         thread.join(5)
     assert not buffer.add(Completion(4, None, None, alone=lambda: None))  # closed: the caller records alone
+
+
+def test_a_runner_claims_for_the_threads_its_finished_jobs_free_in_the_transaction_that_records_them(
+    queue, sessions, database_url, folder_store
+):
+    """A claim of its own after each job would find the batch full (the finished jobs hold its slots until
+    recorded); the runner claims once at the start, then only while recording: every job runs, exactly once,
+    and the batch's cap holds."""
+    batch_id = _enqueue(queue, 30, max_workers=2)
+    standalone = []
+    claim_jobs = queue.claim_jobs
+    queue.claim_jobs = lambda runner_id, limit: standalone.append(limit) or claim_jobs(runner_id, limit)
+    overlap, peak = [0], [0]
+    lock = threading.Lock()
+
+    def work(job, check):
+        with lock:
+            overlap[0] += 1
+            peak[0] = max(peak[0], overlap[0])
+        time.sleep(0.01)
+        with lock:
+            overlap[0] -= 1
+        return _letter()
+
+    runner = Runner(queue, folder_store, database_url=database_url, threads=2, runner_id="r1", work=work)
+    runner.run(burst=True)
+
+    with sessions() as session:
+        jobs = session.scalars(select(Job).where(Job.batch_id == batch_id)).all()
+        assert session.get(Batch, batch_id).status == "completed"
+    assert [(job.state, job.attempts) for job in jobs] == [("succeeded", 1)] * 30
+    assert len(_documents_by_job(sessions)) == 30
+    assert peak[0] <= 2
+    # The first claim and the one that finds the queue empty at the end, a few more when a group is recorded
+    # while the other thread's job still runs; before, a claim followed nearly every job.
+    assert len(standalone) < 10, standalone

@@ -25,7 +25,7 @@ from tests.conftest import s3_settings_env
 
 CLI = str(Path(sys.executable).with_name("invoice-processor"))
 FILES = 40
-MAX_WORKERS = 3
+MAX_WORKERS = 4
 
 
 def max_overlap(intervals: list[tuple]) -> int:
@@ -58,7 +58,10 @@ def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, databas
 
     env = {
         **s3_settings_env(database_url, s3_store),
-        "RUNNER_THREADS": "3",  # either runner alone could exceed the batch's cap
+        # Together the runners could exceed the batch's cap, and neither alone can fill it: a runner keeps the
+        # slots it frees (it claims again in the transaction that records its jobs), so with a cap one runner
+        # could fill, the first to claim would take every job.
+        "RUNNER_THREADS": "3",
         "POLL_INTERVAL_S": "5",  # well above a job's time: the runners must wake on NOTIFY
     }
     logs = [(tmp_path / f"runner-{i}.log").open("wb") for i in range(2)]
@@ -98,8 +101,8 @@ def test_two_runner_processes_share_a_batch_within_max_workers(tmp_path, databas
     assert len({job.runner_id for job in jobs}) == 2, "both runners should have taken jobs"
     peak = max_overlap([(job.started_at, job.finished_at) for job in jobs])
     assert 2 <= peak <= MAX_WORKERS
-    # Jobs that waited for a free slot were claimed on the NOTIFY of the job that freed it, not on the
-    # 5 s poll: the median wait after the previous finish is far below the poll interval.
+    # Jobs that waited for a free slot were claimed in the transaction that freed it or on its NOTIFY, not on
+    # the 5 s poll: the median wait after the previous finish is far below the poll interval.
     finishes = sorted(job.finished_at for job in jobs)
     waits = sorted(
         (job.started_at - max(f for f in finishes if f <= job.started_at)).total_seconds()
