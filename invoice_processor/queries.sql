@@ -79,7 +79,7 @@ FROM claimed ORDER BY claim_order;
 -- renew_leases --
 -- The heartbeat: pushes the lease of the jobs this runner still holds (same attempt). Returns those;
 -- a job missing from the answer was lost (lease expired and taken over) or cancelled.
--- The rows are locked in (batch, position) order first, as lock_held_jobs locks them: a heartbeat and a
+-- The rows are locked in (batch, position) order first, as finish_jobs locks them: a heartbeat and a
 -- group of this runner's jobs being recorded cannot deadlock.
 WITH held AS MATERIALIZED (
     SELECT j.id
@@ -95,29 +95,17 @@ FROM held
 WHERE j.id = held.id
 RETURNING j.id;
 
--- lock_held_jobs --
--- The fence of a group of finished jobs recorded together (the runner's completion buffer): of the given
--- (job, attempt) pairs, locks those this runner still holds (running, same attempt) until the group's
--- transaction ends, and returns their ids. A job locked here cannot be reaped (the reaper skips locked
--- rows), cancelled or taken over before its result and final state are committed; one not returned was
--- lost (lease expired and taken over) or cancelled, and its result must not be stored. Locked in
--- (batch, position) order, the order in which a cancellation and the heartbeat lock them too, so that
--- none of them can deadlock with another.
-SELECT j.id
-FROM jobs j
-JOIN unnest(CAST(:job_ids AS uuid[]), CAST(:attempts AS int[])) AS held(id, attempt) ON j.id = held.id
-WHERE j.attempts = held.attempt AND j.runner_id = :runner_id AND j.state = 'running'
-ORDER BY j.batch_id, j.position
-FOR UPDATE OF j;
-
 -- finish_jobs --
 -- Writes the final states of one or more jobs (their outcomes as a JSON array) and frees their batch slots,
 -- in one statement (one round trip). Fenced: only the runner that holds this attempt of a job can finish
--- it; a job no longer held (lease lost, cancelled) is left alone. Batch rows are locked in id order, after
--- the job rows, as every other statement that ends an attempt locks them, so none can deadlock with another.
--- Returns each touched batch with its running_jobs after the group, and wakes runners for a batch that was
--- at its max_workers (only then can one have been turned away from it for want of a slot; waking every
--- runner on every finish costs each of them a mostly empty claim).
+-- it; a job no longer held (lease lost, cancelled) is left alone, and missing from the answer.
+-- held: the jobs still held, locked in (batch, position) order, the order in which the heartbeat and a
+-- cancellation lock them too, so that none of them can deadlock with another; once locked, a job cannot be
+-- reaped (the reaper skips locked rows), cancelled or taken over before this transaction ends. Batch rows are
+-- locked in id order, after the job rows, as every other statement that ends an attempt locks them.
+-- Returns each touched batch with the ids of its jobs finished here and its running_jobs after the group,
+-- and wakes runners for a batch that was at its max_workers (only then can one have been turned away from it
+-- for want of a slot; waking every runner on every finish costs each of them a mostly empty claim).
 -- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
 -- Its COMMIT waits for the WAL to reach the disk, like every other: a result the API has shown must not
 -- vanish in a server crash and come back under other ids when the job runs again.
@@ -127,6 +115,13 @@ WITH outcome AS (
         job_id uuid, attempt int, state text, processing_time float8, error text, error_kind text,
         document_type text, invoice_id bigint, document_id bigint, timings jsonb, sha256 text,
         duplicate_of_invoice_id bigint, duplicate_of_document_id bigint, possible_duplicate_of_invoice_id bigint)
+),
+held AS MATERIALIZED (
+    SELECT j.id
+    FROM jobs j JOIN outcome o ON j.id = o.job_id
+    WHERE j.attempts = o.attempt AND j.runner_id = :runner_id AND j.state = 'running'
+    ORDER BY j.batch_id, j.position
+    FOR UPDATE OF j
 ),
 finished AS (
     UPDATE jobs j
@@ -138,12 +133,12 @@ finished AS (
         sha256 = coalesce(o.sha256, j.sha256), duplicate_of_invoice_id = o.duplicate_of_invoice_id,
         duplicate_of_document_id = o.duplicate_of_document_id,
         possible_duplicate_of_invoice_id = o.possible_duplicate_of_invoice_id
-    FROM outcome o
+    FROM outcome o JOIN held h ON h.id = o.job_id
     WHERE j.id = o.job_id AND j.state = 'running' AND j.runner_id = :runner_id AND j.attempts = o.attempt
-    RETURNING j.batch_id
+    RETURNING j.id, j.batch_id
 ),
 freed AS (
-    SELECT batch_id, count(*) AS jobs FROM finished GROUP BY batch_id
+    SELECT batch_id, count(*) AS jobs, array_agg(id) AS job_ids FROM finished GROUP BY batch_id
 ),
 locked AS MATERIALIZED (
     SELECT b.id FROM batches b JOIN freed f ON b.id = f.batch_id ORDER BY b.id FOR UPDATE OF b
@@ -152,9 +147,10 @@ released AS (
     UPDATE batches b SET running_jobs = b.running_jobs - f.jobs
     FROM freed f JOIN locked l ON l.id = f.batch_id
     WHERE b.id = f.batch_id
-    RETURNING b.id, b.running_jobs, b.running_jobs + f.jobs >= b.max_workers AS was_full
+    RETURNING b.id, f.job_ids, b.running_jobs, b.running_jobs + f.jobs >= b.max_workers AS was_full
 )
-SELECT id, running_jobs, CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
+SELECT id, job_ids, running_jobs,
+       CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
 FROM released;
 
 -- retry_job_later --

@@ -184,45 +184,35 @@ class JobQueue:
         Returns False, and writes nothing, if this attempt of the job is no longer this runner's."""
         return bool(self._finish(session, runner_id, [(job, outcome)])[0])
 
-    def lock_held_jobs(self, session: Session, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
-        """The fence of a group of finished jobs recorded in one transaction: locks, until the caller's
-        transaction ends, those of `jobs` (this attempt of each) that this runner still holds. Returns their ids;
-        the others were lost or cancelled, and their results must not be stored."""
-        if not jobs:
-            return set()
-        rows = session.execute(
-            QUERIES["lock_held_jobs"],
-            {"job_ids": [job.id for job in jobs], "attempts": [job.attempts for job in jobs], "runner_id": runner_id},
-        ).all()
-        return {row[0] for row in rows}
-
     def finish_jobs(
         self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]], *, claim: int = 0
-    ) -> list[ClaimedJob]:
-        """finish_job for a group of jobs, in the caller's transaction (the one that stores their results),
-        in one statement, plus one per batch whose last running job this was. Call lock_held_jobs first, in the
-        same transaction, and pass only the jobs it returned: each is still fenced, and one no longer held
-        is left alone.
+    ) -> tuple[set[uuid.UUID], list[ClaimedJob]]:
+        """finish_job for a group of jobs, in the caller's transaction (the one that stores their results), in
+        one statement, plus one per batch whose last running job this was. Each job is fenced: one no longer
+        this runner's (lease lost, cancelled) is left alone, and its result must not be committed.
         With claim > 0, then claims up to that many jobs for the runner in the same transaction, as claim_jobs
-        would, and returns them: the slots just freed are taken again without a transaction of their own, and
-        a batch that goes on needs no completion check. The claimed jobs are the runner's once the caller
-        commits; if the transaction rolls back, they stay queued."""
-        if not finished:
-            return self._claim(session, runner_id, claim) if claim > 0 else []
-        return self._finish(session, runner_id, finished, claim)[1]
+        would: the slots just freed are taken again without a transaction of their own, and a batch that goes
+        on needs no completion check. The claimed jobs are the runner's once the caller commits; if the
+        transaction rolls back, they stay queued.
+        Returns the ids of the jobs finished (those still held) and the claimed jobs."""
+        released, claimed = self._finish(session, runner_id, finished, claim)
+        return {job_id for batch in released for job_id in batch.job_ids}, claimed
 
     def _finish(
         self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]], claim: int = 0
     ) -> tuple[list, list[ClaimedJob]]:
         """The finish_jobs statement, the claim of up to `claim` jobs, then complete_batch_if_done for each
-        batch left with no job running. Returns the batches whose slots were freed (none when no job of
-        `finished` was still held) and the claimed jobs."""
-        outcomes = [
-            {"job_id": str(job.id), "attempt": job.attempts, **_outcome_columns(outcome)} for job, outcome in finished
-        ]
-        released = session.execute(
-            QUERIES["finish_jobs"], {"outcomes": json.dumps(outcomes), "runner_id": runner_id}
-        ).all()
+        batch left with no job running. Returns the batches whose slots were freed, with the ids of the jobs
+        finished (none when no job of `finished` was still held), and the claimed jobs."""
+        released = []
+        if finished:
+            outcomes = [
+                {"job_id": str(job.id), "attempt": job.attempts, **_outcome_columns(outcome)}
+                for job, outcome in finished
+            ]
+            released = session.execute(
+                QUERIES["finish_jobs"], {"outcomes": json.dumps(outcomes), "runner_id": runner_id}
+            ).all()
         claimed = self._claim(session, runner_id, claim) if claim > 0 else []
         going_on = {job.batch_id for job in claimed}
         for batch in sorted(released, key=lambda row: row.id):

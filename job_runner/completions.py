@@ -5,7 +5,7 @@ A job's thread hands it over and is free for the next job at once. Until its gro
 stays this runner's: the heartbeat renews its lease, and nothing of it is written. So a runner that dies
 with jobs in its buffer leaves them 'running' under leases nobody renews, and the reaper queues them
 again: never a result without its final state, nor two results. The group's transaction fences each job
-(lock_held_jobs): a job that was lost or cancelled meanwhile is left out, its result dropped."""
+(finish_jobs): a job that was lost or cancelled meanwhile is left out, its result dropped."""
 
 from __future__ import annotations
 

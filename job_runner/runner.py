@@ -545,9 +545,8 @@ class Runner:
                 return operation()
 
     def _record_group(self, group: list[Completion]) -> None:
-        """Records a group of finished jobs in one transaction: each job's fence (lock_held_jobs), the results of
-        those still held, their final states, and the claim of the next jobs for the threads free now, which
-        start once it commits. If that fails (a result that cannot be stored, the database gone), nothing of it
+        """Records a group of finished jobs in one transaction: their results, their final states (each job
+        fenced), and the claim of the next jobs for the threads free now, which start once it commits. If that fails (a result that cannot be stored, the database gone), nothing of it
         is kept and each job is recorded alone, as without a buffer."""
         try:
             recorded, dropped = self._record_together(group)
@@ -569,27 +568,34 @@ class Runner:
     def _record_together(
         self, group: list[Completion]
     ) -> tuple[list[tuple[ClaimedJob, JobOutcome]], list[Completion]]:
-        """(recorded (job, outcome) pairs, completions dropped because their jobs were no longer held)."""
-        with self.queue.sessions() as session:
-            held = self.queue.lock_held_jobs(session, self.runner_id, [c.job for c in group])
-            staged, dropped = [], []
-            for completion in group:
-                if completion.job.id not in held:
-                    dropped.append(completion)
-                    continue
-                outcome, row = completion.outcome, None
-                if completion.result is not None:
-                    outcome, row = self._stage(session, completion.job, outcome, completion.result)
-                staged.append((completion.job, outcome, row))
-            # The result rows not sent yet: one INSERT per table for those no look-up came between (a real
-            # document's same-file check flushes the rows staged before it, by autoflush).
-            session.flush()
-            recorded = [(job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged]
-            with self._free_threads() as free:
-                claimed = self.queue.finish_jobs(session, self.runner_id, recorded, claim=free)
-                session.commit()
-                self._start(claimed)
-        return recorded, dropped
+        """(recorded (job, outcome) pairs, completions dropped because their jobs were no longer held).
+        The results are sent first and the final states after them, fenced (finish_jobs): if a job of the group
+        was no longer this runner's, nothing is committed and the others are recorded again without it."""
+        dropped: list[Completion] = []
+        while group:
+            with self.queue.sessions() as session:
+                staged = []
+                for completion in group:
+                    outcome, row = completion.outcome, None
+                    if completion.result is not None:
+                        outcome, row = self._stage(session, completion.job, outcome, completion.result)
+                    staged.append((completion.job, outcome, row))
+                # The result rows not sent yet: one INSERT per table for those no look-up came between (a real
+                # document's same-file check flushes the rows staged before it, by autoflush).
+                session.flush()
+                recorded = [
+                    (job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged
+                ]
+                with self._free_threads() as free:
+                    held, claimed = self.queue.finish_jobs(session, self.runner_id, recorded, claim=free)
+                    if len(held) == len(group):
+                        session.commit()
+                        self._start(claimed)
+                        return recorded, dropped
+                    session.rollback()
+            dropped += [completion for completion in group if completion.job.id not in held]
+            group = [completion for completion in group if completion.job.id in held]
+        return [], dropped
 
     @staticmethod
     def _log_recorded(outcome: JobOutcome) -> None:

@@ -233,11 +233,9 @@ def test_a_group_of_finished_jobs_keeps_result_ids_past_32_bits(queue, sessions)
     jobs = queue.claim_jobs("r1", 2)
     big = 3_000_000_000
     with sessions() as session:
-        held = queue.lock_held_jobs(session, "r1", jobs)
         queue.finish_jobs(
             session, "r1",
-            [(job, JobOutcome("succeeded", 0.1, document_type="other", document_id=big + i))
-             for i, job in enumerate(jobs) if job.id in held],
+            [(job, JobOutcome("succeeded", 0.1, document_type="other", document_id=big + i)) for i, job in enumerate(jobs)],
         )
         session.commit()
     with sessions() as session:
@@ -249,12 +247,12 @@ def test_a_group_that_frees_slots_claims_the_next_jobs_in_its_own_transaction(qu
     first, second = queue.claim_jobs("r1", 2)
     engine = sessions.kw["bind"]
     with sessions() as session, _statements(engine) as sent:
-        held = queue.lock_held_jobs(session, "r1", [first, second])
-        claimed = queue.finish_jobs(
-            session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in (first, second) if job.id in held], claim=2
+        held, claimed = queue.finish_jobs(
+            session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in (first, second)], claim=2
         )
-        # The fence, the finish and the claim; the batch goes on, so its completion is not checked.
-        assert len(sent) == 3
+        # The fenced finish and the claim; the batch goes on, so its completion is not checked.
+        assert len(sent) == 2
+        assert held == {first.id, second.id}
         with sessions() as other:  # not the runner's before the commit
             assert sorted(other.scalars(select(Job.state))) == ["queued", "queued", "running", "running"]
         session.commit()
@@ -265,18 +263,38 @@ def test_a_group_that_frees_slots_claims_the_next_jobs_in_its_own_transaction(qu
         assert (batch.running_jobs, batch.status) == (2, "running")  # the freed slots, taken again
 
     with sessions() as session:  # the last two: nothing left to claim, and the batch completes
-        assert queue.finish_jobs(session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in claimed], claim=2) == []
+        held, more = queue.finish_jobs(session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in claimed], claim=2)
+        assert held == {job.id for job in claimed} and more == []
         session.commit()
     with sessions() as session:
         batch = session.get(Batch, batch_id)
         assert (batch.running_jobs, batch.status) == (0, "completed")
 
 
+def test_a_group_finishes_only_the_jobs_the_runner_still_holds_and_says_which(queue, sessions):
+    batch_id = _enqueue(queue, 3, max_workers=3)
+    first, lost, third = queue.claim_jobs("r1", 3)
+    with sessions.begin() as session:
+        session.execute(
+            text("UPDATE jobs SET lease_expires_at = clock_timestamp() - interval '1 second' WHERE id = :id"),
+            {"id": lost.id},
+        )
+    queue.reap_expired_leases()
+    (taken,) = queue.claim_jobs("r2", 1)
+    with sessions() as session:
+        held, _ = queue.finish_jobs(session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in (first, lost, third)])
+        session.commit()
+    assert held == {first.id, third.id}
+    with sessions() as session:
+        assert session.get(Job, lost.id).runner_id == "r2" and session.get(Job, lost.id).state == "running"
+        assert session.get(Batch, batch_id).running_jobs == 1  # r2's
+
+
 def test_jobs_claimed_in_a_group_that_rolls_back_stay_queued(queue, sessions):
     batch_id = _enqueue(queue, 3, max_workers=1)
     (first,) = queue.claim_jobs("r1", 1)
     with sessions() as session:
-        (taken,) = queue.finish_jobs(session, "r1", [(first, JobOutcome("succeeded", 0.1))], claim=1)
+        _, (taken,) = queue.finish_jobs(session, "r1", [(first, JobOutcome("succeeded", 0.1))], claim=1)
         session.rollback()
     with sessions() as session:
         assert session.get(Job, taken.id).state == "queued"
