@@ -28,7 +28,7 @@ WITH open_batches AS MATERIALIZED (
     FOR UPDATE OF b SKIP LOCKED
 ),
 candidates AS MATERIALIZED (
-    SELECT c.id, c.position, ob.created_at,
+    SELECT c.id, c.position, ob.id AS batch_id, ob.created_at,
            row_number() OVER (PARTITION BY ob.id ORDER BY c.position) AS turn
     FROM open_batches ob
     CROSS JOIN LATERAL (
@@ -63,18 +63,32 @@ claimed AS (
     RETURNING j.id, j.batch_id, j.filename, j.object_key, j.attempts, j.max_attempts, j.tenant_id,
               j.allow_duplicates, j.use_embedded_xml, j.failed_attempts, p.claim_order
 ),
+taken AS (
+    SELECT batch_id, count(*) AS jobs FROM claimed GROUP BY batch_id
+),
 counted AS (
     UPDATE batches b
-    SET running_jobs = b.running_jobs + n.claimed, status = 'running'
-    FROM (SELECT batch_id, count(*) AS claimed FROM claimed GROUP BY batch_id) n
-    WHERE b.id = n.batch_id
+    SET running_jobs = b.running_jobs + t.jobs, status = 'running'
+    FROM taken t
+    WHERE b.id = t.batch_id
+),
+-- Is there more to claim? Yes if a batch this claim locked has room left and a job left: one of its candidates
+-- not taken, or as many candidates as the claim could look at. Then runners that skipped the batches this
+-- claim had locked should look again; otherwise a claim now would find nothing, and nobody is woken.
+left_over AS (
+    SELECT EXISTS (
+        SELECT 1
+        FROM open_batches ob
+        JOIN (SELECT batch_id, count(*) AS jobs FROM candidates GROUP BY batch_id) c ON c.batch_id = ob.id
+        LEFT JOIN taken t ON t.batch_id = ob.id
+        WHERE coalesce(t.jobs, 0) < ob.room AND (coalesce(t.jobs, 0) < c.jobs OR c.jobs = LEAST(ob.room, :limit))
+    ) AS more
 )
-SELECT id, batch_id, filename, object_key, attempts, max_attempts, tenant_id, allow_duplicates, use_embedded_xml,
-       failed_attempts,
-       -- A full claim: there may be more, and runners that skipped the batches this claim had locked should
-       -- look again. Sent once per transaction however many rows ask (identical notifications are merged).
-       CASE WHEN count(*) OVER () = :limit THEN pg_notify('invoice_processor_jobs', 'more') END AS woke
-FROM claimed ORDER BY claim_order;
+SELECT c.id, c.batch_id, c.filename, c.object_key, c.attempts, c.max_attempts, c.tenant_id, c.allow_duplicates,
+       c.use_embedded_xml, c.failed_attempts, l.more,
+       -- Sent once per transaction however many rows ask (identical notifications are merged).
+       CASE WHEN l.more THEN pg_notify('invoice_processor_jobs', 'more') END AS woke
+FROM claimed c CROSS JOIN left_over l ORDER BY c.claim_order;
 
 -- renew_leases --
 -- The heartbeat: pushes the lease of the jobs this runner still holds (same attempt). Returns those;
@@ -103,9 +117,11 @@ RETURNING j.id;
 -- cancellation lock them too, so that none of them can deadlock with another; once locked, a job cannot be
 -- reaped (the reaper skips locked rows), cancelled or taken over before this transaction ends. Batch rows are
 -- locked in id order, after the job rows, as every other statement that ends an attempt locks them.
--- Returns each touched batch with the ids of its jobs finished here and its running_jobs after the group,
--- and wakes runners for a batch that was at its max_workers (only then can one have been turned away from it
--- for want of a slot; waking every runner on every finish costs each of them a mostly empty claim).
+-- Returns each touched batch with the ids of its jobs finished here and its running_jobs after the group.
+-- With :wake_full, wakes runners for a batch that was at its max_workers (only then can one have been turned
+-- away from it for want of a slot; waking every runner on every finish costs each of them a mostly empty
+-- claim). A runner that claims in the same transaction leaves that to its claim, which wakes them only if it
+-- left room and work in a batch.
 -- Every statement that ends an attempt appends it to attempt_history (attempt_ended, migration 0009).
 -- Its COMMIT waits for the WAL to reach the disk, like every other: a result the API has shown must not
 -- vanish in a server crash and come back under other ids when the job runs again.
@@ -150,7 +166,7 @@ released AS (
     RETURNING b.id, f.job_ids, b.running_jobs, b.running_jobs + f.jobs >= b.max_workers AS was_full
 )
 SELECT id, job_ids, running_jobs,
-       CASE WHEN was_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
+       CASE WHEN was_full AND :wake_full THEN pg_notify('invoice_processor_jobs', CAST(id AS text)) END AS woke
 FROM released;
 
 -- retry_job_later --

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from invoice_processor.db import DEFAULT_TENANT_ID, Batch, Job
 from invoice_processor.queries import QUERIES
 
-# Runners LISTEN here; a notification means "there may be work": new jobs, or a freed slot. claim_jobs and
-# finish_jobs in queries.sql notify it by name, inside their statement.
+# Runners LISTEN here; a notification means "there may be work": new jobs, a freed slot, or room and jobs left
+# after a claim. claim_jobs and finish_jobs in queries.sql notify it by name, inside their statement.
 JOBS_CHANNEL = "invoice_processor_jobs"
 # How many batches one claim looks at, oldest first.
 CLAIM_BATCH_LIMIT = 20
@@ -46,6 +46,13 @@ class ClaimedJob:
     runner's USE_EMBEDDED_XML."""
     failed_attempts: int = 0
     """Attempts before this one that failed (transient error, lost lease); given-back ones do not count."""
+
+
+class Claimed(list):
+    """The jobs a claim took (a list of ClaimedJob), and whether a claim right after it could find more: a batch
+    it looked at had room and jobs left. False for an empty claim."""
+
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,22 +151,24 @@ class JobQueue:
             self._notify(session, str(batch_id))
         return batch
 
-    def claim_jobs(self, runner_id: str, limit: int) -> list[ClaimedJob]:
+    def claim_jobs(self, runner_id: str, limit: int) -> Claimed:
         """Claims up to `limit` ready jobs in one statement, fairly between batches, never letting a
         batch run more than its max_workers jobs at once across all runners. Returns [] if none was ready."""
         if limit <= 0:
-            return []
+            return Claimed()
         with self.sessions() as session:
             # One statement is its own transaction: in autocommit it costs one round trip, not three.
             session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return self._claim(session, runner_id, limit)
 
-    def _claim(self, session: Session, runner_id: str, limit: int) -> list[ClaimedJob]:
+    def _claim(self, session: Session, runner_id: str, limit: int) -> Claimed:
         rows = session.execute(
             QUERIES["claim_jobs"],
             {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
         ).all()
-        return [ClaimedJob(*row[:-1]) for row in rows]
+        claimed = Claimed(ClaimedJob(*row[:-2]) for row in rows)
+        claimed.more = bool(rows) and rows[0].more
+        return claimed
 
     def renew_leases(self, runner_id: str, jobs: list[ClaimedJob]) -> set[uuid.UUID]:
         """The heartbeat. Returns the ids of the jobs this runner still holds; the others were lost."""
@@ -186,7 +195,7 @@ class JobQueue:
 
     def finish_jobs(
         self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]], *, claim: int = 0
-    ) -> tuple[set[uuid.UUID], list[ClaimedJob]]:
+    ) -> tuple[set[uuid.UUID], Claimed]:
         """finish_job for a group of jobs, in the caller's transaction (the one that stores their results), in
         one statement, plus one per batch whose last running job this was. Each job is fenced: one no longer
         this runner's (lease lost, cancelled) is left alone, and its result must not be committed.
@@ -200,7 +209,7 @@ class JobQueue:
 
     def _finish(
         self, session: Session, runner_id: str, finished: list[tuple[ClaimedJob, JobOutcome]], claim: int = 0
-    ) -> tuple[list, list[ClaimedJob]]:
+    ) -> tuple[list, Claimed]:
         """The finish_jobs statement, the claim of up to `claim` jobs, then complete_batch_if_done for each
         batch left with no job running. Returns the batches whose slots were freed, with the ids of the jobs
         finished (none when no job of `finished` was still held), and the claimed jobs."""
@@ -211,9 +220,10 @@ class JobQueue:
                 for job, outcome in finished
             ]
             released = session.execute(
-                QUERIES["finish_jobs"], {"outcomes": json.dumps(outcomes), "runner_id": runner_id}
+                QUERIES["finish_jobs"],
+                {"outcomes": json.dumps(outcomes), "runner_id": runner_id, "wake_full": claim <= 0},
             ).all()
-        claimed = self._claim(session, runner_id, claim) if claim > 0 else []
+        claimed = self._claim(session, runner_id, claim) if claim > 0 else Claimed()
         going_on = {job.batch_id for job in claimed}
         for batch in sorted(released, key=lambda row: row.id):
             if batch.running_jobs == 0 and batch.id not in going_on:

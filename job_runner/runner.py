@@ -153,6 +153,10 @@ class Runner:
         self._reserved = 0
         # The job threads, while run() runs; the completion recorder hands the jobs it claims to them.
         self._pool: ThreadPoolExecutor | None = None
+        # Whether a claim now may find work: the last claim said so (a batch it looked at had room and jobs
+        # left), or a notification or the poll came since. A thread freed meanwhile does not claim: its finished
+        # job holds its batch's slot until recorded, and the recorder claims for it then.
+        self._worth_claiming = True
         # Finished jobs waiting to be recorded together (job_runner/completions.py), while run() runs; without
         # it (run_job called directly) each job is recorded by its own thread, in its own transaction.
         self._completions: CompletionBuffer | None = None
@@ -193,17 +197,15 @@ class Runner:
                 # if none of this runner's jobs could have been finishing during it.
                 with self._lock:
                     idle = not self._in_flight
-                recording = len(completions)
+                idle = idle and not len(completions)
                 with self._free_threads() as free:
-                    # While finished jobs wait to be recorded, the recorder claims for the threads they freed, in
-                    # their transaction: a claim from here would find their batches' slots still taken.
-                    claimed = self._claim(free) if free and not recording else []
+                    claimed = self._claim(free) if free and self._worth_claiming else []
                     if self._start(claimed):
                         break
-                if burst and not claimed and idle and not recording:
+                if burst and not claimed and idle:
                     break
-                if not claimed:
-                    self._wake.wait(self.poll_interval_s)
+                if not claimed and not self._wake.wait(self.poll_interval_s):
+                    self._worth_claiming = True  # the poll: look again, whatever the last claim said
         finally:
             self._shutdown(pool, completions, recorder)
             self.documents.close()
@@ -245,7 +247,9 @@ class Runner:
 
     def _claim(self, limit: int) -> list[ClaimedJob]:
         try:
-            return self.queue.claim_jobs(self.runner_id, limit)
+            claimed = self.queue.claim_jobs(self.runner_id, limit)
+            self._worth_claiming = claimed.more
+            return claimed
         except Exception as e:
             if is_database_unavailable(e):
                 log.warning("runner %s cannot reach the database (%s); retrying", self.runner_id, first_line(e))
@@ -363,11 +367,13 @@ class Runner:
                     libpq_url(self.database_url), autocommit=True, **network_timeouts(self.database_url)
                 ) as conn:
                     conn.execute(f"LISTEN {JOBS_CHANNEL}")
-                    self._wake.set()  # anything queued while we were not listening
+                    self._worth_claiming = True  # anything queued while we were not listening
+                    self._wake.set()
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=0.5, stop_after=1):
                             if notice.payload.startswith("cancel:"):
                                 self._stop_cancelled(notice.payload.removeprefix("cancel:"))
+                            self._worth_claiming = True
                             self._wake.set()
             except Exception as e:  # the poll keeps the runner going meanwhile
                 log.warning("runner %s lost its LISTEN connection (%s); reconnecting", self.runner_id, first_line(e))
@@ -555,6 +561,7 @@ class Runner:
             for completion in group:
                 with job_context(completion.job.id, completion.job.batch_id):
                     completion.alone()
+            self._worth_claiming = True  # their threads' next jobs were not claimed with them
             return
         finally:
             self._wake.set()  # the group's batch locks are released: a claim may find more now
@@ -590,6 +597,8 @@ class Runner:
                     held, claimed = self.queue.finish_jobs(session, self.runner_id, recorded, claim=free)
                     if len(held) == len(group):
                         session.commit()
+                        if free:
+                            self._worth_claiming = claimed.more
                         self._start(claimed)
                         return recorded, dropped
                     session.rollback()

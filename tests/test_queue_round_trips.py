@@ -301,3 +301,34 @@ def test_jobs_claimed_in_a_group_that_rolls_back_stay_queued(queue, sessions):
         assert session.get(Job, first.id).state == "running"
         assert session.get(Batch, batch_id).running_jobs == 1
     assert queue.claim_jobs("r2", 1) == []  # the one slot is still first's
+
+
+def test_a_claim_says_whether_another_could_find_more_and_wakes_runners_only_then(queue, database_url):
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as listener:
+        listener.execute(f"LISTEN {JOBS_CHANNEL}")
+        _enqueue(queue, 5, max_workers=3)
+        _notifications(listener)  # the enqueue's
+
+        first = queue.claim_jobs("r1", 1)  # room and jobs left
+        assert len(first) == 1 and first.more
+        assert _notifications(listener) == ["more"]
+        rest = queue.claim_jobs("r2", 5)  # the batch's last two slots: full, jobs still queued
+        assert len(rest) == 2 and not rest.more
+        assert _notifications(listener) == []
+        none = queue.claim_jobs("r3", 5)
+        assert none == [] and not none.more
+
+        with queue.sessions() as session:  # a group that takes its freed slot again wakes nobody
+            held, again = queue.finish_jobs(session, "r1", [(first[0], JobOutcome("succeeded", 0.1))], claim=1)
+            session.commit()
+        assert held == {first[0].id} and len(again) == 1 and not again.more
+        assert _notifications(listener) == []
+
+        with queue.sessions() as session:  # one that cannot (no thread free) wakes the others for the slot
+            queue.finish_jobs(session, "r2", [(rest[0], JobOutcome("succeeded", 0.1))])
+            session.commit()
+        assert _notifications(listener) == [str(rest[0].batch_id)]
+
+        last = queue.claim_jobs("r3", 5)  # the last queued job: nothing left to claim
+        assert len(last) == 1 and not last.more
+        assert _notifications(listener) == []
