@@ -114,6 +114,8 @@ GENERIC = {
     "office chair",  # products the synthetic generator sells too
     "kopierpapier a4",
     "seller name",  # a placeholder of the CEN test invoice, and plain English
+    "buyer name",  # the same for the buyer (EN 16931's term), which the e-invoice viewer template labels
+    "adresse de livraison",  # French for "delivery address"
     "le client",  # French for "the customer"; one sample's placeholder buyer name
     "conditions de paiement",  # the French payment-terms label
     "selbst ausgestellte rechnung",  # the German legal wording of a self-billed invoice

@@ -5,7 +5,8 @@ real invoicing software, printed to PDF by headless Chromium.
 
 Same call and same label schema as benchmarks.synthetic (the reportlab family), so that
 benchmarks/scoring.py and benchmarks/evaluate.py score both alike; labels add
-labels["family"] = "html", labels["template"] (the style variant, e.g. 'erp-sap') and
+labels["family"] = "html", labels["template"] (the style variant, e.g. 'erp-sap', or 'einvoice-view' for
+the share printed as an e-invoice viewer shows its XML: EINVOICE_VIEW_SHARE) and
 labels["document_kind"] (invoice, credit_note, correction, utility_bill, telecom_bill,
 insurance_bill, receipt, self_billing; or for look-alikes quote, purchase_order,
 order_confirmation, delivery_note, statement_of_account, payment_reminder, letter,
@@ -45,6 +46,10 @@ DOCUMENT_KINDS = INVOICE_KINDS + LOOKALIKE_KINDS
 __all__ = ["DOCUMENT_KINDS", "FAMILIES", "KINDS", "make_document", "make_html"]
 
 
+EINVOICE_VIEW_SHARE = 0.12
+"""Share of trade invoices (born-digital and scanned) printed as an e-invoice viewer's page."""
+
+
 def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[str, dict, random.Random]:
     """The HTML and labels (without `pages`) for seed, and the random stream to go on with."""
     if kind not in KINDS:
@@ -76,11 +81,19 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
         doc, labels = trade(rng, locale, family, variant, dkind)
     from benchmarks.synthetic_html.templates import render_html
 
-    page, style = render_html(doc, rng, letter_size=locale.key == "en-US")
+    # A share of trade invoices is printed as an e-invoice viewer shows its XML. Drawn from a stream of its own,
+    # so that every other document is the same as before this template existed.
+    view = (
+        kind != "lookalike"
+        and family in TRADE_FAMILIES
+        and random.Random(f"html-view:{kind}:{seed}").random() < EINVOICE_VIEW_SHARE
+    )
+    view_of = labels["fields"]["provider"] if view else None
+    page, style = render_html(doc, rng, letter_size=locale.key == "en-US", view_of=view_of)
     labels.update(
         family="html",
         layout=family,
-        template=variant,
+        template="einvoice-view" if view else variant,
         language=locale.language,
         locale=locale.key,
         font=style.font_key,

@@ -722,6 +722,103 @@ def receipt(doc: Doc, style: Style) -> str:
     return "".join(order) + foot
 
 
+# The words of an e-invoice viewer's page (the XML of an EN 16931 invoice turned into HTML by a stylesheet):
+# a banner of the viewer's own, then every party, the invoice's data and its totals in labelled boxes.
+VIEW_WORDS = {
+    "en": dict(banner="Electronic invoice (EN 16931) – human-readable view", seller="Seller", buyer="Buyer",
+               delivery="Delivery address", name=("Name", "Trade name"), address="Address",
+               seller_name=("Seller name", "Seller trade name"), buyer_name=("Buyer name", "Buyer trade name"),
+               legal="Legal information", details="Invoice details", totals="Totals", payment="Payment"),
+    "fr": dict(banner="Facture électronique (EN 16931) – représentation lisible", seller="Vendeur",
+               buyer="Acheteur", delivery="Adresse de livraison", name=("Nom", "Raison sociale"), address="Adresse",
+               seller_name=("Nom du vendeur", "Raison sociale du vendeur"), buyer_name=("Nom de l'acheteur",),
+               legal="Mentions légales", details="Données de la facture", totals="Totaux", payment="Paiement"),
+    "de": dict(banner="Elektronische Rechnung (EN 16931) – Sichtprüfung", seller="Verkäufer", buyer="Käufer",
+               delivery="Lieferanschrift", name=("Name", "Handelsname"), address="Anschrift",
+               seller_name=("Name des Verkäufers", "Handelsname des Verkäufers"), buyer_name=("Name des Käufers",),
+               legal="Rechtliche Angaben", details="Rechnungsdaten", totals="Summen", payment="Zahlung"),
+    "nl": dict(banner="Elektronische factuur (EN 16931) – leesbare weergave", seller="Verkoper", buyer="Koper",
+               delivery="Afleveradres", name=("Naam", "Handelsnaam"), address="Adres", legal="Wettelijke gegevens",
+               seller_name=("Naam verkoper", "Handelsnaam verkoper"), buyer_name=("Naam koper",),
+               details="Factuurgegevens", totals="Totalen", payment="Betaling"),
+    "it": dict(banner="Fattura elettronica (EN 16931) – rappresentazione leggibile", seller="Venditore",
+               buyer="Acquirente", delivery="Indirizzo di consegna", name=("Nome", "Denominazione"),
+               seller_name=("Denominazione venditore",), buyer_name=("Denominazione acquirente",),
+               address="Indirizzo", legal="Dati legali", details="Dati della fattura", totals="Totali",
+               payment="Pagamento"),
+    "es": dict(banner="Factura electrónica (EN 16931) – representación legible", seller="Vendedor",
+               buyer="Comprador", delivery="Dirección de entrega", name=("Nombre", "Razón social"),
+               seller_name=("Nombre del vendedor", "Razón social del vendedor"), buyer_name=("Nombre del comprador",),
+               address="Dirección", legal="Datos legales", details="Datos de la factura", totals="Totales",
+               payment="Pago"),
+}
+
+
+def einvoice_view(doc: Doc, style: Style, seller_name: str) -> str:
+    """An e-invoice viewer's page: seller_name is the seller's name in the XML (printed even when the
+    document's own print shows it only in its logo). The party boxes label each line, the name too
+    ("Name", "Seller trade name", in capitals or not); the banner at the top is the viewer's, not a party's."""
+    rng = style.rng
+    words = VIEW_WORDS[doc.language]
+    upper = rng.random() < 0.35
+    case = (lambda text: text.upper()) if upper else (lambda text: text)
+    prefixed = rng.random() < 0.5  # "Seller trade name" rather than "Trade name" under the box's heading
+    name_word = rng.choice(words["name"])
+    seller_key, buyer_key = rng.choice(words["seller_name"]), rng.choice(words["buyer_name"])
+
+    def box(heading: str, rows: list[tuple[str, str]]) -> str:
+        cells = "".join(
+            f'<tr><td class="ml" style="padding:2px 10px 2px 4px;width:38%;color:#444">{esc(case(label))}</td>'
+            f'<td style="padding:2px 4px">{esc(value)}</td></tr>'
+            for label, value in rows
+        )
+        return (
+            f'<div style="border:1px solid #999;margin:0 0 8px;break-inside:avoid">'
+            f'<div style="background:#e4e4e4;padding:3px 6px;font-weight:bold">{esc(case(heading))}</div>'
+            f'<table style="width:100%">{cells}</table></div>'
+        )
+
+    def party_rows(key: str, name: str, lines: list[str], extra: list[str] = ()) -> list[tuple[str, str]]:
+        rows = [(key if prefixed else name_word, name)]
+        rows += [(words["address"] if i == 0 else "", line) for i, line in enumerate(lines)]
+        rows += [(words["legal"] if i == 0 else "", line) for i, line in enumerate(extra)]
+        return rows
+
+    seller = box(words["seller"], party_rows(seller_key, seller_name, doc.seller_lines, doc.footer))
+    buyer_cells, other_boxes = [], []
+    for party in doc.parties:
+        name, *lines = party.lines or [""]
+        if party.role == "bill_to" and not buyer_cells:
+            buyer_cells.append(box(words["buyer"], party_rows(buyer_key, name, lines)))
+        else:
+            other_boxes.append(box(party.heading or words["delivery"], [("", line) for line in party.lines]))
+    parties = _row((seller, "width:50%;padding-right:6px"), ("".join(buyer_cells), "width:50%;padding-left:6px"))
+    details = box(words["details"], doc.meta)
+    totals = box(words["totals"], doc.totals)
+    payment = box(doc.payment_title or words["payment"], [("", line) for line in doc.payment]) if doc.payment else ""
+    banner = (
+        f'<div style="border-bottom:2px solid #555;color:#555;font-size:0.85em;padding-bottom:2px;margin-bottom:8px">'
+        f"{esc(words['banner'])}</div>"
+    )
+    return "".join([
+        banner,
+        title_html(doc, style, "h1", "font-size:1.5em;margin:0 0 8px"),
+        parties,
+        "".join(other_boxes),
+        details,
+        summary_html(doc, style),
+        hero_html(doc, style),
+        intro_html(doc),
+        body_html(doc),
+        tables_html(doc, style),
+        items_html(doc.items, style, "grid" if rng.random() < 0.5 else "ruled"),
+        vat_html(doc, style),
+        totals,
+        payment,
+        notes_html(doc),
+    ])
+
+
 VARIANT_RENDERERS = {
     "erp-sap": erp_sap,
     "erp-odoo": erp_odoo,
@@ -740,9 +837,16 @@ VARIANT_RENDERERS = {
 }
 
 
-def render_html(doc: Doc, rng: random.Random, letter_size: bool = False) -> tuple[str, Style]:
-    """The whole HTML page for doc, and the style drawn for it."""
+def render_html(
+    doc: Doc, rng: random.Random, letter_size: bool = False, *, view_of: str | None = None
+) -> tuple[str, Style]:
+    """The whole HTML page for doc, and the style drawn for it. view_of: the seller's name, to print doc as an
+    e-invoice viewer shows its XML (einvoice_view) instead of in its own variant."""
     style = Style(rng, doc)
+    if view_of is not None:
+        style.footer_fixed = False
+        style.page_numbers = False
+        return wrap(doc, style, einvoice_view(doc, style, view_of), "A4", with_footer=False), style
     if doc.family == "html-receipt":
         style.footer_fixed = False
         style.page_numbers = False
