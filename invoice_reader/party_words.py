@@ -117,6 +117,7 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
     found: list[tuple[str, int, str, str | None]] = []
     role = heading(text)
     key = None if role else _KEY_RE.match(text)
+    keyed = None if role or key else _name_key_before(text)
     if role is not None or key is not None:
         end = role[1] if role else key.end(1)
         rest = text[end:]
@@ -128,7 +129,11 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
         if name:
             kind = key_kind(key.group(1)) if key else None
             found.append((name, end + len(rest) - len(value), "after_heading" if role else "after_key", kind))
-    elif not is_key(text) and not is_salutation(text):
+    elif keyed is not None:  # "Trade name ACME Ltd", "DENOMINAZIONE ACME S.r.l."
+        name = name_text(text[keyed:])
+        if name:
+            found.append((name, text.find(name, keyed), "after_key", "name"))
+    elif not is_key(text) and not is_salutation(text) and not is_name_key(text) and not is_reference(text):
         name = name_text(text)
         if name:
             found.append((name, text.find(name), "cell", None))
@@ -144,9 +149,37 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
     for name in company_names(text):
         name = name.rstrip(",")
         start = text.find(name)
+        if keyed is not None and start < keyed:
+            continue  # the key read as the first word of the name
         if start >= 0 and all(name != n[0] for n in found):
             found.append((name, start, "legal_form", None))
     return found
+
+
+def is_reference(text: str) -> bool:
+    """Whether the cell is only the label of a reference or number ("Vos références", "Your order"): a label,
+    never a name."""
+    m = vocabulary()["reference"].match(text.strip())
+    return m is not None and m.end() == len(_TRAILING_RE.sub("", text.strip()))
+
+
+def is_name_key(text: str) -> bool:
+    """Whether the cell is only a key that announces a name, without its colon ("Trade name", "HANDELSNAME"):
+    a label of e-invoice viewers and forms, never a name itself."""
+    m = vocabulary()["name_key"].match(text.strip())
+    return m is not None and m.end() == len(text.strip())
+
+
+def _name_key_before(text: str) -> int | None:
+    """Where the name starts in a cell that begins with a key announcing it, without a colon, the two run
+    together ("Trade name ACME Ltd"); None otherwise. The key must be followed by a name with its own capital
+    (or digit): "Name" in "Namestone Ltd" is not a key, nor is a key word that starts a sentence. Only the keys
+    that never begin a name themselves count (name_key_bare: not "Société Générale")."""
+    m = vocabulary()["name_key_bare"].match(text)
+    if m is None or m.end() >= len(text) or not text[m.end()].isspace():
+        return None
+    start = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip())
+    return start if text[start:start + 1].isupper() or text[start:start + 1].isdigit() else None
 
 
 @lru_cache(maxsize=8192)

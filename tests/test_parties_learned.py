@@ -488,3 +488,45 @@ def test_a_heading_phrase_takes_no_value_from_the_block_beside_it_and_a_ship_to_
     )
     assert customer == ("Marlowe Facilities Corp.", "labelled")
     assert seller[0] != "Meadowgate Media Corp."
+
+
+def test_a_key_that_announces_a_name_is_not_a_name_and_is_cut_off_one_run_into_its_name():
+    from invoice_reader.party_words import names_in
+
+    # An e-invoice viewer's labels, with no colon, the value often in the same cell.
+    assert names_in("TRADE NAME Fenwick Optics Ltd") == [("Fenwick Optics Ltd", 11, "after_key", "name")]
+    assert names_in("Denominazione Colombo Meccanica S.r.l.") == [
+        ("Colombo Meccanica S.r.l.", 14, "after_key", "name")
+    ]
+    assert names_in("Name des Verkäufers Kraus AG") == [("Kraus AG", 20, "after_key", "name")]
+    for key in ("Handelsname", "SELLER TRADE NAME", "Nombre del vendedor", "Raison sociale du vendeur"):
+        assert names_in(key) == [], key
+    # Words that begin company names as well as keys keep the whole name.
+    for name in ("Société Générale SA", "Entreprise Martin SARL", "Namestone Ltd"):
+        assert [found for found, *_ in names_in(name)] == [name], name
+    # The label of a reference is never a name, in the plural too.
+    for label in ("Vos références", "Your references", "Nos réf.", "Our order"):
+        assert names_in(label) == [], label
+    assert [found for found, *_ in names_in("Reference Systems Ltd")] == ["Reference Systems Ltd"]
+
+
+def test_an_e_invoice_viewers_labelled_boxes_give_the_names_and_not_their_labels():
+    pages = [
+        page(
+            (50, 30, "Elektronische Rechnung (EN 16931) – Sichtprüfung", 8),
+            (50, 50, "Rechnung", 16),
+            (50, 90, "VERKÄUFER", 10),
+            *rows(50, 104, "HANDELSNAME", "ANSCHRIFT", "", "UMSATZSTEUER-ID"),
+            *rows(122, 104, "Fenwick Optik GmbH", "Lindenstraße 4", "80331 München", "DE123456789"),
+            (300, 90, "KÄUFER", 10),
+            *rows(300, 104, "NAME DES KÄUFERS", "ANSCHRIFT"),
+            *rows(392, 104, "Holloway Dental AG", "Seestraße 12", "8002 Zürich"),
+            (50, 170, "RECHNUNGSDATEN", 10),
+            *rows(50, 184, "Rechnungsnummer", "Rechnungsdatum", "Vos références"),
+            *rows(160, 184, "R-2291", "12.03.2024", "PO-7781"),
+            *TOTALS,
+        )
+    ]
+    parties = find_parties(pages)
+    assert parties.provider.name == "Fenwick Optik GmbH"
+    assert parties.customer.name == "Holloway Dental AG"
