@@ -22,6 +22,12 @@ def _enqueue(queue, n, max_workers):
     return batch_id
 
 
+def _running_and_status(sessions, batch_id) -> tuple[int, str]:
+    with sessions() as session:
+        batch = session.get(Batch, batch_id)
+        return batch.running_jobs, batch.status
+
+
 @contextmanager
 def _statements(engine):
     """The SQL statements sent through the engine while the block runs."""
@@ -66,9 +72,8 @@ def test_finish_is_one_statement_that_frees_the_slot_and_commits_durably(queue, 
         assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
         session.commit()
     assert finish_statements == 1
+    assert _running_and_status(sessions, batch_id) == (1, "running")
     with sessions() as session:
-        batch = session.get(Batch, batch_id)
-        assert (batch.running_jobs, batch.status) == (1, "running")
         job = session.get(Job, first.id)
         assert (job.state, [h["outcome"] for h in job.attempt_history]) == ("succeeded", ["succeeded"])
 
@@ -92,9 +97,7 @@ def test_a_batch_with_queued_jobs_is_not_completed_when_its_running_count_reache
     with sessions() as session:
         assert queue.finish_job(session, job, "r1", JobOutcome("succeeded", 0.1))
         session.commit()
-    with sessions() as session:
-        batch = session.get(Batch, batch_id)
-        assert (batch.running_jobs, batch.status) == (0, "running")
+    assert _running_and_status(sessions, batch_id) == (0, "running")
 
 
 def test_finish_by_a_runner_that_lost_its_lease_writes_nothing_and_keeps_the_count(queue, sessions):
@@ -258,17 +261,13 @@ def test_a_group_that_frees_slots_claims_the_next_jobs_in_its_own_transaction(qu
         session.commit()
     assert len(claimed) == 2 and {job.id for job in claimed}.isdisjoint({first.id, second.id})
     assert all(job.attempts == 1 for job in claimed)
-    with sessions() as session:
-        batch = session.get(Batch, batch_id)
-        assert (batch.running_jobs, batch.status) == (2, "running")  # the freed slots, taken again
+    assert _running_and_status(sessions, batch_id) == (2, "running")  # the freed slots, taken again
 
     with sessions() as session:  # the last two: nothing left to claim, and the batch completes
         held, more = queue.finish_jobs(session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in claimed], claim=2)
         assert held == {job.id for job in claimed} and more == []
         session.commit()
-    with sessions() as session:
-        batch = session.get(Batch, batch_id)
-        assert (batch.running_jobs, batch.status) == (0, "completed")
+    assert _running_and_status(sessions, batch_id) == (0, "completed")
 
 
 def test_a_group_finishes_only_the_jobs_the_runner_still_holds_and_says_which(queue, sessions):
