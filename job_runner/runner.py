@@ -34,7 +34,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 from invoice_processor.db import LayoutHint as LayoutHintRow
 from invoice_processor.db import Invoice, OtherDocument, behind_pgbouncer, libpq_url, network_timeouts
 from invoice_processor.logs import job_context
-from invoice_processor.queue import JOBS_CHANNEL, ClaimedJob, JobOutcome, JobQueue
+from invoice_processor.queue import JOBS_CHANNEL, Claimed, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
 from invoice_processor.transient import (
     backoff_delay,
@@ -157,6 +157,9 @@ class Runner:
         # left), or a notification or the poll came since. A thread freed meanwhile does not claim: its finished
         # job holds its batch's slot until recorded, and the recorder claims for it then.
         self._worth_claiming = True
+        # How many notifications the listener has had: a claim that started before one came cannot say that it
+        # saw that one's work.
+        self._notifications = 0
         # Finished jobs waiting to be recorded together (job_runner/completions.py), while run() runs; without
         # it (run_job called directly) each job is recorded by its own thread, in its own transaction.
         self._completions: CompletionBuffer | None = None
@@ -247,8 +250,9 @@ class Runner:
 
     def _claim(self, limit: int) -> list[ClaimedJob]:
         try:
+            heard = self._notifications
             claimed = self.queue.claim_jobs(self.runner_id, limit)
-            self._worth_claiming = claimed.more
+            self._after_claim(claimed, heard)
             return claimed
         except Exception as e:
             if is_database_unavailable(e):
@@ -257,6 +261,11 @@ class Runner:
                 log.exception("runner %s could not claim jobs; retrying", self.runner_id)
             self._stop.wait(self.poll_interval_s)
             return []
+
+    def _after_claim(self, claimed: Claimed, heard: int) -> None:
+        """Whether the next freed thread should claim: if this claim said there is more, or a notification
+        came while it ran (its work may be newer than what the claim saw)."""
+        self._worth_claiming = claimed.more or self._notifications != heard
 
     @contextmanager
     def _free_threads(self) -> Iterator[int]:
@@ -373,6 +382,7 @@ class Runner:
                         for notice in conn.notifies(timeout=0.5, stop_after=1):
                             if notice.payload.startswith("cancel:"):
                                 self._stop_cancelled(notice.payload.removeprefix("cancel:"))
+                            self._notifications += 1
                             self._worth_claiming = True
                             self._wake.set()
             except Exception as e:  # the poll keeps the runner going meanwhile
@@ -552,8 +562,9 @@ class Runner:
 
     def _record_group(self, group: list[Completion]) -> None:
         """Records a group of finished jobs in one transaction: their results, their final states (each job
-        fenced), and the claim of the next jobs for the threads free now, which start once it commits. If that fails (a result that cannot be stored, the database gone), nothing of it
-        is kept and each job is recorded alone, as without a buffer."""
+        fenced), and the claim of the next jobs for the threads free now, which start once it commits. If that
+        fails (a result that cannot be stored, the database gone), nothing of it is kept and each job is recorded
+        alone, as without a buffer."""
         try:
             recorded, dropped = self._record_together(group)
         except Exception as e:
@@ -594,11 +605,12 @@ class Runner:
                     (job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged
                 ]
                 with self._free_threads() as free:
+                    heard = self._notifications
                     held, claimed = self.queue.finish_jobs(session, self.runner_id, recorded, claim=free)
                     if len(held) == len(group):
                         session.commit()
                         if free:
-                            self._worth_claiming = claimed.more
+                            self._after_claim(claimed, heard)
                         self._start(claimed)
                         return recorded, dropped
                     session.rollback()

@@ -219,3 +219,21 @@ def test_a_runner_claims_for_the_threads_its_finished_jobs_free_in_the_transacti
     # The first claim and the one that finds the queue empty at the end, a few more when a group is recorded
     # while the other thread's job still runs; before, a claim followed nearly every job.
     assert len(standalone) < 10, standalone
+
+
+def test_a_claim_that_found_nothing_stops_freed_threads_claiming_unless_a_notification_came_while_it_ran(
+    queue, database_url, folder_store
+):
+    from invoice_processor.queue import Claimed
+
+    runner = Runner(queue, folder_store, database_url=database_url, threads=1, runner_id="r1")
+    heard = runner._notifications
+    runner._after_claim(Claimed(), heard)
+    assert not runner._worth_claiming  # nothing more: a freed thread waits for its group's claim
+    runner._notifications += 1  # the listener heard of new work while the claim ran
+    runner._after_claim(Claimed(), heard)
+    assert runner._worth_claiming
+    more = Claimed()
+    more.more = True
+    runner._after_claim(more, runner._notifications)
+    assert runner._worth_claiming
