@@ -133,7 +133,7 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
         name = name_text(text[keyed:])
         if name:
             found.append((name, text.find(name, keyed), "after_key", "name"))
-    elif not is_key(text) and not is_salutation(text) and not is_name_key(text) and not is_reference(text):
+    elif not is_key(text) and not is_salutation(text) and not is_label_only(text):
         name = name_text(text)
         if name:
             found.append((name, text.find(name), "cell", None))
@@ -156,18 +156,21 @@ def names_in(text: str) -> list[tuple[str, int, str, str | None]]:
     return found
 
 
-def is_reference(text: str) -> bool:
-    """Whether the cell is only the label of a reference or number ("Vos références", "Your order"): a label,
-    never a name."""
-    m = vocabulary()["reference"].match(text.strip())
-    return m is not None and m.end() == len(_TRAILING_RE.sub("", text.strip()))
+LABEL_ONLY_ROLES = ("name_key", "reference", "address_key")
+"""Roles whose words, alone in a cell without a colon, are a label and never a name: a key announcing a name
+("Trade name", "HANDELSNAME": e-invoice viewers and forms print them so), the label of a reference or number
+("Vos références", "Your order"), the label of an address ("Anschrift")."""
 
 
-def is_name_key(text: str) -> bool:
-    """Whether the cell is only a key that announces a name, without its colon ("Trade name", "HANDELSNAME"):
-    a label of e-invoice viewers and forms, never a name itself."""
-    m = vocabulary()["name_key"].match(text.strip())
-    return m is not None and m.end() == len(text.strip())
+@lru_cache(maxsize=8192)
+def is_label_only(text: str) -> bool:
+    """Whether the cell is only a label of LABEL_ONLY_ROLES."""
+    stripped = _TRAILING_RE.sub("", text.strip())
+    for role in LABEL_ONLY_ROLES:
+        m = vocabulary()[role].match(stripped)
+        if m is not None and m.end() == len(stripped):
+            return True
+    return False
 
 
 def _name_key_before(text: str) -> int | None:
@@ -257,7 +260,7 @@ def label_words() -> frozenset[str]:
     columns = json.loads(TABLE_LEXICON.read_text(encoding="utf-8"))["columns"]
     variants += [v for entry in columns for v in entry["variants"]]
     roles = json.loads(ROLES_FILE.read_text(encoding="utf-8"))["roles"]
-    for role in (*HEADING_ROLES, "reference", "name_key"):
+    for role in (*HEADING_ROLES, "reference", "name_key", "address_key"):
         variants += [w for by_language in roles[role].values() for w in by_language]
     kinds = json.loads(KINDS_FILE.read_text(encoding="utf-8"))["kinds"]
     variants += [w for kind in kinds.values() for by_language in kind["title"].values() for w in by_language]

@@ -504,8 +504,8 @@ def test_a_key_that_announces_a_name_is_not_a_name_and_is_cut_off_one_run_into_i
     # Words that begin company names as well as keys keep the whole name.
     for name in ("Société Générale SA", "Entreprise Martin SARL", "Namestone Ltd"):
         assert [found for found, *_ in names_in(name)] == [name], name
-    # The label of a reference is never a name, in the plural too.
-    for label in ("Vos références", "Your references", "Nos réf.", "Our order"):
+    # The label of a reference is never a name, in the plural too, nor is the label of an address.
+    for label in ("Vos références", "Your references", "Nos réf.", "Our order", "Anschrift", "ADDRESS", "Domicilio"):
         assert names_in(label) == [], label
     assert [found for found, *_ in names_in("Reference Systems Ltd")] == ["Reference Systems Ltd"]
 
