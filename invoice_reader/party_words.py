@@ -166,11 +166,13 @@ LABEL_ONLY_ROLES = ("name_key", "reference", "address_key")
 def is_label_only(text: str) -> bool:
     """Whether the cell is only a label of LABEL_ONLY_ROLES."""
     stripped = _TRAILING_RE.sub("", text.strip())
-    for role in LABEL_ONLY_ROLES:
-        m = vocabulary()[role].match(stripped)
-        if m is not None and m.end() == len(stripped):
-            return True
-    return False
+    return any(_fills(role, stripped) for role in LABEL_ONLY_ROLES)
+
+
+def _fills(role: str, text: str) -> bool:
+    """Whether a word of the role is the whole text."""
+    m = vocabulary()[role].match(text)
+    return m is not None and m.end() == len(text)
 
 
 def _name_key_before(text: str) -> int | None:
@@ -181,15 +183,14 @@ def _name_key_before(text: str) -> int | None:
     m = vocabulary()["name_key_bare"].match(text)
     if m is None or m.end() >= len(text) or not text[m.end()].isspace():
         return None
-    start = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip())
+    start = len(text) - len(text[m.end():].lstrip())
     return start if text[start:start + 1].isupper() or text[start:start + 1].isdigit() else None
 
 
 @lru_cache(maxsize=8192)
 def is_salutation(text: str) -> bool:
     """Whether the cell is only a title before the name on the next line ("Herrn", "Firma", "Mme")."""
-    m = vocabulary()["salutation"].match(text.strip())
-    return m is not None and m.end() == len(text.strip())
+    return _fills("salutation", text.strip())
 
 
 def names_a_street(text: str) -> bool:
@@ -260,7 +261,7 @@ def label_words() -> frozenset[str]:
     columns = json.loads(TABLE_LEXICON.read_text(encoding="utf-8"))["columns"]
     variants += [v for entry in columns for v in entry["variants"]]
     roles = json.loads(ROLES_FILE.read_text(encoding="utf-8"))["roles"]
-    for role in (*HEADING_ROLES, "reference", "name_key", "address_key"):
+    for role in (*HEADING_ROLES, *LABEL_ONLY_ROLES):
         variants += [w for by_language in roles[role].values() for w in by_language]
     kinds = json.loads(KINDS_FILE.read_text(encoding="utf-8"))["kinds"]
     variants += [w for kind in kinds.values() for by_language in kind["title"].values() for w in by_language]
