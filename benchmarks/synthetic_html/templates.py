@@ -785,14 +785,14 @@ def einvoice_view(doc: Doc, style: Style, seller_name: str) -> str:
         return rows
 
     seller = box(words["seller"], party_rows(seller_key, seller_name, doc.seller_lines, doc.footer))
-    buyer_cells, other_boxes = [], []
+    buyer, other_boxes = "", []
     for party in doc.parties:
         name, *lines = party.lines or [""]
-        if party.role == "bill_to" and not buyer_cells:
-            buyer_cells.append(box(words["buyer"], party_rows(buyer_key, name, lines)))
+        if party.role == "bill_to" and not buyer:
+            buyer = box(words["buyer"], party_rows(buyer_key, name, lines))
         else:
             other_boxes.append(box(party.heading or words["delivery"], [("", line) for line in party.lines]))
-    parties = _row((seller, "width:50%;padding-right:6px"), ("".join(buyer_cells), "width:50%;padding-left:6px"))
+    parties = _row((seller, "width:50%;padding-right:6px"), (buyer, "width:50%;padding-left:6px"))
     details = box(words["details"], doc.meta)
     totals = box(words["totals"], doc.totals)
     payment = box(doc.payment_title or words["payment"], [("", line) for line in doc.payment]) if doc.payment else ""
