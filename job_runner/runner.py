@@ -201,12 +201,16 @@ class Runner:
                 with self._lock:
                     idle = not self._in_flight
                 idle = idle and not len(completions)
-                with self._free_threads() as free:
-                    claimed = self._claim(free) if free and self._worth_claiming else []
-                    if self._start(claimed):
+                # A runner with nothing running and nothing to record always looks; threads are held for a claim
+                # only when one is made, so that the recorder, claiming meanwhile, is not left without them.
+                claimed = []
+                if idle or self._worth_claiming:
+                    with self._free_threads() as free:
+                        claimed = self._claim(free) if free else []
+                        if self._start(claimed):
+                            break
+                    if burst and not claimed and idle:
                         break
-                if burst and not claimed and idle:
-                    break
                 if not claimed and not self._wake.wait(self.poll_interval_s):
                     self._worth_claiming = True  # the poll: look again, whatever the last claim said
         finally:

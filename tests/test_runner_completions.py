@@ -237,3 +237,18 @@ def test_a_claim_that_found_nothing_stops_freed_threads_claiming_unless_a_notifi
     more.more = True
     runner._after_claim(more, runner._notifications)
     assert runner._worth_claiming
+
+
+def test_an_idle_burst_runner_claims_whatever_its_last_claim_said(queue, sessions, database_url, folder_store):
+    """A runner with nothing running and nothing to record looks for work even when its last claim said there
+    was no more (that claim may have run while another runner held the batch): else a burst runner stops with
+    jobs still queued."""
+    batch_id = _enqueue(queue, 5, max_workers=2)
+    runner = Runner(queue, folder_store, database_url=database_url, threads=2, runner_id="r1",
+                    work=lambda job, check: _letter())
+    runner._worth_claiming = False  # what an empty claim leaves behind
+    runner.run(burst=True)
+    with sessions() as session:
+        states = sorted(session.scalars(select(Job.state).where(Job.batch_id == batch_id)))
+        assert session.get(Batch, batch_id).status == "completed"
+    assert states == ["succeeded"] * 5
