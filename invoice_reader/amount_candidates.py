@@ -253,19 +253,22 @@ def _describe_page(page: PageText, lines: list[_Line]) -> dict:
 def _zones(lines: list[_Line]) -> dict[int, str]:
     """'items' for the lines of the page's line-item table, 'below' for the lines after it; the
     table runs from a header of column labels to the first line that starts with a total label
-    (not a subtotal carried to the next page)."""
+    (not a subtotal carried to the next page). Lines without amounts right under the header are
+    the rest of a header printed on several lines ('Price' over 'excl. VAT'): they end nothing."""
     zone: dict[int, str] = {}
     in_items = False
     seen_items = False
+    in_header = False
     for info in lines:
         kinds = {m.kind for m in find_labels(info.text, COLUMN_LABELS)}
         if not info.money and len(kinds & _ITEM_HEADER_KINDS) >= 1 and len(kinds) >= 2:
-            in_items = seen_items = True
+            in_items = seen_items = in_header = True
             continue
+        in_header = in_header and not info.money
         starts_with_total = any(
             g.start <= 2 and any(k.startswith("total_") or k == "amount_due" for k, _ in g.kinds) for g in info.groups
         )
-        if in_items and starts_with_total:
+        if in_items and starts_with_total and not in_header:
             in_items = False
         if in_items:
             zone[info.index] = "items"

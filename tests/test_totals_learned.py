@@ -238,3 +238,18 @@ def test_an_iva_line_is_read_into_the_vat_breakdown():
 def test_no_total_is_read_where_none_is_printed():
     fields = extract_invoice([invoice_page([("Training session 2 x 375.50", "751.00")], [])])
     assert fields.total_with_vat is None and fields.amount_due is None
+
+
+def test_a_column_header_wrapped_over_several_lines_does_not_end_the_item_table():
+    page = invoice_page(ITEMS, [("Total EUR", "300.00")], header=("Description", "Amount"))
+    # The same page with the narrow amount column's header wrapped: 'Amount' over 'excl.' over 'VAT'.
+    header_top = next(line.words[0].top for line in page.lines if line.words[0].text == "Description")
+    shift = lambda y: y if y <= header_top else y + 2 * ROW_H
+    words = [Word(w.text, w.x0, shift(w.top), w.x1, shift(w.bottom)) for line in page.lines for w in line.words]
+    words += _words("excl.", AMOUNT_RIGHT, header_top + ROW_H, 10, right=True)
+    words += _words("VAT", AMOUNT_RIGHT, header_top + 2 * ROW_H, 10, right=True)
+    two_line_header = PageText(index=0, lines=build_lines(words), width=595, height=842)
+    reading = read_amounts([two_line_header], decimal_comma=False)
+    by_value = {c.value: c.features for c in reading.candidates}
+    assert by_value[Decimal("300.00")]["lines_sum"] == 1.0
+    assert by_value[Decimal("200.00")]["item_row"] == 1.0
