@@ -28,7 +28,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from invoice_reader.fields import FIELDS, names_of_kind
 
@@ -180,7 +180,7 @@ def match_lines(expected: list[dict], predicted: list[dict]) -> list[tuple[int, 
     used: set[int] = set()
     pairs = []
     for i, exp in enumerate(expected):
-        total = to_decimal(exp.get("total_ht"))
+        total = _line_total(exp)
         for j, pred in enumerate(predicted):
             if j in used or total is None or to_decimal(pred.get("total_ht")) != total:
                 continue
@@ -189,6 +189,21 @@ def match_lines(expected: list[dict], predicted: list[dict]) -> list[tuple[int, 
                 pairs.append((i, j))
                 break
     return pairs
+
+
+def _line_total(line: dict) -> Decimal | None:
+    """A line's net total, or quantity x unit price where the label gives only those (some
+    annotations do)."""
+    total = to_decimal(line.get("total_ht"))
+    if total is not None:
+        return total
+    quantity, price = line.get("quantity"), line.get("unit_price")
+    if quantity is None or price is None:
+        return None
+    try:
+        return (Decimal(str(quantity)) * Decimal(str(price))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return None
 
 
 @dataclass

@@ -207,3 +207,10 @@ def test_sellers_are_printed_large_plain_under_a_heading_or_below_a_logo_on_one_
             document.close()
         # The logo is a picture (no text layer, as logos are); no other style draws one.
         assert bool(pictures) == (labels.get("sender_style") == "logo")
+
+
+def test_a_line_labelled_without_its_total_matches_on_quantity_times_unit_price():
+    expected = [{"designation": "Hosting", "quantity": 3, "unit_price": 1.295, "total_ht": None}]
+    assert match_lines(expected, [{"designation": "Hosting", "total_ht": "3.89"}]) == [(0, 0)]
+    assert match_lines(expected, [{"designation": "Hosting", "total_ht": "1.30"}]) == []
+    assert match_lines([{"designation": "Hosting", "unit_price": 1.3}], [{"designation": "Hosting", "total_ht": "1.30"}]) == []
