@@ -185,9 +185,10 @@ def _words_version() -> str:
 
 @functools.cache
 def _ocr_version() -> str:
-    """A digest of the OCR code (how page images are prepared and read), so that scans are read
-    again when it changes."""
-    return _digest([ROOT / "invoice_reader" / name for name in ("ocr.py", "ocr_engine.py", "scan_cleanup.py")])
+    """A digest of the OCR code (how page images are prepared and read, and the key words
+    read_pages puts right on them), so that scans are read again when it changes."""
+    names = ("ocr.py", "ocr_engine.py", "scan_cleanup.py", "party_words.py", "lexicon/party_roles.json")
+    return _digest([ROOT / "invoice_reader" / name for name in names])
 
 
 def _digest(files: list[Path]) -> str:

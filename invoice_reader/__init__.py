@@ -24,6 +24,7 @@ from .ocr import OcrResult, ocr_pages
 from .ocr_engine import PreparedPage
 from .options import ReadOptions
 from .party_roles import find_parties
+from .party_words import with_key_words_repaired
 from .pdf_text import MIN_TEXT_CHARS, PdfFile
 from .result import (
     CorruptPdf,
@@ -178,7 +179,10 @@ def read_pages(
             known_text="\n".join(page.text for page in pages if page.index not in scanned),
             keep_images=keep_images,
         )
-        pages = [ocr.pages.get(page.index, page) for page in pages]
+        # Key words OCR misread at the start of a cell ("RECHNUNC AN") are put right here, so
+        # that everything after reads them right.
+        pages = [with_key_words_repaired(ocr.pages[page.index]) if page.index in ocr.pages else page
+                 for page in pages]
     if ocr.language_choice and "seconds" in ocr.language_choice:
         timings["ocr_language"] = ocr.language_choice["seconds"]  # the probe's share of 'ocr'
     return pages, ocr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import replace
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS
 from .language import fold as fold_word
 from .parties import _CONTACT_RE, _LEGAL_FORM_RE, _NAME_PREFIX_RE, company_names
 from .table_rows import TABLE_LEXICON
+from .text_lines import PageText, TextLine
 
 ROLES_FILE = Path(__file__).with_name("lexicon") / "party_roles.json"
 HEADING_ROLES = ("bill_to", "ship_to", "remit_to", "seller")
@@ -185,6 +187,102 @@ def _name_key_before(text: str) -> int | None:
         return None
     start = len(text) - len(text[m.end():].lstrip())
     return start if text[start:start + 1].isupper() or text[start:start + 1].isdigit() else None
+
+
+KEY_REPAIR_ROLES = (*HEADING_ROLES, "name_key", "name_key_bare")
+"""Roles whose words, misread by OCR at the start of a cell, repair_key_words puts right."""
+_REPAIR_MIN_LETTERS = 7
+"""Shorter words are left as read: one letter off, they are too often another word (a name: "Keller", "seller")."""
+_REPAIR_WORDS = 4
+"""Words at the start of a cell that may be a key."""
+_CHAR_CLASS_RE = re.compile(r"\[([^\]\\])[^\]]*\]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def _key_words() -> dict[int, tuple[str, ...]]:
+    """The lexicon's words of KEY_REPAIR_ROLES with at least _REPAIR_MIN_LETTERS letters, folded,
+    by length ("rechnung", "intestatario")."""
+    data = json.loads(ROLES_FILE.read_text(encoding="utf-8"))["roles"]
+    found: set[str] = set()
+    for role in KEY_REPAIR_ROLES:
+        for patterns in data[role].values():
+            for pattern in patterns:
+                # A character class stands for its first letter ("k[äa]ufer": "käufer"); what is
+                # left of the regular expression's syntax separates words.
+                plain = _CHAR_CLASS_RE.sub(r"\1", pattern.replace("\\s", " "))
+                found.update(fold(w) for w in _WORD_RE.findall(plain) if len(w) >= _REPAIR_MIN_LETTERS)
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(found):
+        by_length.setdefault(len(word), []).append(word)
+    return {n: tuple(words) for n, words in by_length.items()}
+
+
+def _closest_key_word(word: str) -> str | None:
+    """The key word the OCR'd word differs from in one letter (two from ten letters on), when
+    just one is that close; None for a word that is a key word already or none is."""
+    folded = fold(word)
+    if len(folded) != len(word):
+        return None  # a letter folding changes the length of ("ß"): compared as read, not repaired
+    candidates = _key_words().get(len(folded), ())
+    if folded in candidates:
+        return None
+    allowed = 1 if len(folded) < 10 else 2
+    close = [k for k in candidates if sum(a != b for a, b in zip(folded, k, strict=True)) <= allowed]
+    return close[0] if len(close) == 1 else None
+
+
+@lru_cache(maxsize=8192)
+def repair_key_words(text: str) -> str:
+    """The cell with the key words OCR misread at its start put right, where the repaired start
+    then reads as a role word or a name key ("RECHNUNC AN ACME" -> "RECHNUNG AN ACME"); otherwise
+    the cell as read. Same length as the cell, so offsets into it still hold; case is kept."""
+    repaired = text
+    last_end = 0
+    for m in list(_WORD_RE.finditer(text))[:_REPAIR_WORDS]:
+        key = _closest_key_word(m.group())
+        if key is None:
+            continue
+        word = "".join(k.upper() if c.isupper() else k for c, k in zip(m.group(), key, strict=True))
+        repaired = repaired[: m.start()] + word + repaired[m.end() :]
+        last_end = m.end()
+    if not last_end:
+        return text
+    ends = [heading(repaired), _name_key_match(repaired)]
+    reaches = any(end is not None and end[1] >= last_end for end in ends)
+    return repaired if reaches else text
+
+
+def with_key_words_repaired(page: PageText) -> PageText:
+    """The page with the key words OCR misread at the start of its cells put right
+    (repair_key_words), word by word, so that every reader of the page sees them right; the page
+    itself when nothing changed. Only words OCR read (with a confidence) are touched."""
+    lines = []
+    for line in page.lines:
+        text, spans = line.layout()
+        words = line.words
+        first = 0
+        for i in range(1, len(words) + 1):
+            if i < len(words) and text[spans[i][0] - 2 : spans[i][0]] != "  ":
+                continue  # the cell goes on
+            start, end = spans[first][0], spans[i - 1][1]
+            if any(w.confidence is not None for w in words[first:i]):
+                fixed = repair_key_words(text[start:end])
+                if fixed != text[start:end]:
+                    words = [
+                        replace(w, text=fixed[s - start : e - start]) if first <= j < i else w
+                        for j, (w, (s, e)) in enumerate(zip(words, spans, strict=True))
+                    ]
+            first = i
+        lines.append(line if words is line.words else TextLine(words))
+    if all(new is old for new, old in zip(lines, page.lines, strict=True)):
+        return page
+    return replace(page, lines=lines)
+
+
+def _name_key_match(text: str) -> tuple[str, int] | None:
+    m = vocabulary()["name_key"].match(text) or vocabulary()["name_key_bare"].match(text)
+    return ("name_key", m.end()) if m else None
 
 
 @lru_cache(maxsize=8192)

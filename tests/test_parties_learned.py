@@ -530,3 +530,27 @@ def test_an_e_invoice_viewers_labelled_boxes_give_the_names_and_not_their_labels
     parties = find_parties(pages)
     assert parties.provider.name == "Fenwick Optik GmbH"
     assert parties.customer.name == "Holloway Dental AG"
+
+
+def test_a_key_ocr_misread_at_the_start_of_a_cell_is_put_right_and_a_name_near_a_key_word_is_not():
+    from invoice_reader.party_words import repair_key_words, with_key_words_repaired
+
+    assert repair_key_words("RECHNUNC AN Winkler Systemhaus AG") == "RECHNUNG AN Winkler Systemhaus AG"
+    assert repair_key_words("Cuslomer Pemberton Foods plc") == "Customer Pemberton Foods plc"
+    assert repair_key_words("Cuslomer:") == "Customer:"  # a heading alone, over its block
+    for as_read in ("Keller Messtechnik AG", "Rechnungsdienst GmbH", "Pemberton Foods plc"):
+        assert repair_key_words(as_read) == as_read  # a name one letter from "seller", no key word close
+
+    printed = page(
+        *rows(50, 80, "Larkspur Tooling Ltd", "8 Mill Lane", "Leeds LS1 4AB", "VAT No. GB123456789"),
+        (400, 50, "INVOICE", 18),
+        *rows(400, 78, "Invoice No.: 5521", "Date: 12/03/2024"),
+        *rows(50, 180, "Cuslomer: Pemberton Foods plc", "21 Castle Road", "York YO1 7HH"),
+        *TOTALS,
+    )
+    scanned = _read_by_ocr(printed, lambda text: 60.0 if text == "Cuslomer:" else 92.0)
+    repaired = with_key_words_repaired(scanned)
+    assert "Customer:" in repaired.text
+    assert extract_invoice([repaired], ocr_pages={0}).customer == "Pemberton Foods plc"
+    # The text layer is read as printed: what it says is what the document says.
+    assert with_key_words_repaired(printed) is printed
