@@ -121,7 +121,8 @@ class TableLine:
     cells: list[Cell]
     letters: int
     """Letters of the words of two letters or more outside the cells (not an 'x' between numbers,
-    not a one-letter tax code)."""
+    not a one-letter tax code), less a unit printed after a quantity ('50 Stk', '3  hrs'): the
+    letters of the line's own text."""
     words: int
     top: float
     bottom: float
@@ -203,13 +204,35 @@ def read_table(lines: list[TextLine], decimal_comma: bool | None, page_of: list[
     return reading
 
 
+MAX_UNIT_LETTERS = 4
+"""A unit is short: 'Stk', 'pcs', 'hrs', 'mois', 'u.'; a longer word may be a designation."""
+
+
+def _units_after_numbers(line: TextLine, text: str, spans: list[tuple[int, int]], cells: list[Cell]) -> set[int]:
+    """Indexes of the words that are a unit after a quantity: a short word of letters that ends its cell,
+    right after a number that is not the line's first ('2  50 Stk  7 %', '10  6  mois  53,68'; not the
+    'Tape' of '1  Tape  4,50', whose 1 is a position)."""
+    ends = {cell.words[-1] for cell in cells[1:]}
+    in_cells = {i for cell in cells for i in cell.words}
+    units = set()
+    for i in range(1, len(line.words)):
+        token = line.words[i].text.rstrip(".")
+        if i in in_cells or i - 1 not in ends or not token.isalpha() or len(token) > MAX_UNIT_LETTERS:
+            continue
+        end = spans[i][1]
+        if end >= len(text) or text[end : end + 2] == "  ":
+            units.add(i)
+    return units
+
+
 def _read_line(index: int, page: int, line: TextLine, decimal_comma: bool | None) -> TableLine:
     text, spans = line.layout()
     digits = _DIGIT_RE.search(text) is not None
     masked = blank_dates(text) if digits else text
     cells = _cells(line, text, masked, spans, decimal_comma) if digits else []
     in_cells = {i for cell in cells for i in cell.words}
-    counts = [len(_LETTER_RE.findall(w.text)) if i not in in_cells else 0 for i, w in enumerate(line.words)]
+    units = _units_after_numbers(line, text, spans, cells)
+    counts = [len(_LETTER_RE.findall(w.text)) if i not in in_cells | units else 0 for i, w in enumerate(line.words)]
     letters = sum(n for n in counts if n >= 2)
     kinds: set[str] = set()
     label_start = False

@@ -252,3 +252,30 @@ def test_an_account_summary_above_the_charges_is_not_line_items():
         ("Loyalty discount", Decimal("-2.40")),
         ("Activation fee", Decimal("60.57")),
     ]
+
+
+def test_a_designation_printed_under_its_rows_numbers_beside_stacked_codes_is_the_rows(tmp_path):
+    """A row made tall by a code column (article number over GTIN) prints its numbers at the top and the
+    designation at the foot, under them: the designation is the row's."""
+    from benchmarks.scoring import designation_similarity
+    from benchmarks.synthetic_html import make_document
+    from invoice_reader import process_document
+
+    pdf, labels = make_document(13, "invoice")  # a development seed the generator prints so
+    assert labels["stacked_codes"]
+    (tmp_path / "stacked.pdf").write_bytes(pdf)
+    read = process_document(tmp_path / "stacked.pdf").invoice.lines
+    expected = [line["designation"] for line in labels["fields"]["lines"]]
+    assert len(read) == len(expected)
+    assert all(designation_similarity(e, r.designation) >= 0.5 for e, r in zip(expected, read, strict=True))
+
+
+def test_a_unit_after_a_quantity_is_not_the_rows_text_and_a_short_designation_after_a_position_is():
+    from invoice_reader.table_rows import read_table
+
+    lines = page(
+        *grid_row(300, (50, "2", False), (120, "5,5000", False), (200, "50 Stk", False), (300, "275,00", True)),
+        *grid_row(320, (50, "10", False), (120, "6", False), (140, "mois", False), (300, "53,68", True)),
+        *grid_row(340, (50, "1", False), (120, "Tape", False), (300, "4,50", True)),
+    ).lines
+    assert [info.letters for info in read_table(lines, True).lines] == [0, 0, 4]

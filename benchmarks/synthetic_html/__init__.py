@@ -6,7 +6,8 @@ real invoicing software, printed to PDF by headless Chromium.
 Same call and same label schema as benchmarks.synthetic (the reportlab family), so that
 benchmarks/scoring.py and benchmarks/evaluate.py score both alike; labels add
 labels["family"] = "html", labels["template"] (the style variant, e.g. 'erp-sap', or 'einvoice-view' for
-the share printed as an e-invoice viewer shows its XML: EINVOICE_VIEW_SHARE) and
+the share printed as an e-invoice viewer shows its XML: EINVOICE_VIEW_SHARE), labels["stacked_codes"] (item
+rows with codes stacked in their own column and the designation at the row's foot: STACKED_CODES_SHARE) and
 labels["document_kind"] (invoice, credit_note, correction, utility_bill, telecom_bill,
 insurance_bill, receipt, self_billing; or for look-alikes quote, purchase_order,
 order_confirmation, delivery_note, statement_of_account, payment_reminder, letter,
@@ -48,6 +49,9 @@ __all__ = ["DOCUMENT_KINDS", "FAMILIES", "KINDS", "make_document", "make_html"]
 
 EINVOICE_VIEW_SHARE = 0.12
 """Share of trade invoices (born-digital and scanned) printed as an e-invoice viewer's page."""
+STACKED_CODES_SHARE = 0.15
+"""Share of trade invoices whose item rows stack an article number over a GTIN in a code column, with the
+numbers at the top of the row and the designation at its foot (stack_codes)."""
 
 
 def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[str, dict, random.Random]:
@@ -89,6 +93,13 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
         and random.Random(f"html-view:{kind}:{seed}").random() < EINVOICE_VIEW_SHARE
     )
     view_of = labels["fields"]["provider"] if view else None
+    # Drawn from a stream of its own too, for the same reason.
+    rng_stacked = random.Random(f"html-stacked:{kind}:{seed}")
+    stacked = (
+        not view and family in TRADE_FAMILIES and doc.items is not None and rng_stacked.random() < STACKED_CODES_SHARE
+    )
+    if stacked:
+        stack_codes(doc.items, rng_stacked)
     page, style = render_html(doc, rng, letter_size=locale.key == "en-US", view_of=view_of)
     labels.update(
         family="html",
@@ -98,10 +109,25 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
         locale=locale.key,
         font=style.font_key,
         table_style=style.table,
+        stacked_codes=stacked,
         seed=seed,
         scanned=kind == "scanned",
     )
     return page, labels, rng
+
+
+def stack_codes(items, rng: random.Random) -> None:
+    """Give every item row a code column holding its article number over a GTIN (13 digits, with its
+    check digit), and print the row's numbers at its top and the designation at its foot."""
+    if "code" not in items.columns:
+        items.columns.insert(items.columns.index("designation"), "code")
+    for row in items.rows:
+        if "_section" in row:
+            continue
+        digits = [rng.randrange(10) for _ in range(12)]
+        check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
+        row["code"] = [*row.get("code", [""])[:1], "".join(map(str, digits)) + str(check)]
+    items.numbers_on_top = True
 
 
 def make_document(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[bytes, dict]:

@@ -23,6 +23,9 @@ class Table:
     title: str = ""
     closing: list[tuple[str, str]] = field(default_factory=list)
     """Rows under the table: (label, value), the last one bold."""
+    numbers_on_top: bool = False
+    """The numbers printed at the top of their row and the designation at its foot, as a row made tall by
+    a column of stacked codes prints them: the designation then sits below the row's numbers."""
 
 
 @dataclass

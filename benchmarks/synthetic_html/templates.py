@@ -179,7 +179,10 @@ def items_html(table: Table | None, style: Style, kind: str | None = None) -> st
                 text = esc(value[0]) + "".join(f'<br><span class="sub">{esc(v)}</span>' for v in value[1:])
             else:
                 text = "<br>".join(esc(v) for v in value)
-            cells.append(f'<td class="{"num" if c in table.numeric else ""}">{text}</td>')
+            align = ""
+            if table.numbers_on_top:
+                align = ' style="vertical-align:bottom"' if c == "designation" else ' style="vertical-align:top"'
+            cells.append(f'<td class="{"num" if c in table.numeric else ""}"{align}>{text}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     closing = ""
     if table.closing:
