@@ -248,9 +248,10 @@ def repair_key_words(text: str) -> str:
         last_end = m.end()
     if not last_end:
         return text
-    ends = [heading(repaired), _name_key_match(repaired)]
-    reaches = any(end is not None and end[1] >= last_end for end in ends)
-    return repaired if reaches else text
+    role = heading(repaired)
+    named = vocabulary()["name_key"].match(repaired) or vocabulary()["name_key_bare"].match(repaired)
+    reach = max(role[1] if role else 0, named.end() if named else 0)
+    return repaired if reach >= last_end else text
 
 
 def with_key_words_repaired(page: PageText) -> PageText:
@@ -278,11 +279,6 @@ def with_key_words_repaired(page: PageText) -> PageText:
     if all(new is old for new, old in zip(lines, page.lines, strict=True)):
         return page
     return replace(page, lines=lines)
-
-
-def _name_key_match(text: str) -> tuple[str, int] | None:
-    m = vocabulary()["name_key"].match(text) or vocabulary()["name_key_bare"].match(text)
-    return ("name_key", m.end()) if m else None
 
 
 @lru_cache(maxsize=8192)

@@ -208,12 +208,13 @@ MAX_UNIT_LETTERS = 4
 """A unit is short: 'Stk', 'pcs', 'hrs', 'mois', 'u.'; a longer word may be a designation."""
 
 
-def _units_after_numbers(line: TextLine, text: str, spans: list[tuple[int, int]], cells: list[Cell]) -> set[int]:
+def _units_after_numbers(
+    line: TextLine, text: str, spans: list[tuple[int, int]], cells: list[Cell], in_cells: set[int]
+) -> set[int]:
     """Indexes of the words that are a unit after a quantity: a short word of letters that ends its cell,
     right after a number that is not the line's first ('2  50 Stk  7 %', '10  6  mois  53,68'; not the
-    'Tape' of '1  Tape  4,50', whose 1 is a position)."""
+    'Tape' of '1  Tape  4,50', whose 1 is a position). in_cells: the indexes of the cells' words."""
     ends = {cell.words[-1] for cell in cells[1:]}
-    in_cells = {i for cell in cells for i in cell.words}
     units = set()
     for i in range(1, len(line.words)):
         token = line.words[i].text.rstrip(".")
@@ -231,8 +232,8 @@ def _read_line(index: int, page: int, line: TextLine, decimal_comma: bool | None
     masked = blank_dates(text) if digits else text
     cells = _cells(line, text, masked, spans, decimal_comma) if digits else []
     in_cells = {i for cell in cells for i in cell.words}
-    units = _units_after_numbers(line, text, spans, cells)
-    counts = [len(_LETTER_RE.findall(w.text)) if i not in in_cells | units else 0 for i, w in enumerate(line.words)]
+    not_text = in_cells | _units_after_numbers(line, text, spans, cells, in_cells)
+    counts = [len(_LETTER_RE.findall(w.text)) if i not in not_text else 0 for i, w in enumerate(line.words)]
     letters = sum(n for n in counts if n >= 2)
     kinds: set[str] = set()
     label_start = False
