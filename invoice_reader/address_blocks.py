@@ -74,19 +74,15 @@ def line_segments(page: PageText, first_line: int) -> list[list[Segment]]:
     for offset, line in enumerate(page.lines):
         text, spans = line.layout()
         segments: list[Segment] = []
-        first = 0
-        words = line.words
-        for i in range(1, len(words) + 1):
-            if i < len(words) and text[spans[i][0] - 2 : spans[i][0]] != "  ":
-                continue
-            cell = words[first:i]
+        for first, end in line.cell_words():
+            cell = line.words[first:end]
             heights = sorted(w.bottom - w.top for w in cell)
             start = spans[first][0]
             segments.append(
                 Segment(
                     first_line + offset,
                     page.index,
-                    text[start : spans[i - 1][1]],
+                    text[start : spans[end - 1][1]],
                     start,
                     cell[0].x0,  # words are ordered left to right
                     min(w.top for w in cell),
@@ -95,7 +91,6 @@ def line_segments(page: PageText, first_line: int) -> list[list[Segment]]:
                     heights[len(heights) // 2] or 1.0,
                 )
             )
-            first = i
         found.append(segments)
     return found
 

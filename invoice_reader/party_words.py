@@ -262,19 +262,15 @@ def with_key_words_repaired(page: PageText) -> PageText:
     for line in page.lines:
         text, spans = line.layout()
         words = line.words
-        first = 0
-        for i in range(1, len(words) + 1):
-            if i < len(words) and text[spans[i][0] - 2 : spans[i][0]] != "  ":
-                continue  # the cell goes on
-            start, end = spans[first][0], spans[i - 1][1]
-            if any(w.confidence is not None for w in words[first:i]):
+        for first, last in line.cell_words():
+            start, end = spans[first][0], spans[last - 1][1]
+            if any(w.confidence is not None for w in words[first:last]):
                 fixed = repair_key_words(text[start:end])
                 if fixed != text[start:end]:
                     words = [
-                        replace(w, text=fixed[s - start : e - start]) if first <= j < i else w
+                        replace(w, text=fixed[s - start : e - start]) if first <= j < last else w
                         for j, (w, (s, e)) in enumerate(zip(words, spans, strict=True))
                     ]
-            first = i
         lines.append(line if words is line.words else TextLine(words))
     if all(new is old for new, old in zip(lines, page.lines, strict=True)):
         return page

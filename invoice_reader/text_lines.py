@@ -83,6 +83,17 @@ class TextLine:
             offset += len(word.text)
         return "".join(parts), spans
 
+    def cell_words(self) -> list[tuple[int, int]]:
+        """(first, end) indexes of the words of each cell of layout_text(), left to right."""
+        text, spans = self.layout()
+        found = []
+        first = 0
+        for i in range(1, len(self.words) + 1):
+            if i == len(self.words) or text[spans[i][0] - 2 : spans[i][0]] == "  ":
+                found.append((first, i))
+                first = i
+        return found
+
     def words_covering(self, start: int, end: int) -> list[Word]:
         """The words covering layout_text()[start:end]."""
         return _covering(self.words, self.layout()[1], start, end)
