@@ -7,7 +7,8 @@ neighbourhood shares the most words with its designation (its own words first).
 - line_row: one example per line with a money amount; right when it is a labelled line's row.
 - line_attach: from each labelled row, the lines above and below it in turn (up to NEAR_LINES, until
   the first that does not belong); right when most of its words are in the designation, or when it
-  prints the line's quantity and unit price (a detail line '2 x 12.00').
+  prints the line's quantity and unit price (a detail line '2 x 12.00'), or when it is one line
+  between two such lines (a code stacked between the designation's lines).
 - line_cell_role: one example per number of a labelled row and per role; right when the number
   is the labelled total, quantity, unit price or VAT rate, the discount that makes quantity x
   price give the total, or a number of the designation (role text).
@@ -141,12 +142,17 @@ def _truth(document: ReadDocument) -> Truth | None:
 
 
 def _true_members(found: Truth, anchor: int, k: int, line_tokens: list[set[str]]) -> list[int]:
+    """The anchor and the lines next to it that belong to its row: up to the last that holds its
+    designation (or quantity and price), counting one line between two such lines (a code stacked
+    between the designation's lines) as the row's too."""
     members = [anchor]
     for step in (1, -1):
-        for index in _walk(found, anchor, step):
-            if not _belongs(found, index, k, line_tokens):
-                break
-            members.append(index)
+        walked = list(_walk(found, anchor, step))
+        belongs = [_belongs(found, index, k, line_tokens) for index in walked]
+        end = 0
+        while end < len(walked) and (belongs[end] or (end + 1 < len(walked) and belongs[end + 1])):
+            end += 1
+        members += walked[:end]
     return sorted(members)
 
 

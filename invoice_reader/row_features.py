@@ -210,6 +210,10 @@ def attach_features(reading: TableReading, index: int, anchor: int, members: lis
         f["a.there_letters_0"] = float(bool(other_side.money) and other_side.letters == 0)
         # Which way a line between two rows goes depends on which of them lacks a designation.
         f[f"a.there_letters_0_{'below' if below else 'above'}"] = f["a.there_letters_0"]
+        # A code stacked between a designation's lines: text goes on after it.
+        f[f"a.letters_0_text_there_{'below' if below else 'above'}"] = float(
+            info.letters == 0 and not info.money and f["a.there_text_only"] > 0
+        )
     f["a.font_ratio"] = min(1.5, info.em / row.em) - 1
     f["a.font_smaller"] = float(info.em < 0.92 * row.em)
     text_x0 = _text_x0(row)
@@ -226,6 +230,17 @@ def attach_features(reading: TableReading, index: int, anchor: int, members: lis
     f["a.words_many"] = float(info.words >= 9)
     f["a.row_letters_0"] = float(row.letters == 0)
     f[f"a.row_letters_0_{'below' if below else 'above'}"] = f["a.row_letters_0"]
+    # A row without text so far (_bare), whose other side is a header or the page's edge, can
+    # find its designation on this side only.
+    behind = _neighbour(reading, anchor, -1 if below else 1)
+    f["a.row_bare_behind"] = float(
+        all(_bare(reading.lines[m]) for m in members) and (behind is None or behind.is_header)
+    )
+    # Whether the table under the row's header prints a row's numbers before its text or after.
+    # Whether the table under the row's header prints a row's numbers before its text or after.
+    order = _table_order(reading, anchor)
+    if order is not None:
+        f[f"a.table_{order}_{'below' if below else 'above'}"] = 1.0
     f["a.row_letters_few"] = float(0 < row.letters < 4)
     f["a.header"] = float(info.is_header)
     f["a.colon"] = float(info.text.rstrip().endswith(":"))
@@ -235,6 +250,30 @@ def attach_features(reading: TableReading, index: int, anchor: int, members: lis
     if info.money and row.money:
         f["a.product_together"] = float(products(row.cells + info.cells)[0] and not products(row.cells)[0])
     return f
+
+
+def _bare(info: TableLine) -> bool:
+    """Whether the line has no word of text, at most a code's few letters ('C51339', 'DBJ-5114')."""
+    return info.letters < 4
+
+
+def _table_order(reading: TableReading, anchor: int) -> str | None:
+    """'numbers_first' when the first line under the anchor's table header is numbers without text (_bare),
+    'text_first' when it is text and the line after it has the numbers; None without a header above
+    the anchor on its page."""
+    page = reading.lines[anchor].page
+    index = anchor
+    while index >= 0 and reading.lines[index].page == page and not reading.lines[index].is_header:
+        index -= 1
+    if index < 0 or reading.lines[index].page != page or index + 1 >= len(reading.lines):
+        return None
+    first = reading.lines[index + 1]
+    if first.money and _bare(first):
+        return "numbers_first"
+    following = _neighbour(reading, index + 1, 1)
+    if not first.money and not _bare(first) and following is not None and following.money:
+        return "text_first"
+    return None
 
 
 def _text_x0(info: TableLine) -> float:

@@ -279,3 +279,43 @@ def test_a_unit_after_a_quantity_is_not_the_rows_text_and_a_short_designation_af
         *grid_row(340, (50, "1", False), (120, "Tape", False), (300, "4,50", True)),
     ).lines
     assert [info.letters for info in read_table(lines, True).lines] == [0, 0, 4]
+
+
+def test_numbers_at_the_top_of_a_tall_row_take_the_designation_under_a_code_between_them(tmp_path):
+    """A code column stacks the customer's article number, the supplier's and a GTIN, and the designation
+    is centred in the tall row: the row's numbers print on its first line, then a line holding a code
+    only, then the designation. The designation is the row's."""
+    from benchmarks.scoring import designation_similarity
+    from benchmarks.synthetic_html import make_document
+    from invoice_reader import process_document
+
+    pdf, labels = make_document(125, "invoice")  # a development seed the generator prints so
+    assert labels["stacked_codes"]
+    (tmp_path / "stacked.pdf").write_bytes(pdf)
+    read = process_document(tmp_path / "stacked.pdf").invoice.lines
+    expected = [(line["designation"], Decimal(line["total_ht"])) for line in labels["fields"]["lines"]]
+    assert [r.total_ht for r in read] == [total for _, total in expected]
+    assert all(designation_similarity(e, r.designation) >= 0.5 for (e, _), r in zip(expected, read, strict=True))
+
+
+def test_training_counts_a_code_between_the_rows_numbers_and_its_designation_as_the_rows():
+    """What the attach model learns from: a labelled row's lines are those up to the last that holds its
+    designation, a code-only line between them included; the code under the designation is not."""
+    from benchmarks.train_lines import truth
+    from benchmarks.training import DocumentSpec, ReadDocument
+
+    cells = [*letterhead()]
+    cells += grid_row(200, (50, "Qty", False), (90, "Item code", False), (170, "Item", False),
+                      (460, "Unit price", True), (540, "Line total", True))
+    cells += grid_row(216, (50, "12", False), (90, "X92640", False), (460, "2.59", True), (540, "31.08", True))
+    cells += grid_row(228, (90, "DBJ-5114", False))
+    cells += grid_row(240, (170, "Steel brackets, galvanised", False))
+    cells += grid_row(252, (90, "6727748970092", False))
+    cells += [cell(380, 280, "Total"), cell(540, 280, "31.08", right=True)]
+    labels = {"document_type": "invoice", "fields": {"lines": [
+        {"designation": "Steel brackets, galvanised", "quantity": "12", "unit_price": "2.59", "total_ht": "31.08"},
+    ]}}
+    found = truth(ReadDocument(DocumentSpec("html", 0, "invoice"), labels, [page(*cells)]))
+    texts = [line.line.text for line in found.reading.lines]
+    (anchor,) = found.anchors
+    assert [texts[i] for i in found.members[anchor]] == ["12 X92640 2.59 31.08", "DBJ-5114", "Steel brackets, galvanised"]

@@ -7,7 +7,8 @@ Same call and same label schema as benchmarks.synthetic (the reportlab family), 
 benchmarks/scoring.py and benchmarks/evaluate.py score both alike; labels add
 labels["family"] = "html", labels["template"] (the style variant, e.g. 'erp-sap', or 'einvoice-view' for
 the share printed as an e-invoice viewer shows its XML: EINVOICE_VIEW_SHARE), labels["stacked_codes"] (item
-rows with codes stacked in their own column and the designation at the row's foot: STACKED_CODES_SHARE) and
+rows with codes stacked in their own column and the designation at the row's foot or middle:
+STACKED_CODES_SHARE) and
 labels["document_kind"] (invoice, credit_note, correction, utility_bill, telecom_bill,
 insurance_bill, receipt, self_billing; or for look-alikes quote, purchase_order,
 order_confirmation, delivery_note, statement_of_account, payment_reminder, letter,
@@ -49,9 +50,9 @@ __all__ = ["DOCUMENT_KINDS", "FAMILIES", "KINDS", "make_document", "make_html"]
 
 EINVOICE_VIEW_SHARE = 0.12
 """Share of trade invoices (born-digital and scanned) printed as an e-invoice viewer's page."""
-STACKED_CODES_SHARE = 0.15
-"""Share of trade invoices whose item rows stack an article number over a GTIN in a code column, with the
-numbers at the top of the row and the designation at its foot (stack_codes)."""
+STACKED_CODES_SHARE = 0.25
+"""Share of trade invoices whose item rows stack an article number (the customer's too, on some) over a GTIN in
+a code column, with the numbers at the top of the row and the designation at its foot or its middle (stack_codes)."""
 
 
 def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[str, dict, random.Random]:
@@ -118,16 +119,23 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
 
 def stack_codes(items, rng: random.Random) -> None:
     """Give every item row a code column holding its article number over a GTIN (13 digits, with its
-    check digit), and print the row's numbers at its top and the designation at its foot."""
+    check digit), on some invoices under the customer's own article number too, and print the row's
+    numbers at its top and the designation at its foot or, centred in the tall row, its middle (where a
+    designation of two lines begins half a line or more below the numbers)."""
     if "code" not in items.columns:
         items.columns.insert(items.columns.index("designation"), "code")
+    customer_codes = rng.random() < 0.5
     for row in items.rows:
         if "_section" in row:
             continue
         digits = [rng.randrange(10) for _ in range(12)]
         check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
-        row["code"] = [*row.get("code", [""])[:1], "".join(map(str, digits)) + str(check)]
+        codes = [*row.get("code", [""])[:1], "".join(map(str, digits)) + str(check)]
+        if customer_codes:
+            codes.insert(0, f"{rng.choice('KCX')}{rng.randrange(1000, 99999)}")
+        row["code"] = codes
     items.numbers_on_top = True
+    items.designation_align = rng.choice(("bottom", "middle"))
 
 
 def make_document(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[bytes, dict]:

@@ -26,6 +26,8 @@ class Table:
     numbers_on_top: bool = False
     """The numbers printed at the top of their row and the designation at its foot, as a row made tall by
     a column of stacked codes prints them: the designation then sits below the row's numbers."""
+    designation_align: str = "bottom"
+    """Where a numbers_on_top row prints its designation: 'bottom' (at its foot) or 'middle'."""
 
 
 @dataclass

@@ -181,7 +181,7 @@ def items_html(table: Table | None, style: Style, kind: str | None = None) -> st
                 text = "<br>".join(esc(v) for v in value)
             align = ""
             if table.numbers_on_top:
-                align = ' style="vertical-align:bottom"' if c == "designation" else ' style="vertical-align:top"'
+                align = f' style="vertical-align:{table.designation_align if c == "designation" else "top"}"'
             cells.append(f'<td class="{"num" if c in table.numeric else ""}"{align}>{text}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     closing = ""
