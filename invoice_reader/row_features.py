@@ -237,7 +237,6 @@ def attach_features(reading: TableReading, index: int, anchor: int, members: lis
         all(_bare(reading.lines[m]) for m in members) and (behind is None or behind.is_header)
     )
     # Whether the table under the row's header prints a row's numbers before its text or after.
-    # Whether the table under the row's header prints a row's numbers before its text or after.
     order = _table_order(reading, anchor)
     if order is not None:
         f[f"a.table_{order}_{'below' if below else 'above'}"] = 1.0
