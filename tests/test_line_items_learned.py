@@ -281,19 +281,20 @@ def test_a_unit_after_a_quantity_is_not_the_rows_text_and_a_short_designation_af
     assert [info.letters for info in read_table(lines, True).lines] == [0, 0, 4]
 
 
-def test_numbers_at_the_top_of_a_tall_row_take_the_designation_under_a_code_between_them(tmp_path):
+def test_numbers_at_the_top_of_a_tall_row_take_the_designation_and_its_note_around_a_code(tmp_path):
     """A code column stacks the customer's article number, the supplier's and a GTIN, and the designation
-    is centred in the tall row: the row's numbers print on its first line, then a line holding a code
-    only, then the designation. The designation is the row's."""
+    is centred in the tall row: the row's numbers print on its first line, the designation under them, and
+    its note ('Periodo mayo 2025') under a line holding a code only. Both are the row's."""
     from benchmarks.scoring import designation_similarity
     from benchmarks.synthetic_html import make_document
     from invoice_reader import process_document
 
-    pdf, labels = make_document(125, "invoice")  # a development seed the generator prints so
+    pdf, labels = make_document(54, "invoice")  # a development seed the generator prints so
     assert labels["stacked_codes"]
     (tmp_path / "stacked.pdf").write_bytes(pdf)
     read = process_document(tmp_path / "stacked.pdf").invoice.lines
     expected = [(line["designation"], Decimal(line["total_ht"])) for line in labels["fields"]["lines"]]
+    assert any(len(designation.split()) > 4 for designation, _ in expected)  # a designation with its note
     assert [r.total_ht for r in read] == [total for _, total in expected]
     assert all(designation_similarity(e, r.designation) >= 0.5 for (e, _), r in zip(expected, read, strict=True))
 

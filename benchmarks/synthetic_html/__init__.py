@@ -53,6 +53,9 @@ EINVOICE_VIEW_SHARE = 0.12
 STACKED_CODES_SHARE = 0.25
 """Share of trade invoices whose item rows stack an article number (the customer's too, on some) over a GTIN in
 a code column, with the numbers at the top of the row and the designation at its foot or its middle (stack_codes)."""
+SAME_SIZE_NOTES_SHARE = 0.4
+"""Share of documents that print the notes under an item's designation (a period, a quote reference) in the
+designation's own size rather than smaller."""
 
 
 def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[str, dict, random.Random]:
@@ -101,6 +104,8 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
     )
     if stacked:
         stack_codes(doc.items, rng_stacked)
+    if random.Random(f"html-notes:{kind}:{seed}").random() < SAME_SIZE_NOTES_SHARE:
+        doc.sub_size = "1em"  # its own stream as well
     page, style = render_html(doc, rng, letter_size=locale.key == "en-US", view_of=view_of)
     labels.update(
         family="html",

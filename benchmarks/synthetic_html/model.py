@@ -71,6 +71,9 @@ class Doc:
     payment_title: str = ""
     payment: list[str] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
+    sub_size: str = "0.9em"
+    """The font size of a designation's second and later lines (a note under an item): smaller than the
+    designation, or the same size on some invoices (SAME_SIZE_NOTES_SHARE)."""
     body: list[str] = field(default_factory=list)
     """Letter paragraphs."""
     pages: list[Page] = field(default_factory=list)

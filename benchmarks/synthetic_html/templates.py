@@ -351,7 +351,7 @@ h2 {{ font-size: 1.3em; margin: 4px 0 8px; }}
 .items .section td {{ background: #f4f4f4; padding-top: 6px; }}
 .num {{ text-align: right; white-space: nowrap; }}
 .nowrap {{ white-space: nowrap; }}
-.sub {{ color: #666; font-size: 0.9em; }}
+.sub {{ color: #666; font-size: {doc.sub_size}; }}
 .ph {{ font-weight: bold; color: {a}; font-size: 0.85em; text-transform: uppercase; margin-bottom: 2px; }}
 .ml {{ color: #555; }}
 .mv {{ font-weight: bold; }}
