@@ -258,8 +258,8 @@ def _bare(info: TableLine) -> bool:
 
 def _table_order(reading: TableReading, anchor: int) -> str | None:
     """'numbers_first' when the first line under the anchor's table header is numbers without text (_bare),
-    'text_first' when it is text and the line after it has the numbers; None without a header above
-    the anchor on its page."""
+    'text_first' when it is text and the line after it has the numbers; None otherwise, and where no
+    header stands above the anchor on its page."""
     page = reading.lines[anchor].page
     index = anchor
     while index >= 0 and reading.lines[index].page == page and not reading.lines[index].is_header:
