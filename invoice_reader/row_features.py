@@ -258,18 +258,15 @@ def _bare(info: TableLine) -> bool:
 
 def _table_order(reading: TableReading, anchor: int) -> str | None:
     """'numbers_first' when the first line under the anchor's table header is numbers without text (_bare),
-    'text_first' when it is text and the line after it has the numbers; None otherwise, and where no
-    header stands above the anchor on its page."""
-    page = reading.lines[anchor].page
-    index = anchor
-    while index >= 0 and reading.lines[index].page == page and not reading.lines[index].is_header:
-        index -= 1
-    if index < 0 or reading.lines[index].page != page or index + 1 >= len(reading.lines):
+    'text_first' when it is text and the line after it has the numbers; None otherwise, and where the
+    anchor's header is on an earlier page or there is none."""
+    header = reading.lines[anchor].header
+    if header is None or header.page != reading.lines[anchor].page:
         return None
-    first = reading.lines[index + 1]
+    first = reading.lines[header.index + 1]
     if first.money and _bare(first):
         return "numbers_first"
-    following = _neighbour(reading, index + 1, 1)
+    following = _neighbour(reading, header.index + 1, 1)
     if not first.money and not _bare(first) and following is not None and following.money:
         return "text_first"
     return None
