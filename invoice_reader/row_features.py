@@ -124,6 +124,13 @@ def row_features(reading: TableReading, index: int) -> dict[str, float]:
         f["r.cells_under_columns"] = sum(1 for c in under if c is not None) / len(under)
         f["r.number_under_quantity"] = float(any(c.column == "quantity" and not c.percent for c in info.cells))
         f["r.money_under_price"] = float(any(c.column == "unit_price" and c.money for c in info.cells))
+        # A table of quantities and prices where this row has neither: a discount, a charge, a total.
+        f["r.no_item_numbers"] = float(
+            bool(kinds & {"quantity", "unit_price"})
+            and not f["r.number_under_quantity"] and not f["r.money_under_price"]
+        )
+        # ... opened by the word of an allowance or a charge: the document's discount, its shipping.
+        f["r.adjustment_no_item_numbers"] = float(bool(f["r.no_item_numbers"] and info.kinds & {"allowance", "charge"}))
         text_columns = _text_columns(info, header)
         f["r.text_under_description"] = float("description" in text_columns)
         f["r.text_under_other"] = float(bool(text_columns - {"description"}))

@@ -43,12 +43,14 @@ def _vocabularies():
     data = json.loads(TABLE_LEXICON.read_text(encoding="utf-8"))
     columns = COLUMN_LABELS + load_vocabulary({"patterns": patterns, "columns": data["columns"]}, "columns")
     rows = load_vocabulary({"patterns": patterns, "rows": data["rows"]}, "rows")
-    return columns, rows
+    adjustments = load_vocabulary({"patterns": patterns, "adjustments": data["adjustments"]}, "adjustments")
+    return columns, rows, adjustments
 
 
-COLUMN_WORDS, ROW_WORDS = _vocabularies()
-"""Column headings of line-item tables (labels.toml and table_headers.json), and the words of
-rows that are not items (carried forward, subtotal)."""
+COLUMN_WORDS, ROW_WORDS, ADJUSTMENT_WORDS = _vocabularies()
+"""Column headings of line-item tables (labels.toml and table_headers.json), the words of rows that
+are not items (carried forward, subtotal), and the words that open a row of a document-level
+allowance or charge."""
 COLUMN_KINDS = tuple(sorted({label.kind for label in COLUMN_WORDS}))
 ITEM_COLUMNS = frozenset({"description", "quantity", "unit_price", "total"})
 
@@ -133,8 +135,8 @@ class TableLine:
     """It prints a date or a time of day."""
     kinds: frozenset[str] = frozenset()
     """Label words it prints: total_without_vat, total_vat, total_with_vat, amount_due, prepaid,
-    discount (totals labels), carried, subtotal (table rows), field (an invoice field label),
-    ignore (a label of something else: an id, a number)."""
+    discount (totals labels), carried, subtotal (table rows), allowance, charge (the words that open
+    its text), field (an invoice field label), ignore (a label of something else: an id, a number)."""
     label_start: bool = False
     """A totals label opens the line."""
     header: Header | None = None
@@ -245,6 +247,9 @@ def _read_line(index: int, page: int, line: TextLine, decimal_comma: bool | None
         # A row's own label is its whole first cell ("Carried forward", "Übertrag von Seite 1"); the
         # same words in an item's description ("Transport sur palette", "Pallet transport") are not.
         kinds.update(m.kind for m in find_labels(text, ROW_WORDS) if _whole_first_cell(text, m.start, m.end))
+        # 'Shipping', 'Remise 5 %', 'Energiezuschlag' opening the text: a charge or an allowance, or an
+        # item whose designation begins so (the row model weighs it with the row's numbers).
+        kinds.update(m.kind for m in find_labels(text, ADJUSTMENT_WORDS) if not _LETTER_RE.search(text[: m.start]))
         for match in find_labels(text, FIELD_LABELS):
             kinds.add("ignore" if match.kind == "ignore" else "field")
     words = line.words

@@ -320,3 +320,30 @@ def test_training_counts_a_code_between_the_rows_numbers_and_its_designation_as_
     texts = [line.line.text for line in found.reading.lines]
     (anchor,) = found.anchors
     assert [texts[i] for i in found.members[anchor]] == ["12 X92640 2.59 31.08", "DBJ-5114", "Steel brackets, galvanised"]
+
+
+def test_a_discount_and_a_charge_printed_as_rows_under_the_items_are_not_items():
+    """Some invoices print the document's discount and its shipping charge in the items table, with an
+    amount and a VAT rate but no quantity or price: the net counts them, the line items do not."""
+    columns = ((50, False), (300, True), (380, True), (450, True), (540, True))
+    header = ("Description", "Qty", "Unit price", "VAT", "Amount")
+    rows = [
+        ("Copper pipe 15 mm", "40", "6.25", "20%", "250.00"),
+        ("Steel brackets, galvanised", "120", "1.40", "20%", "168.00"),
+        ("Installation and commissioning", "1", "420.00", "20%", "420.00"),
+        ("Trade discount 5%", "", "", "20%", "-41.90"),
+        ("Shipping", "", "", "20%", "35.00"),
+    ]
+    cells = [*letterhead()]
+    cells += grid_row(200, *((x, text, right) for (x, right), text in zip(columns, header)))
+    for r, row in enumerate(rows):
+        cells += grid_row(216 + 16 * r, *((x, text, right) for (x, right), text in zip(columns, row) if text))
+    cells += [cell(380, 310, "Net total"), cell(540, 310, "831.10", right=True),
+              cell(380, 324, "VAT 20 %"), cell(540, 324, "166.22", right=True),
+              cell(380, 338, "Total"), cell(540, 338, "997.32", right=True)]
+    found = items(page(*cells), totals=(Decimal("831.10"), Decimal("997.32")))
+    assert [(i.designation, i.total_ht) for i in found] == [
+        ("Copper pipe 15 mm", Decimal("250.00")),
+        ("Steel brackets, galvanised", Decimal("168.00")),
+        ("Installation and commissioning", Decimal("420.00")),
+    ]

@@ -149,3 +149,27 @@ def test_some_parties_trade_without_a_legal_form_and_some_windows_have_no_headin
         unheaded += '<div class="sender">' in html and 'class="party bill_to" style=""><div>' in html
     assert 10 <= bare <= 60
     assert unheaded >= 10
+
+
+def test_a_discount_and_charges_printed_under_the_items_leave_the_totals_and_the_labelled_lines():
+    import random
+
+    from benchmarks.synthetic_html import adjustments_in_table
+    from benchmarks.synthetic_html.content import trade
+    from benchmarks.synthetic_html.locales import LOCALES
+
+    for seed in range(100):
+        doc, labels = trade(random.Random(seed), LOCALES["de-DE"], "html-erp", "erp-sap", "invoice")
+        if labels["adjustments"]["discount"] != "0" and doc.adjustment_rows[1:]:
+            break
+    items, totals = list(doc.items.rows), list(doc.totals)
+    bold = [totals[i][0] for i in doc.emphasise]
+    names = [row["designation"][0] for row in doc.adjustment_rows]
+    assert [label for label, _ in totals[1 : 1 + len(names)]] == names  # under the subtotal, in the totals
+    adjustments_in_table(doc)
+    assert doc.items.rows == items + doc.adjustment_rows
+    assert doc.totals == totals[1 + len(names) :]  # the subtotal goes with them
+    assert [doc.totals[i][0] for i in doc.emphasise] == bold
+    lines = labels["fields"]["lines"]
+    assert len(lines) == len(items) and not {line["designation"] for line in lines} & set(names)
+    assert doc.adjustment_rows[0]["total"][0].lstrip().startswith("-")  # the discount

@@ -8,7 +8,8 @@ benchmarks/scoring.py and benchmarks/evaluate.py score both alike; labels add
 labels["family"] = "html", labels["template"] (the style variant, e.g. 'erp-sap', or 'einvoice-view' for
 the share printed as an e-invoice viewer shows its XML: EINVOICE_VIEW_SHARE), labels["stacked_codes"] (item
 rows with codes stacked in their own column and the designation at the row's foot or middle:
-STACKED_CODES_SHARE) and
+STACKED_CODES_SHARE), labels["adjustments_in_table"] (a document-level discount or charge printed as a row
+under the items: ADJUSTMENTS_IN_TABLE_SHARE) and
 labels["document_kind"] (invoice, credit_note, correction, utility_bill, telecom_bill,
 insurance_bill, receipt, self_billing; or for look-alikes quote, purchase_order,
 order_confirmation, delivery_note, statement_of_account, payment_reminder, letter,
@@ -53,6 +54,10 @@ EINVOICE_VIEW_SHARE = 0.12
 STACKED_CODES_SHARE = 0.25
 """Share of trade invoices whose item rows stack an article number (the customer's too, on some) over a GTIN in
 a code column, with the numbers at the top of the row and the designation at its foot or its middle (stack_codes)."""
+ADJUSTMENTS_IN_TABLE_SHARE = 0.8
+"""Share of the documents with a document-level discount or charge (shipping, packaging, a surcharge) that
+print it as a row under the items, in the table's columns, instead of in the totals (adjustments_in_table):
+it is not an item, though the net total counts it."""
 SAME_SIZE_NOTES_SHARE = 0.4
 """Share of documents that print the notes under an item's designation (a period, a quote reference) in the
 designation's own size rather than smaller."""
@@ -104,6 +109,12 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
     )
     if stacked:
         stack_codes(doc.items, rng_stacked)
+    adjusted = (
+        bool(doc.adjustment_rows) and doc.items is not None and bool(doc.totals)
+        and random.Random(f"html-adjustments:{kind}:{seed}").random() < ADJUSTMENTS_IN_TABLE_SHARE
+    )
+    if adjusted:
+        adjustments_in_table(doc)  # its own stream too
     if random.Random(f"html-notes:{kind}:{seed}").random() < SAME_SIZE_NOTES_SHARE:
         doc.sub_size = "1em"  # its own stream as well
     page, style = render_html(doc, rng, letter_size=locale.key == "en-US", view_of=view_of)
@@ -116,6 +127,7 @@ def make_html(seed: int, kind: str = "invoice", *, document_kind: str | None = N
         font=style.font_key,
         table_style=style.table,
         stacked_codes=stacked,
+        adjustments_in_table=adjusted,
         seed=seed,
         scanned=kind == "scanned",
     )
@@ -141,6 +153,16 @@ def stack_codes(items, rng: random.Random) -> None:
         row["code"] = codes
     items.numbers_on_top = True
     items.designation_align = rng.choice(("bottom", "middle"))
+
+
+def adjustments_in_table(doc) -> None:
+    """Print the document-level discount and charges as rows at the foot of the items table: they leave the
+    totals, where they follow the subtotal (the first lines of totals), and the subtotal goes with them."""
+    moved = 1 + len(doc.adjustment_rows)
+    assert [label for label, _ in doc.totals[1:moved]] == [row["designation"][0] for row in doc.adjustment_rows]
+    doc.totals = doc.totals[moved:]
+    doc.emphasise = [i - moved for i in doc.emphasise if i >= moved]
+    doc.items.rows += doc.adjustment_rows
 
 
 def make_document(seed: int, kind: str = "invoice", *, document_kind: str | None = None) -> tuple[bytes, dict]:

@@ -544,12 +544,25 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
     # Totals -----------------------------------------------------------------------------------
     totals: list[tuple[str, str]] = []
     us = locale.sales_tax
+    adjustments = []
     if discount_pct or surcharges:
         totals.append((ctx.w("subtotal"), m(show(amounts["lines_sum"]))))
         if discount_pct:
-            totals.append((ctx.w("discount", p=ctx.rate(discount_pct)), m(-amounts["discount"])))
+            label = ctx.w("discount", p=ctx.rate(discount_pct))
+            totals.append((label, m(-amounts["discount"])))
+            adjustments.append((label, -amounts["discount"], rates[0] if len(rates) == 1 else None))
         for x in surcharges:
             totals.append((x["label"], m(x["amount"])))
+            adjustments.append((x["label"], x["amount"], x["vat_rate"]))
+    # The same discount and charges as rows under the items, for the documents that print them so.
+    adjustment_rows = [
+        {
+            "designation": [label],
+            "vat": [f"{ctx.rate(rate)} %" if lang != "en" else f"{ctx.rate(rate)}%"] if rate is not None else [""],
+            "total": [cell(show(amount))],
+        }
+        for label, amount, rate in adjustments
+    ]
     totals.append((ctx.w("net_us" if us else "net"), m(show(net))))
     vat_template = ctx.w("tax_line_us" if us else "vat_line", r="{r}")  # one wording per document
     base_template = ctx.w("vat_base", b="{b}") if len(amounts["breakdown"]) > 1 and rng.random() < 0.6 else ""
@@ -700,6 +713,7 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
         items=items,
         totals=totals,
         emphasise=emphasise,
+        adjustment_rows=adjustment_rows,
         vat_table=vat_table,
         notes=notes,
         payment_title=payment_title,

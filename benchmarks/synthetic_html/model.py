@@ -64,6 +64,9 @@ class Doc:
     totals: list[tuple[str, str]] = field(default_factory=list)
     emphasise: list[int] = field(default_factory=list)
     """Indexes into totals printed bold (the total, the amount due)."""
+    adjustment_rows: list[dict[str, list[str]]] = field(default_factory=list)
+    """The document-level discount and charges as rows of the items table (not items), for printing them
+    there instead of in the totals: each replaces its line in totals, and the subtotal line goes."""
     vat_table: Table | None = None
     tables: list[Table] = field(default_factory=list)
     """Other tables on the first pages: meter readings, open items of a reminder."""

@@ -206,15 +206,16 @@ def cards_html(table: Table) -> str:
             continue
         designation = row.get("designation", [""])
         detail = []
-        if "qty" in table.columns and "price" in table.columns:
-            detail.append(f"{row['qty'][0]} × {row['price'][0]}")
-        elif "qty" in table.columns:
-            detail.append(row["qty"][0])
+        quantity = row.get("qty", [""])[0]  # none on a row of a discount or a charge
+        if "qty" in table.columns and "price" in table.columns and quantity:
+            detail.append(f"{quantity} × {row['price'][0]}")
+        elif "qty" in table.columns and quantity:
+            detail.append(quantity)
         if "unit" in table.columns and row.get("unit"):
             detail[-1:] = [f"{detail[-1]} {row['unit'][0]}"] if detail else [row["unit"][0]]
         if "discount" in table.columns and row.get("discount", [""])[0]:
             detail.append(f"{table.headers.get('discount', '').replace('%', '').strip()} {row['discount'][0]}")
-        if "vat" in table.columns:
+        if "vat" in table.columns and row["vat"][0]:
             vat_header = table.headers.get("vat", "").replace("%", "").strip()
             detail.append(row["vat"][0] if row["vat"][0].startswith(vat_header) else f"{vat_header} {row['vat'][0]}")
         subs = "".join(f'<div class="sub">{esc(v)}</div>' for v in designation[1:])
