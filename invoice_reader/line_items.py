@@ -45,6 +45,9 @@ SURE = 0.9
 totals say; the rows between are the doubtful ones that the totals settle."""
 MAX_RUNS = 8
 """Runs of doubtful rows tried at most (3 ** 8 choices); with more, the row model's verdicts stand."""
+MAX_CHOICES = 3**8
+"""Choices tried at most: where a run's lines without text, taken alone, would make more, each run is
+taken whole, left whole or taken where the model says so."""
 ATTACH_MODEL = "line_attach"
 MODELS = (ROW_MODEL, ATTACH_MODEL, ROLE_MODEL, ASSIGNMENT_MODEL, WORD_MODEL)
 _LETTERS_RE = re.compile(r"[^\W\d_]")
@@ -126,8 +129,9 @@ def settle_by_totals(
     does. Rows the model is sure of (SURE either way) keep its verdict; the doubtful ones come in
     runs (next to each other, on one page, no header or other candidate between them: an account
     summary above the table, a page of call details below it), and each run is taken whole, left
-    whole, or taken where the model says so. Of the choices that add up, the one the model finds
-    likeliest wins."""
+    whole, taken where the model says so, or reduced to one of its lines without text (a row whose
+    amount is printed on a line of its own under its other numbers makes a run of two lines: the
+    amount's line is the row). Of the choices that add up, the one the model finds likeliest wins."""
     threshold = models.row_threshold
     doubtful = sorted(i for i, p in scored.items() if 1 - SURE < p < SURE)
     runs = _runs(reading, doubtful, scored)
@@ -136,10 +140,12 @@ def settle_by_totals(
     sure = [i for i, p in scored.items() if p >= SURE]
     amounts = {a: item.total_ht for a, item in read_items(reading, sorted(sure + doubtful), models, scored).items()}
     base = sum((amounts.get(i) or 0 for i in sure), Decimal(0))
-    options = []
-    for run in runs:
-        choices = {(), tuple(run), tuple(i for i in run if scored[i] >= threshold)}
-        options.append(sorted(choices))
+    options = [sorted({(), tuple(run), tuple(i for i in run if scored[i] >= threshold)}) for run in runs]
+    with_singles = [
+        sorted({*choices, *((i,) for i in run if reading.lines[i].letters == 0)}) for choices, run in zip(options, runs)
+    ]
+    if math.prod(len(choices) for choices in with_singles) <= MAX_CHOICES:
+        options = with_singles
     best: tuple[float, list[int]] | None = None
     for choice in itertools.product(*options):
         taken = {i for part in choice for i in part}

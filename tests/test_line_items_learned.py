@@ -347,3 +347,29 @@ def test_a_discount_and_a_charge_printed_as_rows_under_the_items_are_not_items()
         ("Steel brackets, galvanised", Decimal("168.00")),
         ("Installation and commissioning", Decimal("420.00")),
     ]
+
+
+def test_the_totals_settle_a_row_whose_amount_is_printed_under_its_other_numbers():
+    """Gross prices: each row prints its designation, net price, quantity and rate on one line and its
+    amount alone on the next. Both lines look like rows; the totals take one of each pair."""
+    from invoice_reader.line_items import line_models, settle_by_totals
+    from invoice_reader.table_rows import read_table
+
+    cells = [*letterhead()]
+    cells += grid_row(200, (50, "Description", False), (380, "Net price", True), (440, "Qty", True),
+                      (490, "VAT", True), (540, "Amount", True))
+    rows = [("Third-party liability cover", "67.2244", "80.00"), ("Comprehensive cover", "117.6471", "140.00")]
+    for r, (designation, price, amount) in enumerate(rows):
+        top = 216 + 40 * r
+        cells += grid_row(top, (50, designation, False), (380, price, True), (440, "1", True), (490, "0%", True))
+        cells += [cell(540, top + 12, amount, right=True), cell(50, top + 24, f"Gross price: {amount}", 7)]
+    cells += [cell(380, 310, "Net total"), cell(540, 310, "220.00", right=True),
+              cell(380, 324, "Total"), cell(540, 324, "220.00", right=True)]
+    where = PageLines([page(*cells)])
+    reading = read_table(where.lines, False)
+    index = {line.layout_text().split("  ")[0]: n for n, line in enumerate(where.lines)}
+    first, second = index["Third-party liability cover"], index["Comprehensive cover"]
+    scored = {first: 0.18, first + 1: 0.81, first + 2: 0.0, second: 0.17, second + 1: 0.38, second + 2: 0.0,
+              index["Net total"]: 0.02, index["Total"]: 0.01}
+    assert reading.lines[first + 1].text.strip() == "80.00" and reading.lines[second + 1].text.strip() == "140.00"
+    assert settle_by_totals(reading, scored, line_models(), {Decimal("220.00")}) == [first + 1, second + 1]
