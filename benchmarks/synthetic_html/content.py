@@ -520,9 +520,12 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
         if locale.sales_tax
         else {"en": "VAT", "fr": "TVA", "de": "USt.", "nl": "BTW", "it": "IVA", "es": "IVA"}[lang]
     )
+    def rate_cell(rate: Decimal) -> str:
+        return f"{ctx.rate(rate)} %" if lang != "en" else f"{ctx.rate(rate)}%"
+
     rows = []
     for i, line in enumerate(lines):
-        rate_text = f"{ctx.rate(line['vat_rate'])} %" if lang != "en" else f"{ctx.rate(line['vat_rate'])}%"
+        rate_text = rate_cell(line["vat_rate"])
         if odoo_tax:
             rate_text = f"{tax_word} {rate_text}"
         places = 3 if line["unit_price"] != r2(line["unit_price"]) else 2
@@ -558,7 +561,7 @@ def trade(rng: random.Random, locale: Locale, family: str, variant: str, kind: s
     adjustment_rows = [
         {
             "designation": [label],
-            "vat": [f"{ctx.rate(rate)} %" if lang != "en" else f"{ctx.rate(rate)}%"] if rate is not None else [""],
+            "vat": [rate_cell(rate) if rate is not None else ""],
             "total": [cell(show(amount))],
         }
         for label, amount, rate in adjustments
