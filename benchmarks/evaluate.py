@@ -308,7 +308,7 @@ def score_corpus(rows: list[dict], runs: dict[tuple[str, bool], dict], half: str
     }
     tallies, lines, classes = {}, {}, {}
     for name, (subset, use_xml) in sets.items():
-        tally, line_score, right, weight_sum = FieldTally(), LineScore(), 0.0, 0.0
+        tally, line_score, right, weight_sum = FieldTally(), LineScore(name_only_labels=True), 0.0, 0.0
         for r in subset:
             weight = 1.0 / sizes[invoice_key(r)] if r["folder"] != "invoice2data" else 1.0
             pred = runs[(r["path"], use_xml)]["prediction"]

@@ -18,7 +18,11 @@ corpus a null means "not annotated" and the field is skipped.
 
 Line items: a predicted line matches an expected one when their total_ht are equal and their
 designations are similar: Dice overlap of normalised word tokens 2|A∩B|/(|A|+|B|) >= 0.5.
-Each predicted line matches at most one expected line (greedy, in document order).
+Each predicted line matches at most one expected line (greedy, in document order). Where the
+labels hold an item's name alone while the page prints its description after it (the corpus: an
+e-invoice's BT-153 without its BT-154), a predicted designation whose
+words begin with the name's words matches too (`name_only_labels`); the synthetic labels hold the
+whole printed designation, so there a designation with more words is still judged by the overlap.
 """
 
 from __future__ import annotations
@@ -164,8 +168,12 @@ def compare_field(name: str, expected, predicted, *, strict: bool, alternatives:
 # -- line items ----------------------------------------------------------------------------
 
 
+def word_list(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", _fold(text or ""))
+
+
 def tokens(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", _fold(text or "")))
+    return set(word_list(text))
 
 
 def designation_similarity(a: str, b: str) -> float:
@@ -175,7 +183,16 @@ def designation_similarity(a: str, b: str) -> float:
     return 2 * len(ta & tb) / (len(ta) + len(tb))
 
 
-def match_lines(expected: list[dict], predicted: list[dict]) -> list[tuple[int, int]]:
+def designation_matches(expected: str, predicted: str, name_only_labels: bool = False) -> bool:
+    if designation_similarity(expected, predicted) >= LINE_SIMILARITY:
+        return True
+    name = word_list(expected)
+    return name_only_labels and bool(name) and word_list(predicted)[: len(name)] == name
+
+
+def match_lines(
+    expected: list[dict], predicted: list[dict], name_only_labels: bool = False
+) -> list[tuple[int, int]]:
     """(expected index, predicted index) pairs: equal total_ht and similar designation."""
     used: set[int] = set()
     pairs = []
@@ -184,7 +201,7 @@ def match_lines(expected: list[dict], predicted: list[dict]) -> list[tuple[int, 
         for j, pred in enumerate(predicted):
             if j in used or total is None or to_decimal(pred.get("total_ht")) != total:
                 continue
-            if designation_similarity(exp.get("designation", ""), pred.get("designation", "")) >= LINE_SIMILARITY:
+            if designation_matches(exp.get("designation", ""), pred.get("designation", ""), name_only_labels):
                 used.add(j)
                 pairs.append((i, j))
                 break
@@ -214,8 +231,11 @@ class LineScore:
     attribute_correct: dict = field(default_factory=lambda: defaultdict(int))
     """On matched lines: how many had quantity / unit_price / vat_rate right."""
 
+    name_only_labels: bool = False
+    """The expected designations are item names without the description printed after them."""
+
     def add(self, expected: list[dict], predicted: list[dict]) -> None:
-        pairs = match_lines(expected, predicted)
+        pairs = match_lines(expected, predicted, self.name_only_labels)
         self.expected += len(expected)
         self.predicted += len(predicted)
         self.matched += len(pairs)

@@ -134,6 +134,20 @@ def test_lines_match_on_total_and_similar_designation():
     assert designation_similarity("a b", "c d") == 0.0
 
 
+def test_an_item_name_label_matches_a_designation_that_goes_on_with_its_description():
+    expected = [{"designation": "Ballons", "total_ht": "316.00"}]
+    printed = [{"designation": "Ballons: various colours, 2000 ml", "total_ht": "316.00"}]
+    assert match_lines(expected, printed) == []  # whole-designation labels: too different
+    assert match_lines(expected, printed, name_only_labels=True) == [(0, 0)]
+    # The name must open the designation: the same words elsewhere, or only some of them, are not it.
+    assert match_lines(expected, [{"designation": "Colourful Ballons pack of 20", "total_ht": "316.00"}], True) == []
+    two_words = [{"designation": "Support service", "total_ht": "60.00"}]
+    assert match_lines(two_words, [{"designation": "Support - period December 2019", "total_ht": "60.00"}], True) == []
+    score = LineScore(name_only_labels=True)
+    score.add(expected, printed)
+    assert score.f1 == 1.0
+
+
 def test_tally_counts_correct_nulls_as_right():
     tally = FieldTally()
     for outcome in ("correct", "correct_null", "missed", "false_positive"):
