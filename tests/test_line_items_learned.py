@@ -349,6 +349,25 @@ def test_a_discount_and_a_charge_printed_as_rows_under_the_items_are_not_items()
     ]
 
 
+def test_the_words_that_open_a_discount_or_charge_row_give_it_its_kind():
+    """EN 16931 names them allowances and charges, and some print the word itself ('Charge: travel
+    expenses'); German item tables print an 'Abschlag' (a deduction). 'Charges' in the plural heads what
+    is billed (a cloud bill's breakdown), and an item that merely holds the word later on is not one."""
+    from invoice_reader.table_rows import read_table
+
+    texts = ["CHARGE : TRAVEL EXPENSES", "Abschlag Lagerware", "Frais de port", "Charges",
+             "Battery charger 12 V", "Extra charge cable"]
+    cells = [*letterhead()]
+    cells += grid_row(200, (50, "Description", False), (540, "Amount", True))
+    for r, text in enumerate(texts):
+        cells += grid_row(216 + 16 * r, (50, text, False), (540, f"{r + 1}0.00", True))
+    reading = read_table(PageLines([page(*cells)]).lines, False)
+    kinds = {line.text.split("  ")[0]: line.kinds & {"allowance", "charge"} for line in reading.lines}
+    assert [kinds[text] for text in texts] == [
+        {"charge"}, {"allowance"}, {"charge"}, set(), set(), set(),
+    ]
+
+
 def test_the_totals_settle_a_row_whose_amount_is_printed_under_its_other_numbers():
     """Gross prices: each row prints its designation, net price, quantity and rate on one line and its
     amount alone on the next. Both lines look like rows; the totals take one of each pair."""
