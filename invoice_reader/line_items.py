@@ -35,7 +35,7 @@ from .learned import LinearModel, load_model
 from .provenance import PageLines
 from .result import LineItem
 from .row_words import WORD_MODEL, Value, row_words
-from .row_features import attach_features, row_features
+from .row_features import _bare, _table_order, attach_features, row_features
 from .table_rows import CENT, NEAR_LINES, Column, TableLine, TableReading, read_table
 from .text_lines import TextLine
 
@@ -102,24 +102,81 @@ def read_items(
     reading: TableReading, anchors: list[int], models: LineModels, scored: dict[int, float],
     where: PageLines | None = None,
 ) -> dict[int, LineItem]:
-    """Anchor -> the line item read from its row, for the rows taken (those whose numbers decode)."""
+    """Anchor -> the line item read from its row, for the rows taken (those whose numbers decode).
+    A row left without a designation reaches for the text line it lacks (reach_designation)."""
     rows = attach_lines(reading, anchors, models.attach)
     contexts = row_contexts(reading.lines, rows)
     items = {}
-    for anchor, members in rows.items():
-        cells = row_cells(reading, members, anchor)
-        if not cells:
+    for anchor in sorted(rows):
+        item = _read_row(reading, rows[anchor], anchor, contexts[anchor], models)
+        if item is None:
             continue
-        context = contexts[anchor]
-        logits = [role_logits(models.role, cell_features(cells, k, *context)) for k in range(len(cells))]
-        assignment = decode_row(cells, logits, models.assignment)
-        if assignment is None:
-            continue
-        item = to_item(reading, members, anchor, cells, logits, assignment, models.word)
+        wider = reach_designation(reading, rows, anchor, models.attach) if not item.designation else None
+        if wider is not None:
+            again = _read_row(reading, wider, anchor, contexts[anchor], models)
+            if again is not None and again.designation and again.total_ht == item.total_ht:
+                item, rows[anchor] = again, wider
         if where is not None:
-            item.provenance = _row_source(where, reading, members, anchor, scored[anchor])
+            item.provenance = _row_source(where, reading, rows[anchor], anchor, scored[anchor])
         items[anchor] = item
     return items
+
+
+def _text_side(reading: TableReading, rows: dict[int, list[int]], anchor: int) -> int | None:
+    """1 where most other rows on the anchor's page hold text lines below their numbers, -1 above,
+    None where neither side has more."""
+    page = reading.lines[anchor].page
+    votes = 0
+    for other, lines in rows.items():
+        if other == anchor or reading.lines[other].page != page:
+            continue
+        below = any(i > other and not _bare(reading.lines[i]) for i in lines)
+        above = any(i < other and not _bare(reading.lines[i]) for i in lines)
+        votes += below - above
+    return (votes > 0) - (votes < 0) or None
+
+
+def _read_row(reading: TableReading, members: list[int], anchor: int, context, models: LineModels) -> LineItem | None:
+    cells = row_cells(reading, members, anchor)
+    if not cells:
+        return None
+    logits = [role_logits(models.role, cell_features(cells, k, *context)) for k in range(len(cells))]
+    assignment = decode_row(cells, logits, models.assignment)
+    if assignment is None:
+        return None
+    return to_item(reading, members, anchor, cells, logits, assignment, models.word)
+
+
+def reach_designation(
+    reading: TableReading, rows: dict[int, list[int]], anchor: int, model: LinearModel
+) -> list[int] | None:
+    """The row's lines with the text line it lacks, for a row read without a designation; None where
+    there is none within reach. Every item has a designation: where the attach model, weighing one
+    line at a time, stops short of it (codes or a second amount stacked between the row's numbers and
+    its text), the row goes on through the lines no row holds and without words, to the first with
+    words and no label; on the side where the other rows of its page hold their text, else where its
+    table prints it (_table_order), else on the side the attach model finds likelier."""
+    members = rows[anchor]
+    held = {i for lines in rows.values() for i in lines}
+    side = _text_side(reading, rows, anchor)
+    if side is None:
+        side = {"numbers_first": 1, "text_first": -1}.get(_table_order(reading, anchor))
+    best: tuple[float, list[int]] | None = None
+    for step in (side,) if side else (1, -1):
+        path: list[int] = []
+        index = (max(members) if step > 0 else min(members)) + step
+        while len(path) < NEAR_LINES and _attachable(reading, index, anchor, held):
+            info = reading.lines[index]
+            if not _bare(info):
+                if info.kinds:  # a label's line: a total, a field, a subtotal
+                    break
+                p = model.score(attach_features(reading, index, anchor, sorted(members + path)))
+                if best is None or p > best[0]:
+                    best = (p, sorted(members + path + [index]))
+                break
+            path.append(index)
+            index += step
+    return best[1] if best else None
 
 
 def settle_by_totals(

@@ -349,6 +349,37 @@ def test_a_discount_and_a_charge_printed_as_rows_under_the_items_are_not_items()
     ]
 
 
+def test_a_row_whose_text_lies_past_its_codes_and_a_second_amount_still_gets_its_designation():
+    """Tall rows: the numbers at the top with the article number, then a second code alone (some look
+    like an amount), then the GTIN with the designation. Every item has a designation: a row read
+    without one reaches past the lines that hold no words for the first that does, on the side where
+    the other rows of the table hold theirs."""
+    columns = ((50, False), (140, False), (330, True), (380, True), (460, True), (540, True))
+    header = ("Part no.", "Details", "Qty", "Unit price", "Tax rate", "Line total")
+    rows = [
+        ("X43658", "Annual software subscription", "12", "146.74", "20%", "1760.88", "NYM-8138"),
+        ("K23526", "Toner cartridge, black", "10", "115.18", "20%", "1151.80", "191363"),
+        ("X23082", "Safety gloves, size L", "12", "5.54", "5%", "66.48", "7336.20"),
+        ("K83929", "Copywriting", "7.5", "108.93", "20%", "816.98", "9585.81"),
+        ("C38073", "Cable ties (pack of 100)", "4", "8.59", "20%", "34.36", "IUI-6276"),
+    ]
+    cells = [*letterhead()]
+    cells += grid_row(200, *((x, text, right) for (x, right), text in zip(columns, header)))
+    for r, (code, text, qty, price, rate, total, second) in enumerate(rows):
+        top = 216 + 36 * r
+        cells += grid_row(top, (50, code, False), (330, qty, True), (380, price, True), (460, rate, True),
+                          (540, total, True))
+        cells += [cell(50, top + 11, second)]
+        cells += grid_row(top + 22, (50, f"{4249827370163 + r}", False), (140, text, False))
+    net = sum(Decimal(row[5]) for row in rows)
+    cells += [cell(380, 420, "Net total"), cell(540, 420, f"{net}", right=True),
+              cell(380, 434, "Total"), cell(540, 434, f"{net * Decimal('1.2'):.2f}", right=True)]
+    found = items(page(*cells), totals=(net, None))
+    assert [(i.designation, i.total_ht) for i in found] == [
+        (text, Decimal(total)) for _, text, _, _, _, total, _ in rows
+    ]
+
+
 def test_the_words_that_open_a_discount_or_charge_row_give_it_its_kind():
     """EN 16931 names them allowances and charges, and some print the word itself ('Charge: travel
     expenses'); German item tables print an 'Abschlag' (a deduction). 'Charges' in the plural heads what
