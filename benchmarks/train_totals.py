@@ -80,7 +80,8 @@ def truth(labels: dict) -> dict[str, object] | None:
     }
     gross, due = found["gross"], found["due"]
     if isinstance(gross, Decimal) and isinstance(due, Decimal):
-        found["prepaid"] = gross - due if gross != due else None
+        # Due above the gross is arrears carried in, not a prepayment.
+        found["prepaid"] = gross - due if gross > due else None
     else:
         found["prepaid"] = SKIP
     rates = fields.get("vat_breakdown")

@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from . import party_words as words
 from .address_blocks import Block, Segment, line_segments, page_blocks
+from .amounts import find_dates
 from .label_values import LabelledLine, label_lines
 from .labels import COLUMN_LABELS, FIELD_LABELS, TOTAL_LABELS, find_labels
 from .language import common_words
@@ -324,7 +325,7 @@ def _segment_features(segment: Segment, row: list[Segment], p: _Page) -> dict:
     text = segment.text
     if _PERCENT_RE.search(text):
         features["cell_percent"] = 1.0
-    if _DATE_RE.search(text):
+    if _DATE_RE.search(text) or find_dates(text):  # '14.03.2025', and '1. April 2024', 'March 1, 2024'
         features["cell_date"] = 1.0
     if vat_ids_in(text):
         features["cell_vat_id"] = 1.0

@@ -6,7 +6,8 @@ three per-rate VAT lines (a VAT total printed only per rate), a VAT of zero that
 (reverse charge, exempt supplies) and 'not printed'. Two learned models then score whole
 assignments from the roles' log-odds and the arithmetic: totals_net_vat_gross (net + VAT =
 gross, VAT within a rate of the net, the breakdown's bases and amounts) and totals_due (gross -
-prepaid = due, or due = gross). The assignment with the highest sum of the two wins; when
+prepaid = due, or due = gross, or due = gross + an open balance printed: arrears carried into
+what is due). The assignment with the highest sum of the two wins; when
 nothing adds up, that is simply the best amount per role.
 
 The gross is never zero (an amount due of 0.00 on a paid invoice is not the total); a zero VAT
@@ -276,6 +277,8 @@ def due_features(gross: Option, prepaid: Option, due: Option, reading: AmountRea
             f["due_after_prepaid"] = 1.0
         elif abs(d) == abs(g):
             f["due_is_gross_and_prepaid" if p is not None else "due_is_gross"] = 1.0
+        elif abs(d) > abs(g) and _open_balance(abs(d) - abs(g), reading):
+            f["due_gross_and_open_balance"] = 1.0  # arrears, open items carried into what is due
         else:
             f["due_not_gross"] = 1.0
         if abs(d) > abs(g):
@@ -283,6 +286,12 @@ def due_features(gross: Option, prepaid: Option, due: Option, reading: AmountRea
     elif p is not None:
         f["prepaid_without_due" if abs(p) < abs(g) else "prepaid_above_gross"] = 1.0
     return f
+
+
+def _open_balance(value: Decimal, reading: AmountReading) -> bool:
+    """Whether value is printed as a balance still open (a previous balance, open items, a balance
+    brought forward: the previous_balance labels of lexicon/amount_roles.json)."""
+    return any(abs(c.value) == value and c.features.get("own:previous_balance") for c in reading.candidates)
 
 
 def decode_totals(

@@ -126,6 +126,25 @@ def test_the_net_is_taken_after_the_discount():
         Decimal("450.00"), Decimal("90.00"), Decimal("540.00"))
 
 
+@pytest.mark.parametrize(
+    "totals",
+    [
+        [("Net total", "300.00"), ("VAT 20%", "60.00"), ("Total", "360.00"), ("Open items", "145.20"),
+         ("Amount due", "505.20")],
+        [("Previous balance", "180.00"), ("Payments received", "-34.80"), ("Balance brought forward", "145.20"),
+         ("Net total", "300.00"), ("VAT 20%", "60.00"), ("This bill", "360.00"), ("Amount due", "505.20")],
+    ],
+    ids=["open-items-under-the-total", "account-summary-above"],
+)
+def test_an_open_balance_carried_into_the_amount_due_leaves_the_total_alone(totals):
+    """Bills that carry what is still open from earlier ones into what is due now: the invoice's total
+    is this bill's, the amount due is it plus the open balance."""
+    fields = extract_invoice([invoice_page(ITEMS, totals)])
+    assert (fields.total_without_vat, fields.total_vat, fields.total_with_vat) == (
+        Decimal("300.00"), Decimal("60.00"), Decimal("360.00"))
+    assert fields.amount_due == Decimal("505.20")
+
+
 def test_a_paid_invoice_keeps_its_total_and_owes_nothing():
     fields = extract_invoice(
         [

@@ -5,7 +5,7 @@ discount) rounded half-up to the cent; per VAT rate, base = its lines - the docu
 them + the surcharges at that rate, VAT = base × rate rounded. Receipts are 'gross': lines are
 printed with VAT, per rate VAT = gross × rate / (100 + rate) rounded and base = gross - VAT.
 net, VAT and gross are the sums over rates; amount due = gross - prepaid (deposit, advance
-payments). Credit notes (and corrections that lower an invoice) carry negative amounts in the
+payments) + arrears (what a utility bill's account summary carries over unpaid). Credit notes (and corrections that lower an invoice) carry negative amounts in the
 labels, whatever the sign printed.
 """
 
@@ -87,6 +87,9 @@ FAMILY_OF_KIND = {
 TRADE_FAMILIES = ("html-erp", "html-webapp", "html-word")
 UNHEADED_WINDOW = 0.6
 """Share of letters with a sender line whose address block (the envelope window) prints no heading."""
+ARREARS_SHARE = 0.5
+"""Share of utility bills with an account summary whose last bill was not paid in full: the balance brought
+forward is what is still open, and the amount due is this bill's total plus it (adjustments['arrears'])."""
 NEUTRAL_TOTAL = {"en": "Total", "fr": "Total TTC", "de": "Gesamtbetrag", "nl": "Totaal", "it": "Totale", "es": "Total"}
 
 
@@ -922,7 +925,7 @@ def utility(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
     net, vat, gross = amounts["net"], amounts["vat"], amounts["gross"]
 
     summary: list[tuple[str, str]] = []
-    prepaid = ZERO
+    prepaid = arrears = ZERO
     if days >= 61 and rng.random() < 0.75:  # advance payments (Abschläge) deducted
         n = days // 30
         instalment = D(int(gross * D(rng.randint(55, 95)) / 100 / n))
@@ -931,13 +934,15 @@ def utility(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
         summary.append((ctx.w("advances", n=n, a=m(instalment)), m(-prepaid)))
     else:
         previous = D(rng.randint(3000, 40000)) / 100
+        if rng.random() < ARREARS_SHARE:
+            arrears = D(rng.randint(1000, int(previous * 100) - 100)) / 100
         summary += [
             (ctx.w("previous_balance"), m(previous)),
-            (ctx.w("payment_received"), m(-previous)),
-            (ctx.w("balance_forward"), m(ZERO)),
+            (ctx.w("payment_received"), m(arrears - previous)),
+            (ctx.w("balance_forward"), m(arrears)),
             (ctx.w("this_bill"), m(gross)),
         ]
-    amount_due = gross - prepaid
+    amount_due = gross - prepaid + arrears
     summary.append((f"{ctx.w('amount_due')}", m(amount_due)))
 
     number = rng.choice(
@@ -1045,6 +1050,7 @@ def utility(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
         "utility_bill",
         fields,
         prepaid,
+        arrears,
         {
             "invoice_number": number,
             "date": ctx.date(date),
@@ -1249,6 +1255,7 @@ def telecom(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
         "telecom_bill",
         fields,
         ZERO,
+        ZERO,
         {
             "invoice_number": number,
             "date": ctx.date(date),
@@ -1364,6 +1371,7 @@ def insurance(rng: random.Random, locale: Locale, family: str, variant: str) -> 
         "insurance_bill",
         fields,
         ZERO,
+        ZERO,
         {
             "invoice_number": number,
             "date": ctx.date(date),
@@ -1420,7 +1428,7 @@ def _bill_fields(
     }
 
 
-def _bill_labels(kind: str, fields: dict, prepaid: Decimal, printed: dict) -> dict:
+def _bill_labels(kind: str, fields: dict, prepaid: Decimal, arrears: Decimal, printed: dict) -> dict:
     return {
         "document_type": "invoice",
         "subtype": "invoice",
@@ -1429,7 +1437,7 @@ def _bill_labels(kind: str, fields: dict, prepaid: Decimal, printed: dict) -> di
         "discount": False,
         "deposit": bool(prepaid),
         "prices": "net",
-        "adjustments": {"discount": "0", "surcharges": "0", "prepaid": s(prepaid)},
+        "adjustments": {"discount": "0", "surcharges": "0", "prepaid": s(prepaid), "arrears": s(arrears)},
         "line_discounts": ["0"] * len(fields["lines"]),
         "reverse_charge": False,
         "amounts_printed_unsigned": False,
@@ -1568,6 +1576,7 @@ def receipt(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
     labels = _bill_labels(
         "receipt",
         fields,
+        ZERO,
         ZERO,
         {
             "invoice_number": number,
