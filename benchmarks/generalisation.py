@@ -7,11 +7,12 @@
 For every unit left out (each layout family of each generator, and each whole generator), the
 reader's models are trained without it (benchmarks/train.py's trainers, training seeds 10000..) into
 a temporary folder (the dev half of the real corpus is always in training), and the left-out unit's
-held-out documents (seeds 100000..) are read with those models: the 'unseen' figure. The 'seen' figure reads the same documents with models trained on
-everything. The gap is seen - unseen. Nothing here is fitted on held-out documents: they are only
-scored. To look into what fails without a family, test on the dev seeds (--test-seeds dev): the
-held-out figure is for reporting only. Pages are read once (text layer or OCR) and cached by benchmarks/training.py, so each
-left-out unit costs a training run and a re-reading of words, not OCR.
+held-out documents (seeds 100000..) are read with those models: the 'unseen' figure. The 'seen'
+figure reads the same documents with models trained on everything. The gap is seen - unseen.
+Nothing here is fitted on held-out documents: they are only scored. To look into what fails without
+a family, test on the dev seeds (--test-seeds dev): the held-out figure is for reporting only. Pages
+are read once (text layer or OCR) and cached by benchmarks/training.py, so each left-out unit costs
+a training run and a re-reading of words, not OCR.
 """
 
 from __future__ import annotations

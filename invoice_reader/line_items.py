@@ -35,7 +35,7 @@ from .learned import LinearModel, load_model
 from .provenance import PageLines
 from .result import LineItem
 from .row_words import WORD_MODEL, Value, row_words
-from .row_features import _bare, _table_order, attach_features, row_features
+from .row_features import attach_features, is_bare, row_features, table_order
 from .table_rows import CENT, NEAR_LINES, Column, TableLine, TableReading, read_table
 from .text_lines import TextLine
 
@@ -130,8 +130,8 @@ def _text_side(reading: TableReading, rows: dict[int, list[int]], anchor: int) -
     for other, lines in rows.items():
         if other == anchor or reading.lines[other].page != page:
             continue
-        below = any(i > other and not _bare(reading.lines[i]) for i in lines)
-        above = any(i < other and not _bare(reading.lines[i]) for i in lines)
+        below = any(i > other and not is_bare(reading.lines[i]) for i in lines)
+        above = any(i < other and not is_bare(reading.lines[i]) for i in lines)
         votes += below - above
     return (votes > 0) - (votes < 0) or None
 
@@ -155,19 +155,19 @@ def reach_designation(
     line at a time, stops short of it (codes or a second amount stacked between the row's numbers and
     its text), the row goes on through the lines no row holds and without words, to the first with
     words and no label; on the side where the other rows of its page hold their text, else where its
-    table prints it (_table_order), else on the side the attach model finds likelier."""
+    table prints it (table_order), else on the side the attach model finds likelier."""
     members = rows[anchor]
     held = {i for lines in rows.values() for i in lines}
     side = _text_side(reading, rows, anchor)
     if side is None:
-        side = {"numbers_first": 1, "text_first": -1}.get(_table_order(reading, anchor))
+        side = {"numbers_first": 1, "text_first": -1}.get(table_order(reading, anchor))
     best: tuple[float, list[int]] | None = None
     for step in (side,) if side else (1, -1):
         path: list[int] = []
         index = (max(members) if step > 0 else min(members)) + step
         while len(path) < NEAR_LINES and _attachable(reading, index, anchor, held):
             info = reading.lines[index]
-            if not _bare(info):
+            if not is_bare(info):
                 if info.kinds:  # a label's line: a total, a field, a subtotal
                     break
                 p = model.score(attach_features(reading, index, anchor, sorted(members + path)))

@@ -237,14 +237,14 @@ def attach_features(reading: TableReading, index: int, anchor: int, members: lis
     f["a.words_many"] = float(info.words >= 9)
     f["a.row_letters_0"] = float(row.letters == 0)
     f[f"a.row_letters_0_{'below' if below else 'above'}"] = f["a.row_letters_0"]
-    # A row without text so far (_bare), whose other side is a header or the page's edge, can
+    # A row without text so far (is_bare), whose other side is a header or the page's edge, can
     # find its designation on this side only.
     behind = _neighbour(reading, anchor, -1 if below else 1)
     f["a.row_bare_behind"] = float(
-        all(_bare(reading.lines[m]) for m in members) and (behind is None or behind.is_header)
+        all(is_bare(reading.lines[m]) for m in members) and (behind is None or behind.is_header)
     )
     # Whether the table under the row's header prints a row's numbers before its text or after.
-    order = _table_order(reading, anchor)
+    order = table_order(reading, anchor)
     if order is not None:
         f[f"a.table_{order}_{'below' if below else 'above'}"] = 1.0
     f["a.row_letters_few"] = float(0 < row.letters < 4)
@@ -258,23 +258,23 @@ def attach_features(reading: TableReading, index: int, anchor: int, members: lis
     return f
 
 
-def _bare(info: TableLine) -> bool:
+def is_bare(info: TableLine) -> bool:
     """Whether the line has no word of text, at most a code's few letters ('C51339', 'DBJ-5114')."""
     return info.letters < 4
 
 
-def _table_order(reading: TableReading, anchor: int) -> str | None:
-    """'numbers_first' when the first line under the anchor's table header is numbers without text (_bare),
+def table_order(reading: TableReading, anchor: int) -> str | None:
+    """'numbers_first' when the first line under the anchor's table header is numbers without text (is_bare),
     'text_first' when it is text and the line after it has the numbers; None otherwise, and where the
     anchor's header is on an earlier page or there is none."""
     header = reading.lines[anchor].header
     if header is None or header.page != reading.lines[anchor].page:
         return None
     first = reading.lines[header.index + 1]
-    if first.money and _bare(first):
+    if first.money and is_bare(first):
         return "numbers_first"
     following = _neighbour(reading, header.index + 1, 1)
-    if not first.money and not _bare(first) and following is not None and following.money:
+    if not first.money and not is_bare(first) and following is not None and following.money:
         return "text_first"
     return None
 

@@ -5,8 +5,9 @@ discount) rounded half-up to the cent; per VAT rate, base = its lines - the docu
 them + the surcharges at that rate, VAT = base × rate rounded. Receipts are 'gross': lines are
 printed with VAT, per rate VAT = gross × rate / (100 + rate) rounded and base = gross - VAT.
 net, VAT and gross are the sums over rates; amount due = gross - prepaid (deposit, advance
-payments) + arrears (what a utility bill's account summary carries over unpaid). Credit notes (and corrections that lower an invoice) carry negative amounts in the
-labels, whatever the sign printed.
+payments) + arrears (what a utility bill's account summary carries over unpaid). Credit notes
+(and corrections that lower an invoice) carry negative amounts in the labels, whatever the sign
+printed.
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ TRADE_FAMILIES = ("html-erp", "html-webapp", "html-word")
 UNHEADED_WINDOW = 0.6
 """Share of letters with a sender line whose address block (the envelope window) prints no heading."""
 ARREARS_SHARE = 0.5
-"""Share of utility bills with an account summary whose last bill was not paid in full: the balance brought
-forward is what is still open, and the amount due is this bill's total plus it (adjustments['arrears'])."""
+"""Share of utility bills with an account summary whose last bill was not paid in full: the balance
+brought forward is what is still open, and the amount due is this bill's total plus it
+(adjustments['arrears'])."""
 NEUTRAL_TOTAL = {"en": "Total", "fr": "Total TTC", "de": "Gesamtbetrag", "nl": "Totaal", "it": "Totale", "es": "Total"}
 
 
