@@ -107,33 +107,46 @@ def read_items(
     rows = attach_lines(reading, anchors, models.attach)
     contexts = row_contexts(reading.lines, rows)
     items = {}
+    reach: Reach | None = None
     for anchor in sorted(rows):
         item = _read_row(reading, rows[anchor], anchor, contexts[anchor], models)
         if item is None:
             continue
-        wider = reach_designation(reading, rows, anchor, models.attach) if not item.designation else None
-        if wider is not None:
-            again = _read_row(reading, wider, anchor, contexts[anchor], models)
+        if not item.designation:
+            reach = reach or Reach.of(reading, rows)
+            wider = reach_designation(reading, rows[anchor], anchor, models.attach, reach)
+            again = _read_row(reading, wider, anchor, contexts[anchor], models) if wider else None
             if again is not None and again.designation and again.total_ht == item.total_ht:
                 item, rows[anchor] = again, wider
+                reach.held.update(wider)
         if where is not None:
             item.provenance = _row_source(where, reading, rows[anchor], anchor, scored[anchor])
         items[anchor] = item
     return items
 
 
-def _text_side(reading: TableReading, rows: dict[int, list[int]], anchor: int) -> int | None:
-    """1 where most other rows on the anchor's page hold text lines below their numbers, -1 above,
-    None where neither side has more."""
-    page = reading.lines[anchor].page
-    votes = 0
-    for other, lines in rows.items():
-        if other == anchor or reading.lines[other].page != page:
-            continue
-        below = any(i > other and not is_bare(reading.lines[i]) for i in lines)
-        above = any(i < other and not is_bare(reading.lines[i]) for i in lines)
-        votes += below - above
-    return (votes > 0) - (votes < 0) or None
+@dataclass
+class Reach:
+    """What reach_designation needs of the other rows: the lines they hold, and per page, how many more
+    rows hold text below their numbers than above (their text_side votes summed)."""
+
+    held: set[int]
+    votes: dict[int, int]
+
+    @classmethod
+    def of(cls, reading: TableReading, rows: dict[int, list[int]]) -> Reach:
+        votes: dict[int, int] = {}
+        for anchor, lines in rows.items():
+            page = reading.lines[anchor].page
+            votes[page] = votes.get(page, 0) + text_side(reading, lines, anchor)
+        return cls({i for lines in rows.values() for i in lines}, votes)
+
+
+def text_side(reading: TableReading, lines: list[int], anchor: int) -> int:
+    """1 where the row holds a line with words below its numbers and none above, -1 the other way, else 0."""
+    below = any(i > anchor and not is_bare(reading.lines[i]) for i in lines)
+    above = any(i < anchor and not is_bare(reading.lines[i]) for i in lines)
+    return below - above
 
 
 def _read_row(reading: TableReading, members: list[int], anchor: int, context, models: LineModels) -> LineItem | None:
@@ -148,7 +161,7 @@ def _read_row(reading: TableReading, members: list[int], anchor: int, context, m
 
 
 def reach_designation(
-    reading: TableReading, rows: dict[int, list[int]], anchor: int, model: LinearModel
+    reading: TableReading, members: list[int], anchor: int, model: LinearModel, reach: Reach
 ) -> list[int] | None:
     """The row's lines with the text line it lacks, for a row read without a designation; None where
     there is none within reach. Every item has a designation: where the attach model, weighing one
@@ -156,16 +169,13 @@ def reach_designation(
     its text), the row goes on through the lines no row holds and without words, to the first with
     words and no label; on the side where the other rows of its page hold their text, else where its
     table prints it (table_order), else on the side the attach model finds likelier."""
-    members = rows[anchor]
-    held = {i for lines in rows.values() for i in lines}
-    side = _text_side(reading, rows, anchor)
-    if side is None:
-        side = {"numbers_first": 1, "text_first": -1}.get(table_order(reading, anchor))
+    votes = reach.votes[reading.lines[anchor].page] - text_side(reading, members, anchor)
+    side = (votes > 0) - (votes < 0) or {"numbers_first": 1, "text_first": -1}.get(table_order(reading, anchor))
     best: tuple[float, list[int]] | None = None
     for step in (side,) if side else (1, -1):
         path: list[int] = []
         index = (max(members) if step > 0 else min(members)) + step
-        while len(path) < NEAR_LINES and _attachable(reading, index, anchor, held):
+        while len(path) < NEAR_LINES and _attachable(reading, index, anchor, reach.held):
             info = reading.lines[index]
             if not is_bare(info):
                 if info.kinds:  # a label's line: a total, a field, a subtotal
