@@ -1052,7 +1052,6 @@ def utility(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
         "utility_bill",
         fields,
         prepaid,
-        arrears,
         {
             "invoice_number": number,
             "date": ctx.date(date),
@@ -1061,6 +1060,7 @@ def utility(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
             "provider": provider,
             "customer": customer,
         },
+        arrears=arrears,
     )
     return doc, labels
 
@@ -1257,7 +1257,6 @@ def telecom(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
         "telecom_bill",
         fields,
         ZERO,
-        ZERO,
         {
             "invoice_number": number,
             "date": ctx.date(date),
@@ -1373,7 +1372,6 @@ def insurance(rng: random.Random, locale: Locale, family: str, variant: str) -> 
         "insurance_bill",
         fields,
         ZERO,
-        ZERO,
         {
             "invoice_number": number,
             "date": ctx.date(date),
@@ -1430,7 +1428,7 @@ def _bill_fields(
     }
 
 
-def _bill_labels(kind: str, fields: dict, prepaid: Decimal, arrears: Decimal, printed: dict) -> dict:
+def _bill_labels(kind: str, fields: dict, prepaid: Decimal, printed: dict, arrears: Decimal = ZERO) -> dict:
     return {
         "document_type": "invoice",
         "subtype": "invoice",
@@ -1578,7 +1576,6 @@ def receipt(rng: random.Random, locale: Locale, family: str, variant: str) -> tu
     labels = _bill_labels(
         "receipt",
         fields,
-        ZERO,
         ZERO,
         {
             "invoice_number": number,

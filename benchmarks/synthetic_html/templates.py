@@ -207,10 +207,8 @@ def cards_html(table: Table) -> str:
         designation = row.get("designation", [""])
         detail = []
         quantity = row.get("qty", [""])[0]  # none on a row of a discount or a charge
-        if "qty" in table.columns and "price" in table.columns and quantity:
-            detail.append(f"{quantity} × {row['price'][0]}")
-        elif "qty" in table.columns and quantity:
-            detail.append(quantity)
+        if "qty" in table.columns and quantity:
+            detail.append(f"{quantity} × {row['price'][0]}" if "price" in table.columns else quantity)
         if "unit" in table.columns and row.get("unit"):
             detail[-1:] = [f"{detail[-1]} {row['unit'][0]}"] if detail else [row["unit"][0]]
         if "discount" in table.columns and row.get("discount", [""])[0]:
