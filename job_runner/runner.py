@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from invoice_processor.db import LayoutHint as LayoutHintRow
-from invoice_processor.db import Invoice, OtherDocument, behind_pgbouncer, libpq_url, network_timeouts
+from invoice_processor.db import behind_pgbouncer, libpq_url, network_timeouts
 from invoice_processor.logs import job_context
 from invoice_processor.queue import JOBS_CHANNEL, Claimed, ClaimedJob, JobOutcome, JobQueue
 from invoice_processor.storage import ObjectNotFound, ObjectStore
@@ -50,7 +50,7 @@ from invoice_reader import ReadOptions, process_document
 from invoice_reader.layout_hints import LayoutHint
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
-from job_runner.results import add_result, result_ids
+from job_runner.results import StagedResult, StagedResults
 from job_runner.webhooks import WebhookSender
 
 if TYPE_CHECKING:
@@ -596,15 +596,16 @@ class Runner:
         dropped: list[Completion] = []
         while group:
             with self.queue.sessions() as session:
+                results = StagedResults()
                 staged = []
                 for completion in group:
                     outcome, row = completion.outcome, None
                     if completion.result is not None:
-                        outcome, row = self._stage(session, completion.job, outcome, completion.result)
+                        outcome, row = self._stage(session, completion.job, outcome, completion.result, results)
                     staged.append((completion.job, outcome, row))
                 # The result rows not sent yet: one INSERT per table for those no look-up came between (a real
-                # document's same-file check flushes the rows staged before it, by autoflush).
-                session.flush()
+                # document's same-file check sends the rows staged before it).
+                results.insert(session)
                 recorded = [
                     (job, outcome if row is None else self._with_ids(outcome, row)) for job, outcome, row in staged
                 ]
@@ -647,26 +648,29 @@ class Runner:
     def _store(session: Session, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult) -> JobOutcome:
         """Stores the result in the session's transaction, unless the tenant already has one for the
         same file (and the request did not ask for a second): then the job points to the earlier one."""
-        outcome, row = Runner._stage(session, job, outcome, result)
+        results = StagedResults()
+        outcome, row = Runner._stage(session, job, outcome, result, results)
         if row is None:
             return outcome
-        session.flush()
+        results.insert(session)
         return Runner._with_ids(outcome, row)
 
     @staticmethod
-    def _with_ids(outcome: JobOutcome, row: Invoice | OtherDocument) -> JobOutcome:
-        invoice_id, document_id = result_ids(row)
+    def _with_ids(outcome: JobOutcome, row: StagedResult) -> JobOutcome:
+        invoice_id, document_id = row.ids()
         return replace(outcome, invoice_id=invoice_id, document_id=document_id)
 
     @staticmethod
     def _stage(
-        session: Session, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult
-    ) -> tuple[JobOutcome, Invoice | OtherDocument | None]:
-        """_store up to the insert: the outcome, and the result row added to the session but not flushed (its id
-        comes with the flush); None for a copy of a file read before, which points to the earlier result."""
+        session: Session, job: ClaimedJob, outcome: JobOutcome, result: DocumentResult, results: StagedResults
+    ) -> tuple[JobOutcome, StagedResult | None]:
+        """_store up to the insert: the outcome, and the result's rows staged in results, not sent yet (their id
+        comes with results.insert); None for a copy of a file read before, which points to the earlier result.
+        The rows staged before are sent first if a look-up must see them."""
         outcome = replace(outcome, sha256=result.sha256)
         same_file = None
         if result.sha256 and not job.allow_duplicates:
+            results.insert(session)
             lock_file_hash(session, job.tenant_id, result.sha256)
             same_file = find_same_file(session, job.tenant_id, result.sha256)
         if same_file is not None:
@@ -683,8 +687,9 @@ class Runner:
             raise SameFileGone
         possible = None
         if result.document_type == "invoice" and result.invoice is not None:
+            results.insert(session)
             possible = find_same_invoice(session, job.tenant_id, result.invoice, result.sha256)
-        row = add_result(session, job, result, possible_duplicate_of=possible)
+        row = results.add(job, result, possible_duplicate_of=possible)
         return replace(outcome, possible_duplicate_of_invoice_id=possible), row
 
 

@@ -6,12 +6,13 @@ its buffer leaves them to the reaper, and a group that cannot be recorded togeth
 import threading
 import time
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import func, select, text
 
-from invoice_processor.db import Batch, Job, OtherDocument
+from invoice_processor.db import Batch, Invoice, InvoiceLine, Job, OtherDocument
 from invoice_processor.queue import JobOutcome, JobQueue, NewFile
-from invoice_reader.result import DocumentResult, SameFile
+from invoice_reader.result import DocumentResult, InvoiceFields, LineItem, SameFile, VatRate
 from job_runner.completions import Completion, CompletionBuffer
 from job_runner.runner import Runner
 
@@ -252,3 +253,55 @@ def test_an_idle_burst_runner_claims_whatever_its_last_claim_said(queue, session
         states = sorted(session.scalars(select(Job.state).where(Job.batch_id == batch_id)))
         assert session.get(Batch, batch_id).status == "completed"
     assert states == ["succeeded"] * 5
+
+
+def test_a_group_stores_invoices_with_their_lines_and_sees_its_own_rows_in_the_same_file_checks(
+    queue, sessions, database_url, folder_store
+):
+    def invoice(number: str, lines: list[str], sha: str) -> DocumentResult:
+        fields = InvoiceFields(
+            provider="Acme SARL", invoice_number=number, total_without_vat=Decimal("30.00"),
+            vat_breakdown=[VatRate(Decimal("20"), Decimal("30.00"), Decimal("6.00"))],
+            lines=[LineItem(name, Decimal("1"), unit_price=Decimal("10"), total_ht=Decimal("10")) for name in lines],
+        )
+        return DocumentResult(
+            page_count=1, text=f"Invoice {number}", document_type="invoice", invoice=fields, sha256=sha
+        )
+
+    _enqueue(queue, 6, max_workers=6)
+    runner = Runner(queue, folder_store, database_url=database_url, threads=6, runner_id="r1")
+    jobs = queue.claim_jobs("r1", 6)
+    results = [
+        invoice("A-1", ["bolts", "nuts", "washers"], None),
+        invoice("A-1", ["bolts"], None),  # another file with the first one's provider and number
+        invoice("B-2", ["gears"], "b" * 64),
+        invoice("B-2", ["gears"], "b" * 64),  # the same file again, in the same group
+        _letter("One letter."),
+        _letter("Another letter."),
+    ]
+    runner._record_group([
+        Completion(job, JobOutcome("succeeded", 0.01, document_type=r.document_type), r, alone=lambda: None)
+        for job, r in zip(jobs, results)
+    ])
+
+    with sessions() as session:
+        done = {job.id: job for job in session.scalars(select(Job))}
+        invoices = {row.job_id: row for row in session.scalars(select(Invoice))}
+        lines = session.execute(select(InvoiceLine.invoice_id, InvoiceLine.position, InvoiceLine.designation)).all()
+        letters = {row.job_id: row for row in session.scalars(select(OtherDocument))}
+    first, lookalike, other, copy, letter, another = (done[job.id] for job in jobs)
+    assert all(job.state == "succeeded" for job in done.values())
+    assert set(invoices) == {first.id, lookalike.id, other.id}
+    assert [job.invoice_id for job in (first, lookalike, other)] == [
+        invoices[job.id].id for job in (first, lookalike, other)
+    ]
+    assert (copy.invoice_id, copy.duplicate_of_invoice_id) == (other.invoice_id, other.invoice_id)
+    assert invoices[lookalike.id].possible_duplicate_of == first.invoice_id
+    assert invoices[first.id].vat_breakdown == [{"rate": "20", "base": "30.00", "amount": "6.00"}]
+    assert sorted(lines) == sorted(
+        [(first.invoice_id, i, name) for i, name in enumerate(["bolts", "nuts", "washers"])]
+        + [(lookalike.invoice_id, 0, "bolts"), (other.invoice_id, 0, "gears")]
+    )
+    assert [(job.document_id, letters[job.id].raw_text) for job in (letter, another)] == [
+        (letters[letter.id].id, "One letter."), (letters[another.id].id, "Another letter.")
+    ]
