@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="runner threads (default: RUNNER_THREADS)")
     args = parser.parse_args(argv)
 
-    configure_logging()
+    configure_logging(background=True)
     from invoice_processor.db import make_engine, make_sessionmaker
     from invoice_processor.storage import make_store
 

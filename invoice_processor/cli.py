@@ -541,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    configure_logging()
+    configure_logging(background=True)
     args = build_parser().parse_args(argv)
     args.func(args)
 
