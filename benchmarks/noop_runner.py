@@ -14,9 +14,7 @@ runner like the real one: running jobs get the grace period, then are given back
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +26,7 @@ from invoice_processor.queue import ClaimedJob, JobQueue  # noqa: E402
 from invoice_processor.settings import Settings  # noqa: E402
 from invoice_processor.storage import ObjectStore  # noqa: E402
 from invoice_reader.result import DocumentResult  # noqa: E402
-from job_runner.runner import Runner, Work, with_local_copy  # noqa: E402
+from job_runner.runner import Runner, Work, run_until_signalled, with_local_copy  # noqa: E402
 
 # How often a sleeping job asks whether it must stop (cancelled, lease lost, shutdown).
 CHECK_EVERY_S = 0.05
@@ -85,24 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         shutdown_grace_s=settings.runner_shutdown_grace_s,
         work=noop_work(store, sleep_s=args.sleep, fetch=args.fetch),
     )
-    # The loop runs in a thread so that the main thread stays free to receive signals.
-    thread = threading.Thread(target=runner.run, kwargs={"burst": args.burst}, name="runner")
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
     try:
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.5)
-    except KeyboardInterrupt:
-        # One stop request is enough; a second signal must not cut the grace period short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        runner.stop()
-        if thread.ident is not None:
-            thread.join()
+        run_until_signalled(runner, burst=args.burst)
     finally:
         engine.dispose()
     return 0

@@ -210,25 +210,15 @@ def _run_worker(args: argparse.Namespace) -> None:
     """The runner itself, in this process."""
     from invoice_processor.db import make_engine, make_sessionmaker
     from invoice_processor.storage import make_store
+    from job_runner.runner import run_until_signalled
 
     _exit_on_sigterm()
     settings = _settings(args)
     url = _require_database_url(settings)
     engine = make_engine(url, pool_size=settings.runner_threads + 2)
-    runner = _make_runner(settings, url, make_sessionmaker(engine), make_store(settings))
-    # The loop runs in a thread so that the main thread stays free to receive signals.
-    thread = threading.Thread(target=runner.run, kwargs={"burst": args.burst}, name="runner")
-    thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.5)
-    except KeyboardInterrupt:
-        # One stop request is enough; a second signal must not cut the grace period short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        log.info("runner %s stopping", runner.runner_id)
-        runner.stop()
-        thread.join()
+        runner = _make_runner(settings, url, make_sessionmaker(engine), make_store(settings))
+        run_until_signalled(runner, burst=args.burst)
     finally:
         engine.dispose()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -43,13 +44,13 @@ from invoice_processor.transient import (
     is_storage_unavailable,
     is_transient,
 )
-from job_runner.completions import Completion, CompletionBuffer
-from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
-from job_runner.isolation import DocumentWorkers, Read
 from invoice_reader import ReadOptions, process_document
 from invoice_reader.layout_hints import LayoutHint
 from invoice_reader.result import DocumentError, DocumentResult, ReaderCrashed, SameFile
 from invoice_reader.vlm_stage import DEFAULT_MIN_OCR_CONFIDENCE
+from job_runner.completions import Completion, CompletionBuffer
+from job_runner.duplicates import file_sha256, find_same_file, find_same_invoice, lock_file_hash
+from job_runner.isolation import DocumentWorkers, Read
 from job_runner.results import StagedResult, StagedResults
 from job_runner.webhooks import WebhookSender
 
@@ -702,6 +703,33 @@ class SameFileGone(DocumentError):
             "This file was recognised as a copy of one read before, but that earlier result was deleted while "
             "this job was pointing to it; send the file again to read it anew."
         )
+
+
+def run_until_signalled(runner: Runner, *, burst: bool = False) -> None:
+    """Runs the runner in a thread of its own until it ends (burst) or SIGTERM or Ctrl-C asks it to stop; then
+    stops it as Runner.stop says (running jobs get the grace period, the rest is given back) and returns once
+    it has stopped. A second signal is ignored: it must not cut the grace period short.
+    The signal handler only notes the request. Raising KeyboardInterrupt from it, as before, interrupted the
+    main thread's Thread.join, which on Python 3.11 can mark the runner's thread as ended while it still runs:
+    join then returned at once and the process exited under the runner, its jobs cut short."""
+    requested = False
+
+    def request_stop(signum, frame):
+        nonlocal requested
+        requested = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    thread = threading.Thread(target=runner.run, kwargs={"burst": burst}, name="runner")
+    thread.start()
+    while thread.is_alive() and not requested:
+        thread.join(0.5)
+    if requested:
+        log.info("runner %s stopping", runner.runner_id)
+        runner.stop()
+        thread.join()
 
 
 def retrying_while(is_retryable: Callable[[BaseException], bool], patience_s: float, *, max_wait_s: float) -> Retrying:

@@ -230,8 +230,11 @@ def test_sigterm_to_the_runners_process_group_fails_no_good_file(tmp_path, datab
     with queue.sessions() as session:
         jobs = session.scalars(select(Job).where(Job.batch_id == batch_id)).all()
     assert [job.error for job in jobs if job.state == "failed"] == []
-    # One thread: the scan it was reading when the signal came, and nothing after it.
+    # One thread: the scan it was reading when the signal came, and nothing after it. It finished within the
+    # grace period (30 s): the runner stopped only then, and left nothing running.
     assert sum(job.attempts for job in jobs) == 1, [(j.filename, j.state, j.attempts) for j in jobs]
+    assert sorted(job.state for job in jobs) == ["queued"] * 3 + ["succeeded"], [(j.filename, j.state) for j in jobs]
+    assert re.search(r"runner \S+ stopped", output), output
 
 
 def die_once_told(path: Path, options, check, vlm=None):
