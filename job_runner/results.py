@@ -13,7 +13,6 @@ from invoice_processor.queue import ClaimedJob
 from invoice_reader.fields import FIELDS, Field
 from invoice_reader.result import DocumentResult
 
-
 INVOICES: Table = Invoice.__table__
 OTHER_DOCUMENTS: Table = OtherDocument.__table__
 LINES: Table = InvoiceLine.__table__
