@@ -71,6 +71,11 @@ class CompletionBuffer:
         with self._changed:
             return [c.job for c in self._recording + self._waiting]
 
+    def recording(self) -> bool:
+        """Whether a group's transaction is under way: it ends with a claim for the threads free by then."""
+        with self._changed:
+            return bool(self._recording)
+
     def __len__(self) -> int:
         with self._changed:
             return len(self._waiting) + len(self._recording)

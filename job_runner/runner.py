@@ -203,9 +203,13 @@ class Runner:
                     idle = not self._in_flight
                 idle = idle and not len(completions)
                 # A runner with nothing running and nothing to record always looks; threads are held for a claim
-                # only when one is made, so that the recorder, claiming meanwhile, is not left without them.
+                # only when one is made, so that the recorder, claiming meanwhile, is not left without them. While a
+                # group is being recorded it does not look: the group's transaction claims for every thread free
+                # by then, and a claim of its own now would hold those threads and find the group's batches
+                # locked (skipped): the group would free its slots without taking them again, and wake every
+                # runner for them.
                 claimed = []
-                if idle or self._worth_claiming:
+                if (idle or self._worth_claiming) and not completions.recording():
                     with self._free_threads() as free:
                         claimed = self._claim(free) if free else []
                         if self._start(claimed):

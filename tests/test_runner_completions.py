@@ -305,3 +305,34 @@ def test_a_group_stores_invoices_with_their_lines_and_sees_its_own_rows_in_the_s
     assert [(job.document_id, letters[job.id].raw_text) for job in (letter, another)] == [
         (letters[letter.id].id, "One letter."), (letters[another.id].id, "Another letter.")
     ]
+
+
+def test_a_runner_does_not_claim_on_its_own_while_a_group_of_its_jobs_is_being_recorded(
+    queue, sessions, database_url, folder_store
+):
+    """The group's transaction claims for the threads free by then. A claim of the main loop meanwhile held those
+    threads and found the group's batch locked (skipped it): the group then freed its slots without taking them
+    again and woke every runner for them, which, with many runners on one batch, made most claims empty."""
+    batch_id = _enqueue(queue, 12, max_workers=4)
+    runner = Runner(queue, folder_store, database_url=database_url, threads=2, runner_id="r1",
+                    work=lambda job, check: _letter())
+    while_recording = []
+    claim_jobs, finish_jobs = queue.claim_jobs, queue.finish_jobs
+
+    def claim(runner_id, limit):
+        while_recording.append(runner._completions.recording())
+        return claim_jobs(runner_id, limit)
+
+    def slow_finish(*args, **kwargs):
+        runner._worth_claiming = True  # as a notification of new work would, while the group is recorded
+        runner._wake.set()
+        time.sleep(0.1)
+        return finish_jobs(*args, **kwargs)
+
+    queue.claim_jobs, queue.finish_jobs = claim, slow_finish
+    runner.run(burst=True)
+
+    with sessions() as session:
+        states = [job.state for job in session.scalars(select(Job).where(Job.batch_id == batch_id))]
+    assert states == ["succeeded"] * 12
+    assert while_recording and not any(while_recording), while_recording
