@@ -52,8 +52,8 @@ class JobContextFilter(logging.Filter):
 def configure_logging(*, background: bool = False) -> None:
     """Log lines go to stderr, each with the job it was written for. With background, a thread of the process
     writes them: a thread that logs only formats its line and queues it, and never waits for the write nor for
-    another thread's write (the runner's job threads and its recorder log a line per job each; writing them
-    in place cost the queue about a tenth of its no-op jobs a second). The lines still queued are written at
+    another thread's write (the runner's job threads and its recorder log a line per job each; writing them in
+    place, one runner drained 12 % fewer no-op jobs a second). The lines still queued are written at
     exit, unless the process is killed outright. Not for a process that may end with os._exit or fork."""
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format=FORMAT)
     root = logging.getLogger()

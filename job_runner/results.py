@@ -86,22 +86,25 @@ class StagedResults:
 
 
 def _result_rows(job: ClaimedJob, result: DocumentResult, possible_duplicate_of: int | None) -> StagedResult:
+    common = {
+        "tenant_id": job.tenant_id,
+        "raw_text": _clean(result.text),
+        "original_filename": job.filename,
+        "page_count": result.page_count,
+        "batch_id": job.batch_id,
+        "job_id": job.id,
+        "sha256": result.sha256,
+    }
     if result.document_type == "invoice" and result.invoice is not None:
         fields = result.invoice
         values = {
-            "tenant_id": job.tenant_id,
+            **common,
             **{field.name: _column_value(field, getattr(fields, field.name)) for field in FIELDS},
             "provenance": {name: where.as_json() for name, where in fields.provenance.items()},
             "ocr_confidence": result.ocr_confidence,
             "validation": fields.validation,
             "confidence_score": fields.confidence_score,
             "extraction_source": fields.source,
-            "raw_text": _clean(result.text),
-            "original_filename": job.filename,
-            "page_count": result.page_count,
-            "batch_id": job.batch_id,
-            "job_id": job.id,
-            "sha256": result.sha256,
             "possible_duplicate_of": possible_duplicate_of,
         }
         lines = [
@@ -118,15 +121,5 @@ def _result_rows(job: ClaimedJob, result: DocumentResult, possible_duplicate_of:
             for i, line in enumerate(fields.lines)
         ]
         return StagedResult(INVOICES, values, lines)
-    values = {
-        "tenant_id": job.tenant_id,
-        "provider": _clean(result.provider),
-        "raw_text": _clean(result.text),
-        "original_filename": job.filename,
-        "page_count": result.page_count,
-        "batch_id": job.batch_id,
-        "job_id": job.id,
-        "sha256": result.sha256,
-        "document_kind": result.document_kind,
-    }
+    values = {**common, "provider": _clean(result.provider), "document_kind": result.document_kind}
     return StagedResult(OTHER_DOCUMENTS, values)
