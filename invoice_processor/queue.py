@@ -7,6 +7,7 @@ the batch first but never waits for a job row (SKIP LOCKED)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import func
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -162,10 +164,14 @@ class JobQueue:
             return self._claim(session, runner_id, limit)
 
     def _claim(self, session: Session, runner_id: str, limit: int) -> Claimed:
-        rows = session.execute(
-            QUERIES["claim_jobs"],
-            {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s},
-        ).all()
+        return self._claimed(session.execute(QUERIES["claim_jobs"], self._claim_parameters(runner_id, limit)).all())
+
+    def _claim_parameters(self, runner_id: str, limit: int) -> dict:
+        return {"batch_limit": CLAIM_BATCH_LIMIT, "limit": limit, "runner_id": runner_id, "lease_s": self.lease_s}
+
+    @staticmethod
+    def _claimed(rows: list) -> Claimed:
+        """The jobs of claim_jobs' rows (their last two columns say whether there is more, and a notification)."""
         claimed = Claimed(ClaimedJob(*row[:-2]) for row in rows)
         claimed.more = bool(rows) and rows[0].more
         return claimed
@@ -212,18 +218,23 @@ class JobQueue:
     ) -> tuple[list, Claimed]:
         """The finish_jobs statement, the claim of up to `claim` jobs, then complete_batch_if_done for each
         batch left with no job running. Returns the batches whose slots were freed, with the ids of the jobs
-        finished (none when no job of `finished` was still held), and the claimed jobs."""
-        released = []
+        finished (none when no job of `finished` was still held), and the claimed jobs.
+        The finish and the claim are sent together, in one round trip (psycopg's pipeline mode): the server
+        runs them one after the other, in the caller's transaction, as if each had waited for the other."""
+        statements = []
         if finished:
             outcomes = [
                 {"job_id": str(job.id), "attempt": job.attempts, **_outcome_columns(outcome)}
                 for job, outcome in finished
             ]
-            released = session.execute(
-                QUERIES["finish_jobs"],
-                {"outcomes": json.dumps(outcomes), "runner_id": runner_id, "wake_full": claim <= 0},
-            ).all()
-        claimed = self._claim(session, runner_id, claim) if claim > 0 else Claimed()
+            statements.append(
+                ("finish_jobs", {"outcomes": json.dumps(outcomes), "runner_id": runner_id, "wake_full": claim <= 0})
+            )
+        if claim > 0:
+            statements.append(("claim_jobs", self._claim_parameters(runner_id, claim)))
+        answers = _pipelined(session, statements)
+        released = answers.pop(0) if finished else []
+        claimed = self._claimed(answers.pop(0)) if claim > 0 else Claimed()
         going_on = {job.batch_id for job in claimed}
         for batch in sorted(released, key=lambda row: row.id):
             if batch.running_jobs == 0 and batch.id not in going_on:
@@ -336,6 +347,31 @@ class JobQueue:
     @staticmethod
     def _notify(session: Session, payload: str) -> None:
         session.execute(QUERIES["notify"], {"channel": JOBS_CHANNEL, "payload": payload})
+
+
+def _pipelined(session: Session, statements: list[tuple[str, dict]]) -> list[list]:
+    """Runs named statements of queries.sql in the session's transaction, sent together and answered together
+    (one round trip instead of one each), and returns each one's rows (named tuples), in order. An error raises
+    here, once the server has answered; the transaction is then aborted, as after any failed statement. A
+    single statement goes through the session as any other."""
+    if len(statements) == 1:
+        name, parameters = statements[0]
+        return [session.execute(QUERIES[name], parameters).all()]
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    cursors = []
+    with driver.pipeline():
+        for name, parameters in statements:
+            cursor = driver.cursor(row_factory=namedtuple_row)
+            cursor.execute(_driver_sql(name, connection.dialect), parameters)
+            cursors.append(cursor)
+    return [cursor.fetchall() for cursor in cursors]
+
+
+@functools.cache
+def _driver_sql(name: str, dialect) -> str:
+    """A statement of queries.sql as the driver takes it (%(name)s parameters)."""
+    return str(QUERIES[name].compile(dialect=dialect))
 
 
 def _outcome_columns(outcome: JobOutcome) -> dict:

@@ -245,16 +245,25 @@ def test_a_group_of_finished_jobs_keeps_result_ids_past_32_bits(queue, sessions)
         assert sorted(session.scalars(select(Job.document_id))) == [big, big + 1]
 
 
-def test_a_group_that_frees_slots_claims_the_next_jobs_in_its_own_transaction(queue, sessions):
+def test_a_group_that_frees_slots_claims_the_next_jobs_in_its_own_transaction(queue, sessions, monkeypatch):
+    from invoice_processor import queue as queue_module
+
     batch_id = _enqueue(queue, 4, max_workers=2)
     first, second = queue.claim_jobs("r1", 2)
     engine = sessions.kw["bind"]
+    together = []
+    pipelined = queue_module._pipelined
+    monkeypatch.setattr(
+        queue_module, "_pipelined",
+        lambda session, statements: together.append([name for name, _ in statements]) or pipelined(session, statements),
+    )
     with sessions() as session, _statements(engine) as sent:
         held, claimed = queue.finish_jobs(
             session, "r1", [(job, JobOutcome("succeeded", 0.1)) for job in (first, second)], claim=2
         )
-        # The fenced finish and the claim; the batch goes on, so its completion is not checked.
-        assert len(sent) == 2
+        # The fenced finish and the claim, sent together (one round trip); the batch goes on, so its completion
+        # is not checked: no other statement.
+        assert together == [["finish_jobs", "claim_jobs"]] and sent == []
         assert held == {first.id, second.id}
         with sessions() as other:  # not the runner's before the commit
             assert sorted(other.scalars(select(Job.state))) == ["queued", "queued", "running", "running"]
@@ -331,3 +340,23 @@ def test_a_claim_says_whether_another_could_find_more_and_wakes_runners_only_the
         last = queue.claim_jobs("r3", 5)  # the last queued job: nothing left to claim
         assert len(last) == 1 and not last.more
         assert _notifications(listener) == []
+
+
+def test_a_group_whose_statements_fail_together_leaves_its_jobs_running_and_claims_nothing(queue, sessions):
+    """The finish and the claim are answered together: an error in the first aborts the transaction, the claim
+    with it, and the caller's rollback leaves everything as it was."""
+    import pytest
+
+    batch_id = _enqueue(queue, 4, max_workers=2)
+    first, second = queue.claim_jobs("r1", 2)
+    with sessions() as session:
+        with pytest.raises(Exception, match="jobs_state|check constraint"):
+            queue.finish_jobs(session, "r1", [(first, JobOutcome("no such state", 0.1))], claim=1)
+        session.rollback()
+        held, claimed = queue.finish_jobs(session, "r1", [(second, JobOutcome("succeeded", 0.1))], claim=1)
+        session.commit()
+    assert held == {second.id} and len(claimed) == 1
+    with sessions() as session:
+        states = {job.id: job.state for job in session.scalars(select(Job).where(Job.batch_id == batch_id))}
+    assert states[first.id] == "running" and states[second.id] == "succeeded"
+    assert sorted(states.values()) == ["queued", "running", "running", "succeeded"]
