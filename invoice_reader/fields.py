@@ -1,7 +1,7 @@
 """The invoice's fields, declared once: their names and kinds.
 
 The result type (result.InvoiceFields), the invoices table (invoice_processor.db.Invoice, filled by
-job_runner.results.add_result), the API schema (ingest_api.schemas.InvoicePublic) and the scoring
+job_runner.results.StagedResults), the API schema (ingest_api.schemas.InvoicePublic) and the scoring
 (benchmarks/scoring.py) take their field names from here; tests/test_field_declaration.py checks
 that each of them has exactly these fields.
 """

@@ -54,8 +54,8 @@ class StagedResult:
 
 class StagedResults:
     """The results of the jobs recorded in one transaction, inserted together: one INSERT per table for all the
-    rows staged since the last insert(), without the ORM's unit of work (a no-op job's result costs a tenth of
-    what it did through Session.flush)."""
+    rows staged since the last insert(), without the ORM's unit of work (with it, one runner drained about
+    1,200 no-op jobs a second where it now drains about 1,445, measured side by side)."""
 
     def __init__(self) -> None:
         self._pending: list[StagedResult] = []
