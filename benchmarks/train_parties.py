@@ -6,7 +6,8 @@ the labels hold one).
 
 A role whose label matches no candidate (an OCR misreading of the name) adds no example, so that
 the right block, misread, is not taught as wrong. Where labels are incomplete (labels['complete']
-is False: the corpus), a role without a label is skipped.
+is False: the corpus), a role without a label is skipped. Each example is given twice, the second time
+without the rule-based finders' choices (training.without_rules).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from benchmarks.scoring import normalise_name
+from benchmarks.training import without_rules
 from invoice_reader.party_candidates import party_candidates
 from invoice_reader.party_roles import CUSTOMER_MODEL, PROVIDER_MODEL
 
@@ -39,3 +41,4 @@ def examples(document) -> Iterator[tuple[str, dict[str, float], int]]:
             continue
         for candidate, target in zip(candidates, targets):
             yield model, candidate.features, target
+            yield model, without_rules(candidate.features), target
