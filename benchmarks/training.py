@@ -220,20 +220,6 @@ def _one_thread() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
-RULE_FEATURES = ("rule:", "rule_value:", "ruled_")
-"""Features that say what the older rule finders chose (key fields: rule:, rule_value:; parties: ruled_...)."""
-
-
-def without_rules(features: dict[str, float]) -> dict[str, float]:
-    """A candidate's features as if the rule finders had read nothing. train_parties adds each example a
-    second time so: on the training layouts the rules are almost always right, and a model that saw only
-    those examples leans on them and learns little from the labels, blocks and places around a name, which
-    are what is left on a layout where the rules miss. (Tried for the key-field models too, and dropped:
-    their gains on dev seeds were a document or two, and with less weight on the rules a short number
-    such as "F-1" beside its label fell under the threshold, a length the generators never print.)"""
-    return {name: value for name, value in features.items() if not name.startswith(RULE_FEATURES)}
-
-
 def fit_logistic(
     rows: list[dict[str, float]], targets: list[int], *, l2: float = 1.0, iterations: int = 30
 ) -> tuple[dict[str, float], float]:

@@ -4,7 +4,7 @@ chose, so that the models also learn what the labels, blocks and places around a
 from types import SimpleNamespace
 
 from benchmarks import train_parties
-from benchmarks.training import RULE_FEATURES
+from benchmarks.train_parties import RULED
 from tests.placed_pages import TOTALS, page, rows
 
 DOCUMENT = SimpleNamespace(
@@ -22,7 +22,7 @@ DOCUMENT = SimpleNamespace(
 
 
 def _ruled(features: dict) -> bool:
-    return any(name.startswith(RULE_FEATURES) for name in features)
+    return any(name.startswith(RULED) for name in features)
 
 
 def test_every_party_example_is_taught_again_without_the_rule_finders_choices():
@@ -32,7 +32,7 @@ def test_every_party_example_is_taught_again_without_the_rule_finders_choices():
     for (model, features, target), (twin_model, twin, twin_target) in pairs:
         assert (twin_model, twin_target) == (model, target)
         assert not _ruled(twin)
-        assert twin == {k: v for k, v in features.items() if not k.startswith(RULE_FEATURES)}
+        assert twin == {k: v for k, v in features.items() if not k.startswith(RULED)}
     # The rule-based finders read this plain page, so the right names carry their choice the first time.
     assert {model for (model, features, target), _ in pairs if target and _ruled(features)} == {
         "party_provider", "party_customer"}
