@@ -227,15 +227,22 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     fdate = lambda d: format_date(d, date_style, lang)
     term_days = rng.choice([14, 30, 30, 45, 60])
     due = date + dt.timedelta(days=term_days) if rng.random() < 0.7 else None
-    prefix = {"en": ["INV", "IN", ""], "fr": ["FA", "F", ""], "de": ["RE", "R", ""]}[lang]
-    credit_prefix = {"en": "CN", "fr": "AV", "de": "GS"}[lang]
+    prefix = {
+        "en": ["INV", "IN", ""],
+        "fr": ["FA", "F", ""],
+        "de": ["RE", "R", ""],
+        "nl": ["F", "FAC", ""],
+        "it": ["FT", "FATT", ""],
+        "es": ["FAC", "FRA", ""],
+    }[lang]
+    credit_prefix = {"en": "CN", "fr": "AV", "de": "GS", "nl": "CN", "it": "NC", "es": "R"}[lang]
     sep = rng.choice(["-", "/", ""])
     number = f"{credit_prefix if credit else rng.choice(prefix)}{sep}{date.year}{sep}{rng.randint(1, 9999):04d}".lstrip(
         "-/"
     )
     if rng.random() < 0.2:
         number = str(rng.randint(100000, 99999999))
-    po = f"{rng.choice(['PO', 'BC', 'B'])}-{rng.randint(10000, 999999)}" if rng.random() < 0.5 else None
+    po = _order_number(rng, date.year) if rng.random() < 0.5 else None
 
     # Totals per rate, after an optional discount; VAT rounded per rate.
     discount_pct = Decimal(rng.choice([2, 3, 5, 10])) if rng.random() < 0.15 else None
@@ -453,6 +460,23 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     return printed, labels
 
 
+
+def _order_number(rng: random.Random, year: int) -> str:
+    """A buyer's order number in one of the shapes purchasing systems give them: a prefix and digits
+    joined by a dash, a space, a slash with the year, or nothing; an ERP's ten digits; digits alone.
+    Before these, every order number here was a prefix, a dash and digits, and models trained on this
+    generator alone passed over order numbers of other shapes."""
+    prefix = rng.choice(["PO", "BC", "B", "BE", "ORD", "CMD", "Ord", "A"])
+    digits = rng.randint(10000, 999999)
+    return rng.choice([
+        f"{prefix}-{digits}",
+        f"{prefix}{digits}",
+        f"{prefix} {digits}",
+        f"{prefix}/{year}/{digits % 10000:04d}",
+        f"45{rng.randint(0, 99999999):08d}",
+        str(digits),
+    ])
+
 # -- look-alikes -----------------------------------------------------------------------------
 
 _LOOKALIKE_WORDS = {
@@ -460,33 +484,58 @@ _LOOKALIKE_WORDS = {
         "en": ("QUOTATION", "Quote No.", "Valid until"),
         "fr": ("DEVIS", "Devis n°", "Valable jusqu'au"),
         "de": ("ANGEBOT", "Angebotsnummer", "Gültig bis"),
+        "nl": ("OFFERTE", "Offertenummer", "Geldig tot"),
+        "it": ("PREVENTIVO", "Preventivo n.", "Valido fino al"),
+        "es": ("PRESUPUESTO", "N.º de presupuesto", "Válido hasta"),
     },
     "purchase_order": {
         "en": ("PURCHASE ORDER", "PO number", "Delivery by"),
         "fr": ("BON DE COMMANDE", "Commande n°", "Livraison souhaitée"),
         "de": ("BESTELLUNG", "Bestellnummer", "Liefertermin"),
+        "nl": ("INKOOPORDER", "Inkoopordernr.", "Gewenste leverdatum"),
+        "it": ("ORDINE DI ACQUISTO", "Ordine n.", "Consegna richiesta entro"),
+        "es": ("PEDIDO DE COMPRA", "N.º de pedido", "Fecha de entrega"),
     },
     "order_confirmation": {
         "en": ("ORDER CONFIRMATION", "Order No.", "Expected delivery"),
         "fr": ("CONFIRMATION DE COMMANDE", "Commande n°", "Livraison prévue"),
         "de": ("AUFTRAGSBESTÄTIGUNG", "Auftragsnummer", "Voraussichtliche Lieferung"),
+        "nl": ("ORDERBEVESTIGING", "Ordernummer", "Verwachte levering"),
+        "it": ("CONFERMA D'ORDINE", "Conferma n.", "Consegna prevista"),
+        "es": ("CONFIRMACIÓN DE PEDIDO", "Pedido n.º", "Entrega prevista"),
     },
     "delivery_note": {
         "en": ("DELIVERY NOTE", "Delivery No.", "Delivered on"),
         "fr": ("BON DE LIVRAISON", "BL n°", "Livré le"),
         "de": ("LIEFERSCHEIN", "Lieferschein-Nr.", "Lieferdatum"),
+        "nl": ("PAKBON", "Pakbonnummer", "Geleverd op"),
+        "it": ("DOCUMENTO DI TRASPORTO", "DDT n.", "Data inizio trasporto"),
+        "es": ("ALBARÁN", "N.º de albarán", "Fecha de entrega"),
     },
     "payment_receipt": {
         "en": ("PAYMENT RECEIPT", "Receipt No.", "Paid on"),
         "fr": ("REÇU DE PAIEMENT", "Reçu n°", "Payé le"),
         "de": ("ZAHLUNGSBESTÄTIGUNG", "Beleg-Nr.", "Bezahlt am"),
+        "nl": ("KWITANTIE", "Kwitantienummer", "Betaald op"),
+        "it": ("RICEVUTA DI PAGAMENTO", "Ricevuta n.", "Pagato il"),
+        "es": ("RECIBO DE PAGO", "Recibo n.º", "Pagado el"),
     },
-    "letter": {"en": ("", "Our ref.", ""), "fr": ("", "Nos réf.", ""), "de": ("", "Unser Zeichen", "")},
+    "letter": {
+        "en": ("", "Our ref.", ""),
+        "fr": ("", "Nos réf.", ""),
+        "de": ("", "Unser Zeichen", ""),
+        "nl": ("", "Ons kenmerk", ""),
+        "it": ("", "Ns. rif.", ""),
+        "es": ("", "Nuestra ref.", ""),
+    },
 }
 _RECEIPT_BODY = {
     "en": "We confirm receipt of your payment of {amount} by bank transfer, settling invoice {ref}. This receipt is not a tax invoice.",
     "fr": "Nous accusons réception de votre règlement de {amount} par virement, en paiement de la facture {ref}. Ce reçu ne vaut pas facture.",
     "de": "Wir bestätigen den Eingang Ihrer Zahlung von {amount} per Überweisung zum Ausgleich der Rechnung {ref}. Dieser Beleg ist keine Rechnung.",
+    "nl": "Wij bevestigen de ontvangst van uw betaling van {amount} per bankoverschrijving, ter voldoening van factuur {ref}. Deze kwitantie is geen factuur.",
+    "it": "Confermiamo di aver ricevuto il Vostro pagamento di {amount} tramite bonifico bancario, a saldo della fattura {ref}. La presente ricevuta non costituisce fattura.",
+    "es": "Confirmamos la recepción de su pago de {amount} mediante transferencia bancaria, en liquidación de la factura {ref}. Este recibo no es una factura.",
 }
 _LETTER_BODY = {
     "en": [
@@ -507,6 +556,24 @@ _LETTER_BODY = {
         "Unsere Rechnung {ref} aus dem Vormonat ist noch offen; sollten Sie sie bereits beglichen haben, betrachten Sie dieses Schreiben als gegenstandslos.",
         "Mit freundlichen Grüßen",
     ],
+    "nl": [
+        "Geachte heer, mevrouw,",
+        "Hartelijk dank voor uw bezoek van vorige week. Zoals besproken sturen wij u vóór het einde van de maand een uitgebreide offerte voor de renovatie van uw kantoren.",
+        "Onze factuur {ref} van vorige maand staat nog open; mocht u deze inmiddels hebben voldaan, dan kunt u deze herinnering als niet verzonden beschouwen.",
+        "Met vriendelijke groet,",
+    ],
+    "it": [
+        "Gentili Signori,",
+        "Vi ringraziamo per la Vostra visita della scorsa settimana. Come concordato, Vi invieremo entro la fine del mese un preventivo dettagliato per la ristrutturazione dei Vostri uffici.",
+        "La nostra fattura {ref} del mese scorso risulta ancora da saldare; qualora abbiate già provveduto al pagamento, Vi preghiamo di non tenere conto del presente sollecito.",
+        "Distinti saluti",
+    ],
+    "es": [
+        "Estimados señores:",
+        "Les agradecemos su visita de la semana pasada. Tal como acordamos, les enviaremos antes de final de mes una oferta detallada para la reforma de sus oficinas.",
+        "Nuestra factura {ref} del mes pasado sigue pendiente de pago; si ya la han abonado, les rogamos que no tengan en cuenta este recordatorio.",
+        "Atentamente,",
+    ],
 }
 
 
@@ -518,7 +585,7 @@ def _lookalike(rng: random.Random, locale: Locale, kind: str) -> tuple[Printed, 
     date_value = printed.meta[1][1]
     ref = f"{rng.choice(['INV', 'FA', 'RE'])}-{rng.randint(2022, 2025)}-{rng.randint(1, 9999):04d}"
     printed.title = title
-    date_label = {"en": "Date", "fr": "Date", "de": "Datum"}[lang]
+    date_label = {"en": "Date", "fr": "Date", "de": "Datum", "nl": "Datum", "it": "Data", "es": "Fecha"}[lang]
     printed.meta = [
         (number_label, f"{rng.choice(['Q', 'D', 'A', 'PO', 'DN', 'R'])}-{rng.randint(1000, 99999)}"),
         (date_label, date_value),
@@ -528,13 +595,27 @@ def _lookalike(rng: random.Random, locale: Locale, kind: str) -> tuple[Printed, 
     printed.notes = [n for n in printed.notes if n == printed.notes[-1]]
     printed.footer = printed.footer[:1]
     printed.totals = [
-        (label.replace("Invoice total", "Total").replace("Rechnungsbetrag", "Gesamtbetrag"), value)
+        (
+            label.replace("Invoice total", "Total")
+            .replace("Rechnungsbetrag", "Gesamtbetrag")
+            .replace("Factuurbedrag", "Totaalbedrag")
+            .replace("Totale fattura", "Totale")
+            .replace("Total factura", "Total"),
+            value,
+        )
         for label, value in printed.totals
     ]
     if kind == "purchase_order":
         printed.sender, printed.customer = printed.customer[:3], printed.sender[: 2 + printed.sender_name_lines]
         printed.sender_name_lines = 1
-        printed.customer_heading = {"en": "Supplier", "fr": "Fournisseur", "de": "Lieferant"}[lang]
+        printed.customer_heading = {
+            "en": "Supplier",
+            "fr": "Fournisseur",
+            "de": "Lieferant",
+            "nl": "Leverancier",
+            "it": "Fornitore",
+            "es": "Proveedor",
+        }[lang]
     if kind == "delivery_note":
         printed.columns = [c for c in printed.columns if c in ("qty", "designation")]
         printed.totals = []

@@ -8,6 +8,9 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from stdnum import luhn
+from stdnum.es import cif as es_cif
+
 CENT = Decimal("0.01")
 
 MONTHS = {
@@ -53,6 +56,12 @@ MONTHS = {
         "November",
         "Dezember",
     ],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"],
+    "it": ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
+           "novembre", "dicembre"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"],
 }
 
 
@@ -95,8 +104,15 @@ LOCALES = {
     "de-CH": Locale(
         "de-CH", "de", ("CHF",), "'", ".", ("dmy_dot", "long_dmy_dot"), (Decimal("8.1"), Decimal("2.6")), True
     ),
+    "nl-NL": Locale("nl-NL", "nl", ("EUR",), ".", ",", ("dmy_dash", "long_dmy"), (Decimal(21), Decimal(9)), True),
+    "it-IT": Locale(
+        "it-IT", "it", ("EUR",), ".", ",", ("dmy_slash", "long_dmy"), (Decimal(22), Decimal(10), Decimal(4)), False
+    ),
+    "es-ES": Locale(
+        "es-ES", "es", ("EUR",), ".", ",", ("dmy_slash", "long_dmy_de"), (Decimal(21), Decimal(10), Decimal(4)), False
+    ),
 }
-LOCALE_WEIGHTS = {"en-GB": 2, "en-US": 1, "fr-FR": 3, "de-DE": 3, "de-CH": 1}
+LOCALE_WEIGHTS = {"en-GB": 2, "en-US": 1, "fr-FR": 3, "de-DE": 3, "de-CH": 1, "nl-NL": 1, "it-IT": 1, "es-ES": 1}
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
 
 
@@ -106,6 +122,8 @@ def format_date(value: dt.date, style: str, language: str) -> str:
         "dmy_slash": f"{value.day:02d}/{value.month:02d}/{value.year}",
         "mdy_slash": f"{value.month:02d}/{value.day:02d}/{value.year}",
         "dmy_dot": f"{value.day:02d}.{value.month:02d}.{value.year}",
+        "dmy_dash": f"{value.day:02d}-{value.month:02d}-{value.year}",
+        "long_dmy_de": f"{value.day} de {month} de {value.year}",
         "long_dmy": f"{value.day} {month} {value.year}",
         "long_mdy": f"{month} {value.day}, {value.year}",
         "long_dmy_dot": f"{value.day}. {month} {value.year}",
@@ -166,16 +184,37 @@ def vat_id(rng: random.Random, locale: Locale) -> tuple[str, str] | tuple[None, 
         d = _digits(rng, 9)
         value = f"CHE-{d[:3]}.{d[3:6]}.{d[6:]}"
         return value, value
+    if locale.key == "nl-NL":  # the 9 digits of a BSN-style number pass the 11-test
+        while True:
+            body = _digits(rng, 9)
+            if sum(int(d) * w for d, w in zip(body, (9, 8, 7, 6, 5, 4, 3, 2, -1))) % 11 == 0 and body[0] != "0":
+                break
+        value = f"NL{body}B{rng.randint(1, 3):02d}"
+        return value, rng.choice([value, f"NL {body} B{value[-2:]}", f"NL{body[:4]}.{body[4:6]}.{body[6:]}.B{value[-2:]}"])
+    if locale.key == "it-IT":
+        body = _digits(rng, 7) + rng.choice(["001", "015", "037", "058", "096"])
+        value = f"IT{body}{luhn.calc_check_digit(body)}"
+        return value, rng.choice([value, f"IT {value[2:]}"])
+    if locale.key == "es-ES":
+        body = rng.choice("ABG") + _digits(rng, 7)
+        value = f"ES{body}{es_cif.calc_check_digits(body)[0]}"
+        return value, rng.choice([value, f"ES-{value[2:]}", f"ES {value[2]}-{value[3:]}"])
     value = "GB" + _digits(rng, 9)
     return value, rng.choice([value, f"GB {value[2:5]} {value[5:9]} {value[9:]}"])
 
 
-_IBAN_BBAN = {"fr-FR": ("FR", 23), "de-DE": ("DE", 18), "de-CH": ("CH", 17), "en-GB": ("GB", 18)}
+_IBAN_BBAN = {
+    "fr-FR": ("FR", 23), "de-DE": ("DE", 18), "de-CH": ("CH", 17), "en-GB": ("GB", 18), "nl-NL": ("NL", 14),
+    "it-IT": ("IT", 23), "es-ES": ("ES", 20),
+}
 _BANKS = {
     "fr-FR": ["BNPAFRPP", "SOGEFRPP", "CRLYFRPP", "AGRIFRPP", "CCBPFRPP"],
     "de-DE": ["COBADEFF", "DEUTDEFF", "GENODEF1", "HYVEDEMM", "SSKMDEMM"],
     "de-CH": ["UBSWCHZH", "CRESCHZZ", "ZKBKCHZZ", "POFICHBE"],
     "en-GB": ["BARCGB22", "NWBKGB2L", "HBUKGB4B", "LOYDGB2L", "MIDLGB22"],
+    "nl-NL": ["ABNANL2A", "INGBNL2A", "RABONL2U", "TRIONL2U", "BUNQNL2A"],
+    "it-IT": ["UNCRITMM", "BAPPIT22", "BPMOIT22", "CRPPIT2P", "BLOPIT22"],
+    "es-ES": ["CAIXESBB", "BSCHESMM", "BBVAESMM", "SABDESBB", "CAGLESMM"],
 }
 
 
@@ -184,8 +223,10 @@ def iban_and_bic(rng: random.Random, locale: Locale) -> tuple[str, str, str] | t
     if locale.key not in _IBAN_BBAN:
         return None, None, None
     country, length = _IBAN_BBAN[locale.key]
-    if country == "GB":
-        bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + _digits(rng, 14)
+    if country in ("GB", "NL"):  # a bank code of four letters, then digits
+        bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + _digits(rng, length - 4)
+    elif country == "IT":  # a national check letter (CIN) first
+        bban = rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + _digits(rng, length - 1)
     else:
         bban = _digits(rng, length)
     numeric = "".join(str(int(ch, 36)) for ch in bban + country + "00")
@@ -353,6 +394,155 @@ WORDS = {
     },
 }
 
+# Dutch, Italian and Spanish, added after the three languages above: before them, models trained on
+# this generator alone had never seen a label in these languages (the html generator prints all six).
+_MORE_WORDS = {
+    "invoice_title": {"nl": ["FACTUUR", "Factuur"], "it": ["FATTURA", "Fattura"], "es": ["FACTURA", "Factura"]},
+    "credit_title": {
+        "nl": ["CREDITNOTA", "Creditfactuur"],
+        "it": ["NOTA DI CREDITO", "Nota di credito"],
+        "es": ["FACTURA RECTIFICATIVA", "Abono"],
+    },
+    "number": {
+        "nl": ["Factuurnummer", "Factuurnr.", "Nummer"],
+        "it": ["Fattura n.", "Numero fattura", "N. documento"],
+        "es": ["N.º de factura", "Factura n.º", "Número"],
+    },
+    "credit_number": {
+        "nl": ["Creditnota nr.", "Creditnummer"],
+        "it": ["Nota di credito n.", "N. nota di credito"],
+        "es": ["N.º rectificativa", "Abono n.º"],
+    },
+    "refers_to": {
+        "nl": ["Betreft factuur"],
+        "it": ["Rif. fattura"],
+        "es": ["Rectifica la factura"],
+    },
+    "date": {
+        "nl": ["Datum", "Factuurdatum"],
+        "it": ["Data", "Data fattura", "Data documento"],
+        "es": ["Fecha", "Fecha de factura", "Fecha de emisión"],
+    },
+    "due": {
+        "nl": ["Vervaldatum", "Te betalen voor", "Uiterste betaaldatum"],
+        "it": ["Scadenza", "Data scadenza", "Da pagare entro il"],
+        "es": ["Vencimiento", "Fecha de vencimiento", "Pagar antes del"],
+    },
+    "po": {
+        "nl": ["Uw ordernummer", "Inkoopordernr.", "Uw bestelling"],
+        "it": ["Vs. ordine", "Ordine n.", "Rif. ordine"],
+        "es": ["Su pedido", "N.º de pedido", "Pedido"],
+    },
+    "customer_no": {
+        "nl": ["Klantnummer", "Debiteurnr."],
+        "it": ["Cod. cliente", "Codice cliente"],
+        "es": ["N.º de cliente", "Código cliente"],
+    },
+    "delivery_no": {
+        "nl": ["Pakbon", "Leverbon nr."],
+        "it": ["DDT n.", "Documento di trasporto"],
+        "es": ["Albarán", "N.º albarán"],
+    },
+    "vat_id": {
+        "nl": ["Btw-nummer", "Btw-nr.", "BTW"],
+        "it": ["P.IVA", "Partita IVA", "P. IVA"],
+        "es": ["NIF", "CIF", "NIF-IVA"],
+    },
+    "bill_to": {
+        "nl": ["Factuuradres", "Klant", "Aan"],
+        "it": ["Spett.le", "Cliente", "Intestatario"],
+        "es": ["Facturar a", "Cliente", "Datos del cliente"],
+    },
+    "col_designation": {
+        "nl": ["Omschrijving", "Artikel"],
+        "it": ["Descrizione", "Articolo"],
+        "es": ["Descripción", "Concepto", "Artículo"],
+    },
+    "col_qty": {"nl": ["Aantal", "Aant."], "it": ["Q.tà", "Quantità"], "es": ["Cant.", "Cantidad", "Uds."]},
+    "col_price": {
+        "nl": ["Prijs", "Stukprijs", "Eenheidsprijs"],
+        "it": ["Prezzo unit.", "Prezzo", "Importo unitario"],
+        "es": ["Precio", "Precio unit.", "P. unitario"],
+    },
+    "col_vat": {"nl": ["Btw", "Btw %"], "it": ["IVA", "IVA %", "Aliq."], "es": ["IVA", "% IVA"]},
+    "col_total": {
+        "nl": ["Bedrag", "Totaal", "Regeltotaal"],
+        "it": ["Importo", "Totale", "Imponibile"],
+        "es": ["Importe", "Total", "Base"],
+    },
+    "subtotal": {"nl": ["Subtotaal"], "it": ["Subtotale"], "es": ["Subtotal"]},
+    "discount": {"nl": ["Korting {p}%"], "it": ["Sconto {p}%"], "es": ["Descuento {p} %"]},
+    "net": {
+        "nl": ["Totaal excl. btw", "Subtotaal excl. btw", "Netto bedrag"],
+        "it": ["Totale imponibile", "Imponibile", "Totale netto"],
+        "es": ["Base imponible", "Total base imponible", "Importe neto"],
+    },
+    "vat_line": {
+        "nl": ["Btw {r}%", "{r}% btw", "Btw hoog {r}%"],
+        "it": ["IVA {r}%", "IVA al {r}%"],
+        "es": ["IVA {r} %", "IVA ({r} %)", "Cuota IVA {r}%"],
+    },
+    "vat_base": {"nl": ["over {b}"], "it": ["su {b}"], "es": ["sobre {b}"]},
+    "total": {
+        "nl": ["Totaal incl. btw", "Factuurbedrag", "Totaal"],
+        "it": ["Totale fattura", "Totale documento", "TOTALE"],
+        "es": ["Total factura", "TOTAL", "Importe total"],
+    },
+    "deposit": {"nl": ["Reeds betaald voorschot"], "it": ["Acconto versato"], "es": ["Anticipo recibido"]},
+    "amount_due": {
+        "nl": ["Te betalen", "Openstaand bedrag"],
+        "it": ["Netto a pagare", "Totale da pagare"],
+        "es": ["Total a pagar", "Importe pendiente"],
+    },
+    "previous_balance": {
+        "nl": ["Vorig saldo (voldaan, dank u)"],
+        "it": ["Saldo precedente (saldato, grazie)"],
+        "es": ["Saldo anterior (pagado, gracias)"],
+    },
+    "carried": {"nl": ["Transport", "Over te brengen"], "it": ["A riportare"], "es": ["Suma y sigue"]},
+    "brought": {"nl": ["Transport"], "it": ["Riporto"], "es": ["Suma anterior"]},
+    "terms": {
+        "nl": ["Betaling binnen {n} dagen", "Betalingstermijn: {n} dagen", "Gelieve binnen {n} dagen te betalen"],
+        "it": ["Pagamento a {n} giorni", "Bonifico bancario {n} gg d.f.", "Termini di pagamento: {n} giorni"],
+        "es": ["Pago a {n} días", "Forma de pago: transferencia a {n} días", "Vencimiento a {n} días fecha factura"],
+    },
+    "page": {"nl": ["Pagina {n}"], "it": ["Pagina {n}"], "es": ["Página {n}"]},
+    "continued": {"nl": ["(vervolg)"], "it": ["(segue)"], "es": ["(continuación)"]},
+    "thanks": {
+        "nl": ["Bedankt voor uw opdracht."],
+        "it": ["Grazie per la fiducia accordataci."],
+        "es": ["Gracias por su confianza."],
+    },
+    "salutation": {"nl": ["Dhr.", "Mevr."], "it": ["Sig.", "Sig.ra"], "es": ["Sr.", "Sra.", "D.", "Dña."]},
+    "attention": {
+        "nl": ["T.a.v.", "Ter attentie van"],
+        "it": ["Alla c.a. di", "C.a."],
+        "es": ["A la atención de", "Att.:"],
+    },
+    "ship_to": {
+        "nl": ["Afleveradres", "Leveradres"],
+        "it": ["Luogo di consegna", "Destinazione merce"],
+        "es": ["Dirección de entrega", "Enviar a"],
+    },
+    "seller": {
+        "nl": ["Van", "Leverancier", "Afzender"],
+        "it": ["Cedente", "Fornitore", "Mittente"],
+        "es": ["Emisor", "Proveedor", "Vendedor"],
+    },
+    "remit_to": {
+        "nl": ["Gelieve te betalen aan", "Begunstigde"],
+        "it": ["Pagamento a favore di", "Beneficiario"],
+        "es": ["Pagar a", "Beneficiario"],
+    },
+    "contact": {
+        "nl": ["Contactpersoon", "Uw contactpersoon", "Behandeld door"],
+        "it": ["Referente", "Il Vs. referente", "Agente"],
+        "es": ["Persona de contacto", "Su contacto", "Comercial"],
+    },
+}
+for _key, _by_language in _MORE_WORDS.items():
+    WORDS[_key].update(_by_language)
+
 
 def word(rng: random.Random, key: str, language: str) -> str:
     return rng.choice(WORDS[key][language])
@@ -370,6 +560,18 @@ _PEOPLE = {
     "de": (
         ["Jonas", "Katrin", "Matthias", "Anja", "Florian", "Sabine", "Tobias", "Ulrike", "Lukas", "Heike", "Jörg"],
         ["Brückner", "Hofmann", "Lindner", "Pfeiffer", "Vogt", "Seidel", "Kühn", "Albrecht", "Ziegler", "Engel"],
+    ),
+    "nl": (
+        ["Sanne", "Daan", "Femke", "Joris", "Lotte", "Bram", "Inge", "Maarten", "Noor", "Sjoerd"],
+        ["de Boer", "van den Berg", "Meijer", "Hendriks", "Peters", "Dijkstra", "Koster", "van Wijk", "Prins"],
+    ),
+    "it": (
+        ["Giulia", "Marco", "Chiara", "Luca", "Francesca", "Alessandro", "Sara", "Davide", "Elisa", "Matteo"],
+        ["Rinaldi", "Fontana", "Caruso", "Moretti", "Barbieri", "Lombardi", "Gallo", "Testa", "Pellegrini"],
+    ),
+    "es": (
+        ["Lucía", "Javier", "Carmen", "Pablo", "Elena", "Sergio", "Marta", "Diego", "Nuria", "Álvaro"],
+        ["Fernández", "Gómez", "Díaz", "Ruiz", "Jiménez", "Moreno", "Álvarez", "Iglesias", "Vidal"],
     ),
 }
 
@@ -408,6 +610,21 @@ _COMPANY = {
         ["Metallbau", "Druckerei", "Elektrotechnik", "Logistik", "Haustechnik", "Software", "Gartenbau"],
         ["GmbH", "AG", "KG", "UG (haftungsbeschränkt)", "GmbH & Co. KG"],
     ),
+    "nl": (
+        ["Hoekstra", "Verbeek", "Dekker", "Brouwer", "Kuipers", "Van Leeuwen", "Postma", "Schouten"],
+        ["Techniek", "Transport", "Drukwerk", "Installaties", "Adviesgroep", "Groothandel", "Bouw"],
+        ["B.V.", "BV", "N.V.", "V.O.F."],
+    ),
+    "it": (
+        ["Officina", "Tipografia", "Impianti", "Studio", "Edilizia", "Trasporti", "Forniture"],
+        ["Ferraro", "Colombo", "Esposito", "Bianchi", "Romano", "Marino", "Greco", "Conti"],
+        ["S.r.l.", "S.p.A.", "S.a.s.", "S.n.c."],
+    ),
+    "es": (
+        ["Construcciones", "Transportes", "Talleres", "Suministros", "Gráficas", "Instalaciones", "Asesoría"],
+        ["García", "Martínez", "López", "Sánchez", "Navarro", "Ortega", "Romero", "Castillo"],
+        ["S.L.", "S.A.", "S.L.U."],
+    ),
 }
 
 _ADDRESS = {
@@ -431,6 +648,18 @@ _ADDRESS = {
         ["Bahnhofstrasse", "Seestrasse", "Dorfstrasse", "Industriestrasse"],
         ["8001 Zürich", "3011 Bern", "4051 Basel", "6003 Luzern"],
     ),
+    "nl-NL": (
+        ["Kerkstraat", "Stationsweg", "Molenlaan", "Industrieweg", "Dorpsstraat"],
+        ["1012 AB Amsterdam", "3011 CD Rotterdam", "3511 EF Utrecht", "5611 GH Eindhoven", "9711 JK Groningen"],
+    ),
+    "it-IT": (
+        ["Via Garibaldi", "Corso Vittorio Emanuele", "Via dell'Industria", "Viale Europa", "Piazza della Libertà"],
+        ["20121 Milano (MI)", "10121 Torino (TO)", "40121 Bologna (BO)", "80133 Napoli (NA)", "35121 Padova (PD)"],
+    ),
+    "es-ES": (
+        ["Calle Mayor", "Avenida de la Constitución", "Calle del Sol", "Polígono Industrial Norte", "Paseo del Prado"],
+        ["28013 Madrid", "08001 Barcelona", "46002 Valencia", "41001 Sevilla", "48001 Bilbao"],
+    ),
 }
 
 
@@ -439,11 +668,8 @@ def company(rng: random.Random, locale: Locale, avoid: str = "") -> str:
         if locale.language == "en":
             first, second, uk, us = _COMPANY["en"]
             name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(us if locale.sales_tax else uk)}"
-        elif locale.language == "fr":
-            first, second, forms = _COMPANY["fr"]
-            name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(forms)}"
         else:
-            first, second, forms = _COMPANY["de"]
+            first, second, forms = _COMPANY[locale.language]
             name = f"{rng.choice(first)} {rng.choice(second)} {rng.choice(forms)}"
         if name != avoid:
             return name
@@ -461,7 +687,12 @@ def without_legal_form(name: str, locale: Locale) -> str:
 def address(rng: random.Random, locale: Locale) -> tuple[str, str]:
     streets, cities = _ADDRESS[locale.key]
     number = rng.randint(1, 180)
-    street = f"{number} {rng.choice(streets)}" if locale.language in ("en", "fr") else f"{rng.choice(streets)} {number}"
+    if locale.language in ("en", "fr"):
+        street = f"{number} {rng.choice(streets)}"
+    elif locale.language in ("it", "es"):
+        street = f"{rng.choice(streets)}, {number}"
+    else:
+        street = f"{rng.choice(streets)} {number}"
     return street, rng.choice(cities)
 
 
@@ -532,6 +763,72 @@ DESIGNATIONS = {
         "Projektleitung",
         "Reisekosten",
     ],
+    "nl": [
+        "Herontwerp website",
+        "Hosting (12 maanden)",
+        "Adviesuren",
+        "Bureaustoelen",
+        "Tonercartridge",
+        "Jaarlijks onderhoudscontract",
+        "Levering en montage",
+        "Softwarelicentie",
+        "Trainingsdag",
+        "Monitorarm",
+        "Netwerkbekabeling",
+        "Catering voor 20 personen",
+        "Vertaalwerk",
+        "Kopieerpapier A4 (doos)",
+        "Ontwerp logo",
+        "Back-updienst server",
+        "Schoonmaakdienst",
+        "Set reserveonderdelen",
+        "Projectbegeleiding",
+        "Reiskosten",
+    ],
+    "it": [
+        "Rifacimento sito web",
+        "Hosting (12 mesi)",
+        "Ore di consulenza",
+        "Sedie da ufficio",
+        "Cartuccia toner",
+        "Contratto di manutenzione annuale",
+        "Trasporto e installazione",
+        "Licenza software",
+        "Corso di formazione",
+        "Supporto per notebook",
+        "Cablaggio di rete",
+        "Servizio catering 20 persone",
+        "Servizi di traduzione",
+        "Carta per fotocopie A4 (scatola)",
+        "Progettazione logo",
+        "Servizio di backup server",
+        "Servizio di pulizia",
+        "Kit ricambi",
+        "Direzione lavori",
+        "Spese di trasferta",
+    ],
+    "es": [
+        "Rediseño de la web",
+        "Alojamiento web (12 meses)",
+        "Horas de consultoría",
+        "Sillas de oficina",
+        "Cartucho de tóner",
+        "Contrato de mantenimiento anual",
+        "Transporte e instalación",
+        "Licencia de software",
+        "Jornada de formación",
+        "Soporte para portátil",
+        "Cableado de red",
+        "Catering para 20 personas",
+        "Servicios de traducción",
+        "Papel de copia A4 (caja)",
+        "Diseño de logotipo",
+        "Servicio de copias de seguridad",
+        "Servicio de limpieza",
+        "Kit de recambios",
+        "Gestión de proyecto",
+        "Gastos de desplazamiento",
+    ],
 }
 SECOND_LINES = {
     "en": ["Period: {month} {year}", "Ref. ART-{n}", "incl. setup", "as per quote Q-{n}", "Serial no. SN{n}"],
@@ -543,4 +840,9 @@ SECOND_LINES = {
         "N° de série SN{n}",
     ],
     "de": ["Zeitraum: {month} {year}", "Art.-Nr. {n}", "inkl. Einrichtung", "gemäß Angebot A-{n}", "Seriennr. SN{n}"],
+    "nl": ["Periode: {month} {year}", "Art.nr. {n}", "incl. installatie", "volgens offerte O-{n}", "Serienr. SN{n}"],
+    "it": ["Periodo: {month} {year}", "Cod. art. {n}", "incl. configurazione", "come da preventivo P-{n}",
+           "Matricola SN{n}"],
+    "es": ["Periodo: {month} {year}", "Ref. {n}", "incl. puesta en marcha", "según presupuesto P-{n}",
+           "N.º de serie SN{n}"],
 }

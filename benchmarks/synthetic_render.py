@@ -18,6 +18,8 @@ WIDTH, HEIGHT = A4
 MARGIN = 50
 VALUE_COLUMN_GAPS = (8, 8, 16, 24, 36)
 """Points between the longest label of a 'label: value' list and the values' column."""
+LABEL_COLUMN_WIDTHS = (45, 55, 70)
+"""Points a label may take before it wraps, in the documents whose labels wrap."""
 BOTTOM = 90
 """Rows stop above this line; the footer lives below it."""
 
@@ -146,25 +148,55 @@ class _Page:
                 my = cy
             # The values' column: just after the longest label, or further right (from a stream of
             # its own), so that the longest label is not always printed in one cell with its value.
+            # Labels in a narrow column (from a stream of its own, in a third of the documents) wrap
+            # onto a second line, the value beside the first line or between the two.
+            shape = random.Random(f"{doc.meta}|label column")
+            narrow = shape.random() < 1 / 3
+            label_width = shape.choice(LABEL_COLUMN_WIDTHS) if narrow else None
+            value_beside = shape.choice(("first", "middle"))
             gap = random.Random(f"{doc.meta}|value column").choice(VALUE_COLUMN_GAPS)
-            width = max(self.c.stringWidth(label + ":", self.font, self.size) for label, _ in doc.meta) + gap
-            for label, value in doc.meta:
-                self.text(mx, my, f"{label}:")
-                self.text(mx + width, my, value)
-                my -= 13
+            labels = [self.wrap(f"{label}:", self.font, self.size, label_width) for label, _ in doc.meta]
+            width = max(self.c.stringWidth(line, self.font, self.size) for lines in labels for line in lines) + gap
+            for lines, (_, value) in zip(labels, doc.meta):
+                for k, line in enumerate(lines):
+                    self.text(mx, my - 11 * k, line)
+                drop = 5.5 if len(lines) > 1 and value_beside == "middle" else 0
+                self.text(mx + width, my - drop, value)
+                my -= 13 + 11 * (len(lines) - 1)
             return min(my, customer_bottom) - 20
         y = customer_bottom - 18
-        per_row = 4  # wider cells would overlap their neighbours
+        # Four cells a row; in a third of the documents (from a stream of its own) five, whose
+        # labels wrap in a narrow column, each value under its own label's last line.
+        shape = random.Random(f"{doc.meta}|cells")
+        narrow = shape.random() < 1 / 3
+        per_row = 5 if narrow else 4
+        cell = (WIDTH - 2 * MARGIN) / per_row
+        label_width = shape.choice(LABEL_COLUMN_WIDTHS) if narrow else cell - 8
         for start in range(0, len(doc.meta), per_row):
-            cell = (WIDTH - 2 * MARGIN) / per_row
-            for i, (label, value) in enumerate(doc.meta[start : start + per_row]):
+            cells = doc.meta[start : start + per_row]
+            labels = [self.wrap(label, self.bold, self.size - 2, label_width) for label, _ in cells]
+            for i, (lines, (_, value)) in enumerate(zip(labels, cells)):
                 x = MARGIN + i * cell
-                self.text(x + 3, y, label, size=self.size - 2, bold=True)
-                self.text(x + 3, y - 13, value)
+                for k, line in enumerate(lines):
+                    self.text(x + 3, y - 10 * k, line, size=self.size - 2, bold=True)
+                self.text(x + 3, y - 13 - 10 * (len(lines) - 1), value)
+            extra = 10 * (max(len(lines) for lines in labels) - 1)
             if lay.table_style == "ruled":
-                self.c.rect(MARGIN, y - 19, WIDTH - 2 * MARGIN, 31, stroke=1, fill=0)
-            y -= 36
+                self.c.rect(MARGIN, y - 19 - extra, WIDTH - 2 * MARGIN, 31 + extra, stroke=1, fill=0)
+            y -= 36 + extra
         return y - 4
+
+    def wrap(self, text: str, font: str, size: float, width: float | None) -> list[str]:
+        """text in lines no wider than width (a word longer than that keeps a line to itself)."""
+        if width is None:
+            return [text]
+        lines: list[str] = []
+        for w in text.split():
+            if lines and self.c.stringWidth(f"{lines[-1]} {w}", font, size) <= width:
+                lines[-1] = f"{lines[-1]} {w}"
+            else:
+                lines.append(w)
+        return lines or [text]
 
     def sender_name(self) -> str:
         return " ".join(self.doc.sender[: self.doc.sender_name_lines])

@@ -183,6 +183,28 @@ def wrapped_label_features(c: Candidate, layout: DocumentLayout) -> dict[str, fl
             if m.start < len(above.text) < m.end:
                 f[f"wrap:{m.field}"] = _weight(m.weight)
     f.update(_left_wrap_features(c, layout, em))
+    f.update(_down_wrap_features(c, layout, em))
+    return f
+
+
+def _down_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
+    """A label that begins level with the value, left of it, and wraps onto the next line of its column
+    ("Bon de" [value] / "commande:", the cells of a table top-aligned): the two cells read as one text
+    hold a label that begins on the value's line and ends below it (`down_wrap:<field>`)."""
+    page = layout.page_of[c.line]
+    below = c.line + 1
+    if below >= len(layout.labels) or layout.page_of[below] != page or layout.tops[below] - c.bottom > 1.5 * em:
+        return {}
+    own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
+    if own is None or not _label_like(own.text):
+        return {}
+    under = _cell_left_of(layout, below, c.x0 - 0.5 * em)
+    if under is None or not _label_like(under.text) or min(under.x1, own.x1) <= max(under.x0, own.x0):
+        return {}
+    f: dict[str, float] = {}
+    for m in find_labels(f"{own.text} {under.text}", FIELD_LABELS):
+        if m.start < len(own.text) < m.end:
+            f[f"down_wrap:{m.field}"] = _weight(m.weight)
     return f
 
 

@@ -80,7 +80,7 @@ def test_printed_values_are_on_the_page():
 def test_generator_covers_layouts_languages_and_lookalikes():
     labels = [make_document(s)[1] for s in range(60)]
     assert {lab["layout"] for lab in labels} == {*FAMILIES, "till"}
-    assert {lab["language"] for lab in labels} == {"en", "fr", "de"}
+    assert {lab["language"] for lab in labels} == {"en", "fr", "de", "nl", "it", "es"}
     assert any(lab["pages"] > 1 for lab in labels)
     others = [make_document(s, "lookalike")[1] for s in range(12)]
     assert all(lab["document_type"] == "other" for lab in others)
@@ -228,3 +228,35 @@ def test_a_line_labelled_without_its_total_matches_on_quantity_times_unit_price(
     assert match_lines(expected, [{"designation": "Hosting", "total_ht": "3.89"}]) == [(0, 0)]
     assert match_lines(expected, [{"designation": "Hosting", "total_ht": "1.30"}]) == []
     assert match_lines([{"designation": "Hosting", "unit_price": 1.3}], [{"designation": "Hosting", "total_ht": "1.30"}]) == []
+
+
+def test_dutch_italian_and_spanish_invoices_carry_ids_with_valid_check_digits():
+    from invoice_reader.ids import iban_is_valid, vat_id_is_valid
+
+    labels = [make_document(s)[1] for s in range(120)]
+    new = [lab for lab in labels if lab["language"] in ("nl", "it", "es") and lab["layout"] != "till"]
+    assert {lab["language"] for lab in new} == {"nl", "it", "es"}
+    ids = [lab["fields"][name] for lab in new for name in ("provider_vat_id", "customer_vat_id") if lab["fields"][name]]
+    ibans = [lab["fields"]["iban"] for lab in new if lab["fields"]["iban"]]
+    assert ids and ibans
+    assert all(vat_id_is_valid(value) for value in ids), ids
+    assert all(iban_is_valid(value) for value in ibans), ibans
+
+
+def test_order_numbers_come_in_several_shapes():
+    orders = [o for o in (make_document(s)[1]["fields"]["purchase_order"] for s in range(150)) if o]
+    assert any(o.isdigit() for o in orders)
+    assert any(" " in o for o in orders) and any("/" in o for o in orders) and any("-" in o for o in orders)
+    assert any(o[:1].isalpha() and o[-1].isdigit() and o.isalnum() for o in orders)  # "CMD974496"
+
+
+def test_labels_wrap_in_a_narrow_column_in_some_documents_only():
+    wrapped = 0
+    for seed in range(40):
+        pdf, labels = make_document(seed)
+        if labels["layout"] == "till":
+            continue
+        lines = [line.strip() for line in _text(pdf).splitlines()]
+        # A label that wrapped leaves a line holding only its last word and the colon ("commande:").
+        wrapped += any(line.endswith(":") and " " not in line and len(line) > 3 for line in lines)
+    assert 3 <= wrapped <= 30

@@ -182,6 +182,22 @@ def test_a_label_wrapped_in_the_column_left_of_its_value_is_read_across_its_line
     assert choose(LABEL_WRAPPED_ON_THE_LEFT)["invoice_number"].value == "AT78104907"
 
 
+
+LABEL_WRAPPED_BELOW_ITS_START = page(
+    (40, [(40, "Atelier Moreau SAS")]),
+    (100, [(40, "Facture n°:"), (130, "F-2024-6769")]),
+    (112, [(40, "Bon de"), (130, "79020")]),
+    (122, [(40, "commande:")]),
+    (136, [(40, "N° client:"), (130, "C85364")]),
+)
+
+
+def test_a_label_that_starts_level_with_its_value_and_wraps_below_is_read_across_both_lines():
+    found = document_key_candidates([LABEL_WRAPPED_BELOW_ITS_START])
+    assert candidate(found, "purchase_order", "79020").features.get("down_wrap:purchase_order", 0) > 0
+    assert not any(k.startswith("down_wrap") for k in candidate(found, "purchase_order", "C85364").features)
+    assert not any(k.startswith("down_wrap") for k in candidate(found, "purchase_order", "F-2024-6769").features)
+
 def test_a_page_without_numbers_or_dates_has_no_key_fields():
     chosen = choose(page((40, [(40, "Merci de votre confiance")])))
     assert all(value.value is None for value in chosen.values())

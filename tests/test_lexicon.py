@@ -109,10 +109,24 @@ def test_te_betalen_is_the_amount_due():
         ("À régler avant le: 07/07/2022", "due_date"),
         ("Customer PO  BC 12", "purchase_order"),
         ("Delivery note  DN-12", "delivery_note"),
+        ("Uw bestelling: 524291", "purchase_order"),
+        ("Inkoopordernr.  4711", "purchase_order"),
+        ("Vs. ordine  4711", "purchase_order"),
+        ("Creditnummer  CN-12", "invoice_number"),
+        ("N.º rectificativa  R-12", "invoice_number"),
+        ("Pagar antes del  01/03/2025", "due_date"),
+        ("Data  25 ottobre 2024", "date"),
     ],
 )
 def test_key_value_wordings_name_their_field(text, kind):
     assert _kinds(text, FIELD_LABELS)[0][1] == kind
+
+
+def test_data_is_a_date_label_alone_in_its_cell_or_before_a_colon_not_inside_a_phrase():
+    assert _kinds("Item  Data  Total", FIELD_LABELS) == [("Data", "date")]
+    assert _kinds("Data: 25/10/2024", FIELD_LABELS) == [("Data", "date")]
+    assert _kinds("Mobile data  5 GB  10.00", FIELD_LABELS) == [("Mobile", "phone")]
+    assert _kinds("Data processing  3  10.00", FIELD_LABELS) == []
 
 
 def test_a_customer_number_label_is_not_read_as_the_invoice_number():
