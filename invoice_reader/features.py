@@ -98,6 +98,10 @@ class DocumentLayout:
         return best
 
 
+_AROUND = ("wrap", "left_wrap", "down_wrap")
+"""Wrapped-label features whose label flanks the value on its own line or the lines next to it."""
+
+
 def _weight(weight: float) -> float:
     return (1.0 + weight) / 4.0
 
@@ -141,7 +145,12 @@ def label_features(c: Candidate, layout: DocumentLayout) -> dict[str, float]:
                     nearest = (distance, field)
                 used_above = True
                 break
-    f.update(wrapped_label_features(c, layout))
+    wrapped = wrapped_label_features(c, layout)
+    f.update(wrapped)
+    # A label wrapped around the value is beside it: the nearest label, before one further left or above.
+    around = [(value, key.split(":", 1)[1]) for key, value in wrapped.items() if key.split(":", 1)[0] in _AROUND]
+    if around:
+        nearest = (0.0, max(around)[1])
     for index in range(max(0, c.line - NEAR_LINES), min(len(layout.labels), c.line + NEAR_LINES + 1)):
         if page_of[index] != page:
             continue

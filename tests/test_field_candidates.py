@@ -198,6 +198,13 @@ def test_a_label_that_starts_level_with_its_value_and_wraps_below_is_read_across
     assert not any(k.startswith("down_wrap") for k in candidate(found, "purchase_order", "C85364").features)
     assert not any(k.startswith("down_wrap") for k in candidate(found, "purchase_order", "F-2024-6769").features)
 
+
+def test_a_label_wrapped_around_its_value_is_its_nearest_label():
+    below = candidate(document_key_candidates([LABEL_WRAPPED_BELOW_ITS_START]), "purchase_order", "79020").features
+    left = candidate(document_key_candidates([LABEL_WRAPPED_ON_THE_LEFT]), "invoice_number", "AT78104907").features
+    assert below.get("nearest:purchase_order") == 1.0 and "no_label" not in below
+    assert left.get("nearest:invoice_number") == 1.0
+
 def test_a_page_without_numbers_or_dates_has_no_key_fields():
     chosen = choose(page((40, [(40, "Merci de votre confiance")])))
     assert all(value.value is None for value in chosen.values())
