@@ -460,7 +460,6 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     return printed, labels
 
 
-
 def _order_number(rng: random.Random, year: int) -> str:
     """A buyer's order number in one of the shapes purchasing systems give them: a prefix and digits
     joined by a dash, a space, a slash with the year, or nothing; an ERP's ten digits; digits alone.
@@ -476,6 +475,7 @@ def _order_number(rng: random.Random, year: int) -> str:
         f"45{rng.randint(0, 99999999):08d}",
         str(digits),
     ])
+
 
 # -- look-alikes -----------------------------------------------------------------------------
 

@@ -67,8 +67,8 @@ def calibrate(model, documents, l2: float = 1.0) -> dict:
     label has none), each document scored by a model fitted on the other half of the documents
     (cross-fitting): a model is surer of the documents it was fitted on than of new ones, and a
     threshold chosen on those scores fell between 0.25 and 0.66 from one training run to the next,
-    leaving right values of new documents under it. Returns {'threshold', 'threshold_accuracy',
-    'threshold_documents'}."""
+    leaving right values of new documents under it. l2: the half models' regularisation (train.py's
+    default). Returns {'threshold', 'threshold_accuracy', 'threshold_documents'}."""
     field = _FIELD_OF[model.name]
     seen = [_seen.get(_document_key(d), {}).get(field) for d in documents]
     halves = (seen[0::2], seen[1::2])
