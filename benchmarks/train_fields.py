@@ -64,30 +64,31 @@ def _taught(field: str, features: list[dict], targets: list[int]):
 def calibrate(model, documents, l2: float = 1.0) -> dict:
     """The threshold for model (a fitted LinearModel): the best candidate is taken when it scores at
     least this. Chosen to read the most training documents right (a right value, or None where the
-    label has none), each document scored by a model fitted on the other half of the documents
-    (cross-fitting): a model is surer of the documents it was fitted on than of new ones, and a
-    threshold chosen on those scores fell between 0.25 and 0.66 from one training run to the next,
-    leaving right values of new documents under it. l2: the half models' regularisation (train.py's
-    default). Returns {'threshold', 'threshold_accuracy', 'threshold_documents'}."""
+    label has none), on cross-fitted scores (cross_fitted_threshold). l2: the half models'
+    regularisation (train.py's default). Returns {'threshold', 'threshold_accuracy',
+    'threshold_documents'}."""
     field = _FIELD_OF[model.name]
     seen = [_seen.get(_document_key(d), {}).get(field) for d in documents]
+    return cross_fitted_threshold(seen, lambda features, targets: _taught(field, features, targets), l2)
+
+
+def cross_fitted_threshold(seen: list[tuple[list, list, bool] | None], taught=zip, l2: float = 1.0) -> dict:
+    """choose_threshold over documents' (candidates' features, targets, label has a value), each
+    document scored by a model fitted on the other half of them (taught(features, targets) gives the
+    examples a document teaches). A model is surer of the documents it was fitted on than of new ones:
+    a threshold chosen on those scores moved the issue date's from 0.25 to 0.66 from one training run
+    to the next, leaving right values of new documents under it."""
     halves = (seen[0::2], seen[1::2])
     outcomes = []
     for fit_on, score in (halves, halves[::-1]):
         rows, targets = [], []
         for features, wanted, _ in filter(None, fit_on):
-            for row, target in _taught(field, features, wanted):
+            for row, target in taught(features, wanted):
                 rows.append(row)
                 targets.append(target)
         weights, bias = fit_logistic(rows, targets, l2=l2)
-        outcomes += best_outcomes(LinearModel(model.name, weights, bias), score)
+        outcomes += best_outcomes(LinearModel("half", weights, bias), score)
     return choose_threshold(outcomes)
-
-
-def threshold_for(model, seen: list[tuple[list, list, bool] | None]) -> dict:
-    """choose_threshold over documents' (candidates' features, targets, label has a value) scored by
-    model itself (in-sample)."""
-    return choose_threshold(best_outcomes(model, seen))
 
 
 def best_outcomes(model, seen: list[tuple[list, list, bool] | None]) -> list[tuple[float, bool, bool]]:

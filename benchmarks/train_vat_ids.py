@@ -7,14 +7,15 @@ A role whose label matches no candidate (an OCR misreading of the id, an id prin
 country prefix) adds no example, so that the right place, misread, is not taught as wrong. Where
 labels are incomplete (labels['complete'] is False: the corpus), a role without a label is
 skipped. After fitting, `calibrate` chooses each model's threshold: the score the best id must
-reach to be taken, the one that reads the most training documents right.
+reach to be taken, the one that reads the most training documents right, each scored by a model
+fitted on the other half of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from benchmarks.train_fields import threshold_for
+from benchmarks.train_fields import cross_fitted_threshold
 from invoice_reader.party_roles import find_parties
 from invoice_reader.vat_ids import CUSTOMER_MODEL, PROVIDER_MODEL, compact_vat_id, vat_id_candidates
 
@@ -50,8 +51,9 @@ def examples(document) -> Iterator[tuple[str, dict[str, float], int]]:
 def calibrate(model, documents) -> dict:
     """The threshold for model (a fitted LinearModel): the best id is taken when it scores at least
     this. Chosen to read the most training documents right (the right id, or None where the label
-    has none); returns {'threshold', 'threshold_accuracy', 'threshold_documents'}."""
-    return threshold_for(model, [_seen.get(_document_key(d), {}).get(model.name) for d in documents])
+    has none), on cross-fitted scores (train_fields.cross_fitted_threshold); returns {'threshold',
+    'threshold_accuracy', 'threshold_documents'}."""
+    return cross_fitted_threshold([_seen.get(_document_key(d), {}).get(model.name) for d in documents])
 
 
 def _document_key(document):
