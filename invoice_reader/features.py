@@ -182,15 +182,9 @@ def wrapped_label_features(c: Candidate, layout: DocumentLayout) -> dict[str, fl
     if above is not None and c.line > 1 and layout.page_of[c.line - 2] == page and _label_like(above.text):
         higher = layout.cell_over(c.line - 2, above.x0, above.x1)
         if higher is not None and _label_like(higher.text):
-            joined = f"{higher.text} {above.text}"
-            for m in find_labels(joined, FIELD_LABELS):
-                if m.start < len(higher.text) < m.end:
-                    f[f"above_wrap:{m.field}"] = _weight(m.weight)
+            f.update(_labels_across("above_wrap", higher.text, above.text))
     if above is not None and below is not None and _label_like(above.text) and _label_like(below.text):
-        joined = f"{above.text} {below.text}"
-        for m in find_labels(joined, FIELD_LABELS):
-            if m.start < len(above.text) < m.end:
-                f[f"wrap:{m.field}"] = _weight(m.weight)
+        f.update(_labels_across("wrap", above.text, below.text))
     f.update(_left_wrap_features(c, layout, em))
     f.update(_down_wrap_features(c, layout, em))
     return f
@@ -210,11 +204,7 @@ def _down_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict
     under = _cell_left_of(layout, below, c.x0 - 0.5 * em)
     if under is None or not _label_like(under.text) or min(under.x1, own.x1) <= max(under.x0, own.x0):
         return {}
-    f: dict[str, float] = {}
-    for m in find_labels(f"{own.text} {under.text}", FIELD_LABELS):
-        if m.start < len(own.text) < m.end:
-            f[f"down_wrap:{m.field}"] = _weight(m.weight)
-    return f
+    return _labels_across("down_wrap", own.text, under.text)
 
 
 def _left_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
@@ -237,13 +227,18 @@ def _left_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict
         parts.append(cell.text)
     if own is not None and not _label_like(own.text):
         return {}
-    texts = [parts[0], *([own.text] if own is not None else []), parts[1]]
-    joined = " ".join(texts)
-    f: dict[str, float] = {}
-    for m in find_labels(joined, FIELD_LABELS):
-        if m.start < len(texts[0]) < m.end:  # begins above, goes on beside the value or below it
-            f[f"left_wrap:{m.field}"] = _weight(m.weight)
-    return f
+    # Begins above, goes on beside the value or below it.
+    return _labels_across("left_wrap", parts[0], " ".join([*([own.text] if own is not None else []), parts[1]]))
+
+
+def _labels_across(kind: str, first: str, rest: str) -> dict[str, float]:
+    """`<kind>:<field>` for each label of the text first + rest (read as one) that begins in first and
+    ends in rest: a label a narrow column wrapped."""
+    return {
+        f"{kind}:{m.field}": _weight(m.weight)
+        for m in find_labels(f"{first} {rest}", FIELD_LABELS)
+        if m.start < len(first) < m.end
+    }
 
 
 def _cell_left_of(layout: DocumentLayout, line: int, x: float) -> Cell | None:
