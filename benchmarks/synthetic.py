@@ -29,6 +29,7 @@ from benchmarks.synthetic_locale import (
     LOCALES,
     MONTHS,
     SECOND_LINES,
+    WORDS,
     Locale,
     address,
     company,
@@ -52,6 +53,16 @@ TILL_SHARE = 0.12
 """Invoices (and scans) that are till receipts headed as simplified invoices: layout family 'till'
 (benchmarks/synthetic_till.py), chosen from a random stream of their own so that the other seeds'
 documents stay as they were. Not in the US locale, whose sales tax they do not print."""
+ACCOUNT_SUMMARIES = 0.15
+"""Invoices printed as utility, telecom and subscription bills print them: a billing period among the
+references and an account summary (previous balance, payments received since, the balance still open,
+this bill's total, and the amount due, which is this bill's total plus the open balance). From a random
+stream of their own, so that the other seeds' documents stay as they were; never on credit notes or
+invoices with a deposit."""
+VAT_TABLES = 0.2
+"""Invoices (not in the sales-tax locale) that print a VAT summary table, a row per rate with its base,
+its VAT and, on half of them, its gross; on half of those the per-rate VAT lines among the totals give
+way to one VAT total. From a random stream of their own, like the other shares here."""
 LUMP_SUMS = 0.15
 """Invoices whose table has a designation and an amount only (services, fees, premiums), each line
 one of its amount, quantity and unit price unprinted and labelled None; from a random stream of
@@ -127,6 +138,16 @@ class Printed:
     """The heading over the seller's block when sender_style is 'headed'."""
     sender_name_lines: int = 1
     """How many of the sender's lines its name takes (a long name wraps onto a second)."""
+    account_heading: str = ""
+    account: list[tuple[str, str]] = field(default_factory=list)
+    """An account summary box, (label, amount) rows, the last printed bold; empty for none."""
+    account_first: bool = False
+    """Whether the account summary is printed above the items (as many bills do) or below the totals."""
+    vat_table_heading: str = ""
+    vat_table: list[list[str]] = field(default_factory=list)
+    """A VAT summary table: its column headings, then a row per rate; empty for none."""
+    vat_table_first: bool = False
+    """Whether the VAT table comes between the items and the totals, or after the totals."""
 
 
 def make_document(seed: int, kind: str = "invoice") -> tuple[bytes, dict]:
@@ -417,6 +438,12 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     printed.ship_to = ship_to
     if remit_to:
         printed.notes.insert(len(printed.notes) - 1, remit_to)
+    vat_tables = random.Random(f"{provider}|{customer}|{number}|vat table")
+    if not locale.sales_tax and vat_tables.random() < VAT_TABLES:
+        _vat_table(vat_tables, printed, breakdown, vat, money, locale, rates_at=3 if discount_pct else 1)
+    account = random.Random(f"{provider}|{customer}|{number}|account")
+    if not credit and not deposit and account.random() < ACCOUNT_SUMMARIES:
+        amount_due = _account_summary(account, printed, gross, date, money, fdate, lang)
     s = lambda v: None if v is None else str(v)
     fields = {
         "provider": provider,
@@ -454,10 +481,61 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         "fields": fields,
         "discount": bool(discount_pct),
         "deposit": bool(deposit),
+        "account_summary": bool(printed.account),
+        "vat_table": bool(printed.vat_table),
         "sender_style": printed.sender_style,
         "sender_name_lines": printed.sender_name_lines,
     }
     return printed, labels
+
+
+def _vat_table(
+    rng: random.Random, printed: Printed, breakdown: list[dict], vat: Decimal, money, locale: Locale, rates_at: int
+) -> None:
+    """Give printed a VAT summary table (a row per rate); on half of the documents, one VAT total
+    replaces the per-rate VAT lines among the totals, which start at index rates_at."""
+    lang = locale.language
+    with_gross = rng.random() < 0.5
+    keys = ["vat_table_rate", "vat_table_base", "vat_table_vat"] + (["vat_table_total"] if with_gross else [])
+    table = [[word(rng, key, lang) for key in keys]]
+    amount = (lambda v: format_amount(v, locale)) if rng.random() < 0.5 else money
+    for b in breakdown:
+        row = [f"{format_rate(b['rate'], locale)} %", amount(b["base"]), amount(b["amount"])]
+        if with_gross:
+            row.append(amount(b["base"] + b["amount"]))
+        table.append(row)
+    printed.vat_table = table
+    printed.vat_table_heading = word(rng, "vat_table_heading", lang) if rng.random() < 0.6 else ""
+    printed.vat_table_first = rng.random() < 0.5
+    if rng.random() < 0.5:
+        printed.totals[rates_at : rates_at + len(breakdown)] = [(word(rng, "vat_total", lang), money(vat))]
+
+
+def _account_summary(rng: random.Random, printed: Printed, gross: Decimal, date: dt.date, money, fdate, lang: str) -> Decimal:
+    """Print printed as a bill with an account summary and a billing period; return the amount due:
+    this bill's total plus what is still open from before (nothing when the previous balance was paid
+    in full)."""
+    previous = (Decimal(rng.randint(2000, 90000)) / 100).quantize(CENT)
+    paid = rng.choice([previous, previous, Decimal(0), (previous * Decimal(rng.randint(20, 80)) / 100).quantize(CENT)])
+    still_open = previous - paid
+    amount_due = gross + still_open
+    rows = [(word(rng, "account_previous", lang), money(previous))]
+    if paid:
+        rows.append((word(rng, "account_paid", lang), money(-paid)))
+        if still_open or rng.random() < 0.5:
+            rows.append((word(rng, "account_open", lang), money(still_open)))
+    rows.append((word(rng, "account_this_bill", lang), money(gross)))
+    rows.append((word(rng, "amount_due", lang), money(amount_due)))
+    printed.account_heading = word(rng, "account_heading", lang) if rng.random() < 0.8 else ""
+    printed.account = rows
+    printed.account_first = rng.random() < 0.5
+    # The previous-balance note of some invoices would say the same as the summary.
+    printed.notes = [n for n in printed.notes if not n.startswith(tuple(WORDS["previous_balance"][lang]))]
+    if rng.random() < 0.7:
+        end = date - dt.timedelta(days=rng.randint(1, 12))
+        start = end - dt.timedelta(days=rng.choice([27, 29, 30, 59, 89]))
+        printed.meta.append((word(rng, "billing_period", lang), f"{fdate(start)} – {fdate(end)}"))
+    return amount_due
 
 
 def _order_number(rng: random.Random, year: int) -> str:

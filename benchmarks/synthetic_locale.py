@@ -543,6 +543,114 @@ _MORE_WORDS = {
 for _key, _by_language in _MORE_WORDS.items():
     WORDS[_key].update(_by_language)
 
+# Account summaries of utility, telecom and subscription bills (benchmarks/synthetic.py,
+# ACCOUNT_SUMMARIES): what was open before this bill, what was paid since, and what is due now.
+_ACCOUNT_WORDS = {
+    "account_heading": {
+        "en": ["Your account summary", "Account summary", "Account overview"],
+        "fr": ["Récapitulatif de votre compte", "Situation de votre compte"],
+        "de": ["Kontoübersicht", "Ihr Kontostand"],
+        "nl": ["Overzicht van uw rekening", "Rekeningoverzicht"],
+        "it": ["Riepilogo del conto", "Situazione contabile"],
+        "es": ["Resumen de su cuenta", "Estado de su cuenta"],
+    },
+    "account_previous": {
+        "en": ["Previous balance", "Balance from last bill", "Opening balance"],
+        "fr": ["Solde précédent", "Ancien solde"],
+        "de": ["Vorheriger Saldo", "Alter Saldo", "Saldo Vormonat"],
+        "nl": ["Vorig saldo", "Saldo vorige factuur"],
+        "it": ["Saldo precedente", "Saldo fatture precedenti"],
+        "es": ["Saldo anterior", "Saldo de la factura anterior"],
+    },
+    "account_paid": {
+        "en": ["Payment received, thank you", "Payments received", "Less payments"],
+        "fr": ["Paiement reçu, merci", "Règlements reçus"],
+        "de": ["Zahlungseingang", "Erhaltene Zahlungen"],
+        "nl": ["Ontvangen betaling", "Betaling ontvangen, dank u"],
+        "it": ["Pagamenti ricevuti", "Pagamento ricevuto, grazie"],
+        "es": ["Pagos recibidos", "Pago recibido, gracias"],
+    },
+    "account_open": {
+        "en": ["Balance brought forward", "Outstanding balance"],
+        "fr": ["Solde reporté", "Solde antérieur non réglé"],
+        "de": ["Saldovortrag", "Offener Saldo"],
+        "nl": ["Openstaand saldo", "Resterend saldo"],
+        "it": ["Saldo riportato", "Saldo precedente da pagare"],
+        "es": ["Saldo pendiente", "Saldo arrastrado"],
+    },
+    "account_this_bill": {
+        "en": ["This invoice", "Charges this period", "New charges"],
+        "fr": ["Montant de cette facture", "Nouvelles charges"],
+        "de": ["Betrag dieser Rechnung", "Neue Forderungen"],
+        "nl": ["Bedrag deze factuur", "Nieuwe kosten"],
+        "it": ["Importo di questa fattura", "Nuovi addebiti"],
+        "es": ["Importe de esta factura", "Nuevos cargos"],
+    },
+    "billing_period": {
+        "en": ["Billing period", "Service period", "Period"],
+        "fr": ["Période de facturation", "Période de consommation"],
+        "de": ["Abrechnungszeitraum", "Leistungszeitraum"],
+        "nl": ["Factuurperiode", "Verbruiksperiode"],
+        "it": ["Periodo di fatturazione", "Periodo di riferimento"],
+        "es": ["Periodo de facturación", "Periodo de consumo"],
+    },
+}
+WORDS.update(_ACCOUNT_WORDS)
+
+# VAT summary tables, one row per rate (benchmarks/synthetic.py, VAT_TABLES), and the single VAT
+# total line that often replaces the per-rate lines among the totals when such a table is printed.
+_VAT_TABLE_WORDS = {
+    "vat_table_heading": {
+        "en": ["VAT summary", "VAT analysis"],
+        "fr": ["Récapitulatif TVA", "Détail de la TVA"],
+        "de": ["MwSt.-Aufstellung", "Steuerübersicht"],
+        "nl": ["Btw-specificatie", "Btw-overzicht"],
+        "it": ["Riepilogo IVA", "Castelletto IVA"],
+        "es": ["Desglose de IVA", "Resumen de IVA"],
+    },
+    "vat_table_rate": {
+        "en": ["VAT rate", "Rate"],
+        "fr": ["Taux TVA", "Taux"],
+        "de": ["MwSt.-Satz", "Steuersatz"],
+        "nl": ["Btw-tarief", "Tarief"],
+        "it": ["Aliquota", "Aliquota IVA"],
+        "es": ["Tipo", "Tipo IVA"],
+    },
+    "vat_table_base": {
+        "en": ["Net amount", "Taxable amount"],
+        "fr": ["Base HT", "Montant HT"],
+        "de": ["Nettobetrag", "Bemessungsgrundlage"],
+        "nl": ["Grondslag", "Bedrag excl. btw"],
+        "it": ["Imponibile", "Imponibile netto"],
+        "es": ["Base imponible", "Base"],
+    },
+    "vat_table_vat": {
+        "en": ["VAT", "VAT amount"],
+        "fr": ["Montant TVA", "TVA"],
+        "de": ["MwSt.-Betrag", "Steuerbetrag"],
+        "nl": ["Btw-bedrag", "Btw"],
+        "it": ["Imposta", "IVA"],
+        "es": ["Cuota", "Cuota IVA"],
+    },
+    "vat_table_total": {
+        "en": ["Gross", "Total"],
+        "fr": ["Montant TTC", "Total TTC"],
+        "de": ["Bruttobetrag", "Brutto"],
+        "nl": ["Totaal incl. btw", "Bruto"],
+        "it": ["Totale", "Lordo"],
+        "es": ["Total", "Importe total"],
+    },
+    "vat_total": {
+        "en": ["Total VAT", "VAT"],
+        "fr": ["Total TVA", "Montant TVA"],
+        "de": ["MwSt. gesamt", "Umsatzsteuer"],
+        "nl": ["Totaal btw", "Btw-bedrag"],
+        "it": ["Totale IVA", "Totale imposta"],
+        "es": ["Total IVA", "Total cuota IVA"],
+    },
+}
+WORDS.update(_VAT_TABLE_WORDS)
+
 
 def word(rng: random.Random, key: str, language: str) -> str:
     return rng.choice(WORDS[key][language])

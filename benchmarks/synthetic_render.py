@@ -33,11 +33,19 @@ def render_pdf(doc: Printed, layout: Layout) -> tuple[bytes, int]:
     c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     page = _Page(c, doc, layout)
     y = page.header()
+    if doc.account and doc.account_first:
+        y = page.account(y)
     if doc.body:
         y = page.body(y)
     if doc.columns:
         y = page.table(y)
+    if doc.vat_table and doc.vat_table_first:
+        y = page.vat_table(y)
     y = page.totals(y)
+    if doc.vat_table and not doc.vat_table_first:
+        y = page.vat_table(y)
+    if doc.account and not doc.account_first:
+        y = page.account(y)
     page.notes(y)
     page.finish()
     c.save()
@@ -316,6 +324,47 @@ class _Page:
             self.text(vx, y, value, bold=last, align="right")
             y -= 15
         return y - 10
+
+    def vat_table(self, y: float) -> float:
+        """The VAT summary table, left-aligned: a heading, the column headings, a row per rate."""
+        doc = self.doc
+        rows = len(doc.vat_table) + bool(doc.vat_table_heading)
+        if y - 14 * rows - 10 < BOTTOM:
+            y = self.new_page()
+        if doc.vat_table_heading:
+            self.text(MARGIN, y, doc.vat_table_heading, bold=True)
+            y -= 14
+        width = 92
+        for i, row in enumerate(doc.vat_table):
+            for j, cell in enumerate(row):
+                x = MARGIN + (j + 1) * width - 6
+                if j == 0:
+                    self.text(MARGIN, y, cell, bold=i == 0, size=self.size - 1)
+                else:
+                    self.text(x, y, cell, bold=i == 0, size=self.size - 1, align="right")
+            if i == 0:
+                self.c.line(MARGIN, y - 3, MARGIN + width * len(row), y - 3)
+            y -= 14
+        return y - 10
+
+    def account(self, y: float) -> float:
+        """The account summary in a box, on the half of the page the totals do not use."""
+        doc = self.doc
+        rows = ([(doc.account_heading, "")] if doc.account_heading else []) + doc.account
+        if y - 15 * len(rows) - 16 < BOTTOM:
+            y = self.new_page()
+        left = WIDTH / 2 + 10 if self.layout.totals_at == "left" else MARGIN
+        right = left + (WIDTH / 2 - MARGIN - 10)
+        top = y + 12
+        for i, (label, value) in enumerate(rows):
+            heading = doc.account_heading and i == 0
+            last = i == len(rows) - 1
+            self.text(left + 5, y, label, bold=heading or last)
+            if value:
+                self.text(right - 5, y, value, bold=last, align="right")
+            y -= 15
+        self.c.rect(left, y + 10, right - left, top - y - 10)
+        return y - 14
 
     def notes(self, y: float) -> None:
         for note in self.doc.notes:

@@ -61,7 +61,10 @@ def test_labels_add_up_to_the_cent():
         if not labels["discount"]:
             assert sum(d(line["total_ht"]) for line in fields["lines"]) == d(fields["total_without_vat"])
         assert d(fields["total_without_vat"]) + d(fields["total_vat"]) == d(fields["total_with_vat"])
-        assert d(fields["amount_due"]) <= d(fields["total_with_vat"]) or d(fields["total_with_vat"]) < 0
+        if labels["account_summary"]:  # what is due is this bill and what was still open before it
+            assert d(fields["amount_due"]) >= d(fields["total_with_vat"])
+        else:
+            assert d(fields["amount_due"]) <= d(fields["total_with_vat"]) or d(fields["total_with_vat"]) < 0
 
 
 def test_credit_notes_have_negative_totals():
@@ -260,3 +263,40 @@ def test_labels_wrap_in_a_narrow_column_in_some_documents_only():
         # A label that wrapped leaves a line holding only its last word and the colon ("commande:").
         wrapped += any(line.endswith(":") and " " not in line and len(line) > 3 for line in lines)
     assert 3 <= wrapped <= 30
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit() or ch == "\n")
+
+
+def test_some_bills_print_an_account_summary_whose_open_balance_is_added_to_what_is_due():
+    open_balances, paid_up = [], 0
+    for seed in range(200):
+        pdf, labels = make_document(seed)
+        if labels.get("layout") == "till" or not labels["account_summary"]:
+            continue
+        fields = labels["fields"]
+        still_open = Decimal(fields["amount_due"]) - Decimal(fields["total_with_vat"])
+        assert still_open >= 0 and labels["subtype"] == "invoice"
+        digits = _digits(_text(pdf))
+        assert f"{Decimal(fields['amount_due']):.2f}".replace(".", "") in digits  # printed as what is due
+        if still_open:
+            open_balances.append(still_open)
+            assert f"{still_open:.2f}".replace(".", "") in digits
+        else:
+            paid_up += 1
+    assert len(open_balances) >= 3 and paid_up >= 3
+
+
+def test_some_invoices_print_a_vat_table_with_each_rates_base_and_vat():
+    tables = 0
+    for seed in range(120):
+        pdf, labels = make_document(seed)
+        if labels.get("layout") == "till" or not labels["vat_table"]:
+            continue
+        tables += 1
+        digits = _digits(_text(pdf))
+        for rate in labels["fields"]["vat_breakdown"]:
+            assert f"{Decimal(rate['base']):.2f}".replace(".", "").lstrip("-") in digits
+            assert f"{Decimal(rate['amount']):.2f}".replace(".", "").lstrip("-") in digits
+    assert 8 <= tables <= 40

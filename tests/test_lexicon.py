@@ -116,6 +116,11 @@ def test_te_betalen_is_the_amount_due():
         ("N.º rectificativa  R-12", "invoice_number"),
         ("Pagar antes del  01/03/2025", "due_date"),
         ("Data  25 ottobre 2024", "date"),
+        ("Tax point  10/05/2024", "date"),
+        ("Billing period  08/24/2024 – 09/23/2024", "service_date"),
+        ("Abrechnungszeitraum  27.09.2022 – 26.11.2022", "service_date"),
+        ("Période de facturation  16/03/2023 – 14/04/2023", "service_date"),
+        ("Periodo de facturación  01/02/2025 – 28/02/2025", "service_date"),
     ],
 )
 def test_key_value_wordings_name_their_field(text, kind):
