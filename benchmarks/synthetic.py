@@ -63,6 +63,12 @@ VAT_TABLES = 0.2
 """Invoices (not in the sales-tax locale) that print a VAT summary table, a row per rate with its base,
 its VAT and, on half of them, its gross; on half of those the per-rate VAT lines among the totals give
 way to one VAT total. From a random stream of their own, like the other shares here."""
+CORRECTIONS = {True: 0.35, False: 0.04}
+"""Shares of credit notes (True) and of invoices (False) titled as corrective invoices: the credit
+notes take back (negative totals), the invoices add. From a random stream of their own."""
+CUSTOMER_NAME_WRAPS = 0.15
+"""Invoices whose customer, a company of two words or more, has its name wrapped onto a second line, as
+in a narrow address window; from a random stream of their own."""
 LUMP_SUMS = 0.15
 """Invoices whose table has a designation and an amount only (services, fees, premiums), each line
 one of its amount, quantity and unit price unprinted and labelled None; from a random stream of
@@ -308,7 +314,8 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     if extras.random() < 0.2:
         provider = without_legal_form(provider, locale)
     customer_name_lines = [customer]
-    if extras.random() < 0.25:
+    private = extras.random() < 0.25
+    if private:
         customer = person(extras, locale)
         customer_vat = customer_vat_printed = None  # a private person has no VAT number
         title = word(extras, "salutation", lang)
@@ -317,6 +324,11 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
             customer_name_lines = [customer]
     elif extras.random() < 0.3:
         customer_name_lines.append(f"{word(extras, 'attention', lang)} {person(extras, locale)}")
+    wraps = random.Random(f"{provider}|{customer}|{number}|customer wrap")
+    name_words = customer.split()
+    if not private and len(name_words) >= 2 and wraps.random() < CUSTOMER_NAME_WRAPS:
+        cut = wraps.randint(1, len(name_words) - 1)
+        customer_name_lines[:1] = [" ".join(name_words[:cut]), " ".join(name_words[cut:])]
     if extras.random() < 0.25:
         meta.append((word(extras, "contact", lang), person(extras, locale)))
     no_customer_heading = extras.random() < 0.25  # an address block alone, as in a window envelope
@@ -424,6 +436,13 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
     )
     if no_customer_heading:
         printed.customer_heading = ""
+    corrections = random.Random(f"{provider}|{customer}|{number}|correction")
+    correction = corrections.random() < CORRECTIONS[credit]
+    if correction:
+        printed.title = word(corrections, "correction_title", lang)
+        if not credit:  # what it corrects (a credit note names it already)
+            corrected = f"{corrections.choice(prefix) or 'F'}-{date.year}-{corrections.randint(1, 9999):04d}"
+            printed.meta.append((word(corrections, "refers_to", lang), corrected))
     # How the seller presents itself, from a stream of its own: real invoices often print the
     # seller's name no larger than the text, under a "From" heading, or below a logo.
     styles = random.Random(f"{provider}|{customer}|{number}|sender")
@@ -482,6 +501,7 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         "discount": bool(discount_pct),
         "deposit": bool(deposit),
         "account_summary": bool(printed.account),
+        "correction": correction,
         "vat_table": bool(printed.vat_table),
         "sender_style": printed.sender_style,
         "sender_name_lines": printed.sender_name_lines,
@@ -514,17 +534,25 @@ def _vat_table(
 def _account_summary(rng: random.Random, printed: Printed, gross: Decimal, date: dt.date, money, fdate, lang: str) -> Decimal:
     """Print printed as a bill with an account summary and a billing period; return the amount due:
     this bill's total plus what is still open from before (nothing when the previous balance was paid
-    in full)."""
-    previous = (Decimal(rng.randint(2000, 90000)) / 100).quantize(CENT)
-    paid = rng.choice([previous, previous, Decimal(0), (previous * Decimal(rng.randint(20, 80)) / 100).quantize(CENT)])
-    still_open = previous - paid
-    amount_due = gross + still_open
-    rows = [(word(rng, "account_previous", lang), money(previous))]
-    if paid:
-        rows.append((word(rng, "account_paid", lang), money(-paid)))
-        if still_open or rng.random() < 0.5:
-            rows.append((word(rng, "account_open", lang), money(still_open)))
-    rows.append((word(rng, "account_this_bill", lang), money(gross)))
+    in full), or, on a third of the bills (budget billing), this bill's total less the instalments
+    already paid towards it."""
+    if random.Random(f"{gross}|{date}|instalments").random() < 1 / 3:
+        count = rng.choice([1, 2, 3, 6, 11])
+        instalment = (gross * Decimal(rng.randint(50, 90)) / 100 / count).quantize(CENT)
+        amount_due = gross - instalment * count
+        rows = [(word(rng, "account_this_bill", lang), money(gross)),
+                (word(rng, "account_instalments", lang), money(-instalment * count))]
+    else:
+        previous = (Decimal(rng.randint(2000, 90000)) / 100).quantize(CENT)
+        paid = rng.choice([previous, previous, Decimal(0), (previous * Decimal(rng.randint(20, 80)) / 100).quantize(CENT)])
+        still_open = previous - paid
+        amount_due = gross + still_open
+        rows = [(word(rng, "account_previous", lang), money(previous))]
+        if paid:
+            rows.append((word(rng, "account_paid", lang), money(-paid)))
+            if still_open or rng.random() < 0.5:
+                rows.append((word(rng, "account_open", lang), money(still_open)))
+        rows.append((word(rng, "account_this_bill", lang), money(gross)))
     rows.append((word(rng, "amount_due", lang), money(amount_due)))
     printed.account_heading = word(rng, "account_heading", lang) if rng.random() < 0.8 else ""
     printed.account = rows

@@ -586,6 +586,14 @@ _ACCOUNT_WORDS = {
         "it": ["Importo di questa fattura", "Nuovi addebiti"],
         "es": ["Importe de esta factura", "Nuevos cargos"],
     },
+    "account_instalments": {
+        "en": ["Instalments paid", "Budget payments received", "Less direct debits paid"],
+        "fr": ["Mensualités déjà réglées", "Échéances prélevées"],
+        "de": ["Geleistete Abschläge", "Abzüglich Abschlagszahlungen"],
+        "nl": ["Betaalde voorschotten", "Reeds betaalde termijnen"],
+        "it": ["Acconti già versati", "Rate già pagate"],
+        "es": ["Pagos a cuenta realizados", "Cuotas ya abonadas"],
+    },
     "billing_period": {
         "en": ["Billing period", "Service period", "Period"],
         "fr": ["Période de facturation", "Période de consommation"],
@@ -650,6 +658,17 @@ _VAT_TABLE_WORDS = {
     },
 }
 WORDS.update(_VAT_TABLE_WORDS)
+
+# Titles of corrective invoices (benchmarks/synthetic.py, CORRECTIONS): a credit note by another name
+# when its totals are negative, an invoice when the correction adds.
+WORDS["correction_title"] = {
+    "en": ["Corrected invoice", "Invoice correction"],
+    "fr": ["Facture rectificative", "Facture corrective"],
+    "de": ["Rechnungskorrektur", "Korrekturrechnung"],
+    "nl": ["Correctiefactuur", "Gecorrigeerde factuur"],
+    "it": ["Fattura rettificativa", "Fattura di rettifica"],
+    "es": ["Factura rectificativa", "Factura correctiva"],
+}
 
 
 def word(rng: random.Random, key: str, language: str) -> str:

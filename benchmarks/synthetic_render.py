@@ -157,18 +157,18 @@ class _Page:
             # The values' column: just after the longest label, or further right (from a stream of
             # its own), so that the longest label is not always printed in one cell with its value.
             # Labels in a narrow column (from a stream of its own, in a third of the documents) wrap
-            # onto a second line, the value beside the first line or between the two.
+            # onto a second line, the value beside the first line, between the two or beside the last.
             shape = random.Random(f"{doc.meta}|label column")
             narrow = shape.random() < 1 / 3
             label_width = shape.choice(LABEL_COLUMN_WIDTHS) if narrow else None
-            value_beside = shape.choice(("first", "middle"))
+            value_beside = shape.choice(("first", "middle", "last"))
             gap = random.Random(f"{doc.meta}|value column").choice(VALUE_COLUMN_GAPS)
             labels = [self.wrap(f"{label}:", self.font, self.size, label_width) for label, _ in doc.meta]
             width = max(self.c.stringWidth(line, self.font, self.size) for lines in labels for line in lines) + gap
             for lines, (_, value) in zip(labels, doc.meta):
                 for k, line in enumerate(lines):
                     self.text(mx, my - 11 * k, line)
-                drop = 5.5 if len(lines) > 1 and value_beside == "middle" else 0
+                drop = {"first": 0, "middle": 5.5, "last": 11}[value_beside] * (len(lines) - 1)
                 self.text(mx + width, my - drop, value)
                 my -= 13 + 11 * (len(lines) - 1)
             return min(my, customer_bottom) - 20

@@ -98,7 +98,7 @@ class DocumentLayout:
         return best
 
 
-_AROUND = ("wrap", "left_wrap", "down_wrap")
+_AROUND = ("wrap", "left_wrap", "down_wrap", "up_wrap")
 """Wrapped-label features whose label flanks the value on its own line or the lines next to it."""
 
 
@@ -187,6 +187,7 @@ def wrapped_label_features(c: Candidate, layout: DocumentLayout) -> dict[str, fl
         f.update(_labels_across("wrap", above.text, below.text))
     f.update(_left_wrap_features(c, layout, em))
     f.update(_down_wrap_features(c, layout, em))
+    f.update(_up_wrap_features(c, layout, em))
     return f
 
 
@@ -205,6 +206,23 @@ def _down_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict
     if under is None or not _label_like(under.text) or min(under.x1, own.x1) <= max(under.x0, own.x0):
         return {}
     return _labels_across("down_wrap", own.text, under.text)
+
+
+def _up_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
+    """A label that begins on the line above, left of the value, and ends level with it ("Date de" /
+    "facture" [value], the cells of a table bottom-aligned): the two cells read as one text hold a label
+    that begins above the value's line and ends on it (`up_wrap:<field>`)."""
+    page = layout.page_of[c.line]
+    above = c.line - 1
+    if above < 0 or layout.page_of[above] != page or c.top - layout.bottoms[above] > 1.5 * em:
+        return {}
+    own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
+    if own is None or not _label_like(own.text):
+        return {}
+    over = _cell_left_of(layout, above, c.x0 - 0.5 * em)
+    if over is None or not _label_like(over.text) or min(over.x1, own.x1) <= max(over.x0, own.x0):
+        return {}
+    return _labels_across("up_wrap", over.text, own.text)
 
 
 def _left_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:

@@ -199,6 +199,23 @@ def test_a_label_that_starts_level_with_its_value_and_wraps_below_is_read_across
     assert not any(k.startswith("down_wrap") for k in candidate(found, "purchase_order", "F-2024-6769").features)
 
 
+LABEL_WRAPPED_ABOVE_ITS_END = page(
+    (40, [(40, "Atelier Moreau SAS")]),
+    (100, [(40, "Facture n°:"), (130, "F-2024-6769")]),
+    (112, [(40, "Date de")]),
+    (122, [(40, "facture:"), (130, "22/04/2023")]),
+    (136, [(40, "Échéance:"), (130, "22/05/2023")]),
+)
+
+
+def test_a_label_that_starts_on_the_line_above_and_ends_level_with_its_value_is_read_across_both_lines():
+    found = document_key_candidates([LABEL_WRAPPED_ABOVE_ITS_END])
+    issued = candidate(found, "date", date(2023, 4, 22)).features
+    assert issued.get("up_wrap:date", 0) > 0 and issued.get("nearest:date") == 1.0
+    assert not any(k.startswith("up_wrap") for k in candidate(found, "date", date(2023, 5, 22)).features)
+    assert not any(k.startswith("up_wrap") for k in candidate(found, "invoice_number", "F-2024-6769").features)
+
+
 def test_a_label_wrapped_around_its_value_is_its_nearest_label():
     below = candidate(document_key_candidates([LABEL_WRAPPED_BELOW_ITS_START]), "purchase_order", "79020").features
     left = candidate(document_key_candidates([LABEL_WRAPPED_ON_THE_LEFT]), "invoice_number", "AT78104907").features
