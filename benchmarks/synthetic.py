@@ -55,10 +55,11 @@ TILL_SHARE = 0.12
 documents stay as they were. Not in the US locale, whose sales tax they do not print."""
 ACCOUNT_SUMMARIES = 0.15
 """Invoices printed as utility, telecom and subscription bills print them: a billing period among the
-references and an account summary (previous balance, payments received since, the balance still open,
-this bill's total, and the amount due, which is this bill's total plus the open balance). From a random
-stream of their own, so that the other seeds' documents stay as they were; never on credit notes or
-invoices with a deposit."""
+references and an account summary, either the previous balance, payments received since, the balance
+still open, this bill's total and the amount due (this bill's total plus the open balance), or, on a
+third of them (budget billing), this bill's total, the instalments already paid and the amount due (the
+difference). From a random stream of their own, so that the other seeds' documents stay as they were;
+never on credit notes or invoices with a deposit."""
 VAT_TABLES = 0.2
 """Invoices (not in the sales-tax locale) that print a VAT summary table, a row per rate with its base,
 its VAT and, on half of them, its gross; on half of those the per-rate VAT lines among the totals give
@@ -531,7 +532,9 @@ def _vat_table(
         printed.totals[rates_at : rates_at + len(breakdown)] = [(word(rng, "vat_total", lang), money(vat))]
 
 
-def _account_summary(rng: random.Random, printed: Printed, gross: Decimal, date: dt.date, money, fdate, lang: str) -> Decimal:
+def _account_summary(
+    rng: random.Random, printed: Printed, gross: Decimal, date: dt.date, money, fdate, lang: str
+) -> Decimal:
     """Print printed as a bill with an account summary and a billing period; return the amount due:
     this bill's total plus what is still open from before (nothing when the previous balance was paid
     in full), or, on a third of the bills (budget billing), this bill's total less the instalments
@@ -544,7 +547,8 @@ def _account_summary(rng: random.Random, printed: Printed, gross: Decimal, date:
                 (word(rng, "account_instalments", lang), money(-instalment * count))]
     else:
         previous = (Decimal(rng.randint(2000, 90000)) / 100).quantize(CENT)
-        paid = rng.choice([previous, previous, Decimal(0), (previous * Decimal(rng.randint(20, 80)) / 100).quantize(CENT)])
+        part = (previous * Decimal(rng.randint(20, 80)) / 100).quantize(CENT)
+        paid = rng.choice([previous, previous, Decimal(0), part])
         still_open = previous - paid
         amount_due = gross + still_open
         rows = [(word(rng, "account_previous", lang), money(previous))]

@@ -195,34 +195,32 @@ def _down_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict
     """A label that begins level with the value, left of it, and wraps onto the next line of its column
     ("Bon de" [value] / "commande:", the cells of a table top-aligned): the two cells read as one text
     hold a label that begins on the value's line and ends below it (`down_wrap:<field>`)."""
-    page = layout.page_of[c.line]
-    below = c.line + 1
-    if below >= len(layout.labels) or layout.page_of[below] != page or layout.tops[below] - c.bottom > 1.5 * em:
-        return {}
-    own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
-    if own is None or not _label_like(own.text):
-        return {}
-    under = _cell_left_of(layout, below, c.x0 - 0.5 * em)
-    if under is None or not _label_like(under.text) or min(under.x1, own.x1) <= max(under.x0, own.x0):
-        return {}
-    return _labels_across("down_wrap", own.text, under.text)
+    return _label_over_two_lines(c, layout, em, c.line + 1, "down_wrap")
 
 
 def _up_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
     """A label that begins on the line above, left of the value, and ends level with it ("Date de" /
     "facture" [value], the cells of a table bottom-aligned): the two cells read as one text hold a label
     that begins above the value's line and ends on it (`up_wrap:<field>`)."""
-    page = layout.page_of[c.line]
-    above = c.line - 1
-    if above < 0 or layout.page_of[above] != page or c.top - layout.bottoms[above] > 1.5 * em:
+    return _label_over_two_lines(c, layout, em, c.line - 1, "up_wrap")
+
+
+def _label_over_two_lines(c: Candidate, layout: DocumentLayout, em: float, other: int, kind: str) -> dict[str, float]:
+    """`<kind>:<field>` for a label across the cell left of the value and the cell of the same column on the
+    next line other (the line above or below the value's), read top to bottom."""
+    if not 0 <= other < len(layout.labels) or layout.page_of[other] != layout.page_of[c.line]:
+        return {}
+    gap = layout.tops[other] - c.bottom if other > c.line else c.top - layout.bottoms[other]
+    if gap > 1.5 * em:
         return {}
     own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
     if own is None or not _label_like(own.text):
         return {}
-    over = _cell_left_of(layout, above, c.x0 - 0.5 * em)
-    if over is None or not _label_like(over.text) or min(over.x1, own.x1) <= max(over.x0, own.x0):
+    beside = _cell_left_of(layout, other, c.x0 - 0.5 * em)
+    if beside is None or not _label_like(beside.text) or min(beside.x1, own.x1) <= max(beside.x0, own.x0):
         return {}
-    return _labels_across("up_wrap", over.text, own.text)
+    first, rest = (own, beside) if other > c.line else (beside, own)
+    return _labels_across(kind, first.text, rest.text)
 
 
 def _left_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -311,7 +312,7 @@ def test_some_customers_names_wrap_onto_a_second_line_as_in_a_narrow_window():
         if any(name in line for line in lines):
             continue
         wrapped += 1
-        assert any(f"{a} {b}" == name for a, b in zip(lines, lines[1:]))  # the rest on the next line
+        assert any(f"{a} {b}" == name for a, b in pairwise(lines))  # the rest on the next line
     assert 3 <= wrapped <= 30
 
 
