@@ -185,66 +185,55 @@ def wrapped_label_features(c: Candidate, layout: DocumentLayout) -> dict[str, fl
             f.update(_labels_across("above_wrap", higher.text, above.text))
     if above is not None and below is not None and _label_like(above.text) and _label_like(below.text):
         f.update(_labels_across("wrap", above.text, below.text))
-    f.update(_left_wrap_features(c, layout, em))
-    f.update(_down_wrap_features(c, layout, em))
-    f.update(_up_wrap_features(c, layout, em))
+    # The label column left of the value: its cell on the value's line, and on the lines right above and
+    # below when they are on the same page and no more than 1.5 em away (with how far, negative on overlap).
+    x = c.x0 - 0.5 * em
+    own = _cell_left_of(layout, c.line, x)
+    near = {}
+    for line in (c.line - 1, c.line + 1):
+        if 0 <= line < len(layout.labels) and layout.page_of[line] == page:
+            gap = layout.tops[line] - c.bottom if line > c.line else c.top - layout.bottoms[line]
+            if gap <= 1.5 * em:
+                near[line] = (gap, _cell_left_of(layout, line, x))
+    over, under = near.get(c.line - 1), near.get(c.line + 1)
+    if over is not None and under is not None and abs(over[0]) <= 1.5 * em and abs(under[0]) <= 1.5 * em:
+        f.update(_left_wrap_features(own, over[1], under[1]))
+    if under is not None:
+        # "Bon de" [value] / "commande:", the cells of a table top-aligned.
+        f.update(_label_over_two_lines(own, under[1], "down_wrap"))
+    if over is not None:
+        # "Date de" / "facture" [value], the cells of a table bottom-aligned.
+        f.update(_label_over_two_lines(over[1], own, "up_wrap"))
     return f
 
 
-def _down_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
-    """A label that begins level with the value, left of it, and wraps onto the next line of its column
-    ("Bon de" [value] / "commande:", the cells of a table top-aligned): the two cells read as one text
-    hold a label that begins on the value's line and ends below it (`down_wrap:<field>`)."""
-    return _label_over_two_lines(c, layout, em, c.line + 1, "down_wrap")
-
-
-def _up_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
-    """A label that begins on the line above, left of the value, and ends level with it ("Date de" /
-    "facture" [value], the cells of a table bottom-aligned): the two cells read as one text hold a label
-    that begins above the value's line and ends on it (`up_wrap:<field>`)."""
-    return _label_over_two_lines(c, layout, em, c.line - 1, "up_wrap")
-
-
-def _label_over_two_lines(c: Candidate, layout: DocumentLayout, em: float, other: int, kind: str) -> dict[str, float]:
-    """`<kind>:<field>` for a label across the cell left of the value and the cell of the same column on the
-    next line other (the line above or below the value's), read top to bottom."""
-    if not 0 <= other < len(layout.labels) or layout.page_of[other] != layout.page_of[c.line]:
+def _label_over_two_lines(top: Cell | None, bottom: Cell | None, kind: str) -> dict[str, float]:
+    """A label that begins in the label column's cell top and ends in the cell under it, one of them level
+    with the value (`down_wrap:<field>` when the label begins on the value's line and wraps below it,
+    `up_wrap:<field>` when it begins on the line above and ends on the value's)."""
+    if top is None or bottom is None or not _label_like(top.text) or not _label_like(bottom.text):
         return {}
-    gap = layout.tops[other] - c.bottom if other > c.line else c.top - layout.bottoms[other]
-    if gap > 1.5 * em:
+    if min(top.x1, bottom.x1) <= max(top.x0, bottom.x0):
         return {}
-    own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
-    if own is None or not _label_like(own.text):
-        return {}
-    beside = _cell_left_of(layout, other, c.x0 - 0.5 * em)
-    if beside is None or not _label_like(beside.text) or min(beside.x1, own.x1) <= max(beside.x0, own.x0):
-        return {}
-    first, rest = (own, beside) if other > c.line else (beside, own)
-    return _labels_across(kind, first.text, rest.text)
+    return _labels_across(kind, top.text, bottom.text)
 
 
-def _left_wrap_features(c: Candidate, layout: DocumentLayout, em: float) -> dict[str, float]:
+def _left_wrap_features(own: Cell | None, over: Cell | None, under: Cell | None) -> dict[str, float]:
     """A label wrapped over two or three lines in the column left of the value, the value level with its
     middle ("N° de" / [value] / "facture", "Account" / "number" [value] / ...): the label column's cells on
-    the lines above, at and below the value, read as one text, hold a label across them (`left_wrap:<field>`)."""
-    page = layout.page_of[c.line]
-    own = _cell_left_of(layout, c.line, c.x0 - 0.5 * em)
+    the lines above (over), at (own) and below (under) the value, read as one text, hold a label across them
+    (`left_wrap:<field>`)."""
     column = (own.x0, own.x1) if own is not None else None
-    parts = []
-    for line in (c.line - 1, c.line + 1):
-        if not 0 <= line < len(layout.labels) or layout.page_of[line] != page:
+    for cell in (over, under):
+        if cell is None or not _label_like(cell.text):
             return {}
-        if abs((layout.tops[line] if line > c.line else layout.bottoms[line]) - (c.top if line < c.line else c.bottom)) > 1.5 * em:
-            return {}
-        cell = _cell_left_of(layout, line, c.x0 - 0.5 * em)
-        if cell is None or not _label_like(cell.text) or (column and min(cell.x1, column[1]) <= max(cell.x0, column[0])):
+        if column and min(cell.x1, column[1]) <= max(cell.x0, column[0]):
             return {}
         column = column or (cell.x0, cell.x1)
-        parts.append(cell.text)
     if own is not None and not _label_like(own.text):
         return {}
     # Begins above, goes on beside the value or below it.
-    return _labels_across("left_wrap", parts[0], " ".join([*([own.text] if own is not None else []), parts[1]]))
+    return _labels_across("left_wrap", over.text, " ".join([*([own.text] if own is not None else []), under.text]))
 
 
 def _labels_across(kind: str, first: str, rest: str) -> dict[str, float]:
