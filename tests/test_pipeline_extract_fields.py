@@ -408,3 +408,22 @@ def test_account_holder_names_the_seller_when_the_letterhead_is_the_recipients_a
         "Virement  Titulaire du compte : ANNONCES LEGALES",
     )
     assert fields.provider == "ANNONCES LEGALES"
+
+
+def test_vat_breakdown_table_under_a_title_that_names_vat():
+    # The table's header names no tax ("Rate  Base  Amount"); its title over it does.
+    fields = invoice(
+        "ACME GmbH",
+        "Rechnung Nr. 4711",
+        "Nettobetrag  300,00 EUR",
+        "MwSt.  45,00 EUR",
+        "Gesamtbetrag  345,00 EUR",
+        "MwSt.-Übersicht",
+        ("Satz", "Basis", "Betrag"),
+        ("19 %", "200,00", "38,00"),
+        ("7 %", "100,00", "7,00"),
+    )
+    assert fields.vat_breakdown == [
+        VatRate(Decimal("19"), Decimal("200.00"), Decimal("38.00")),
+        VatRate(Decimal("7"), Decimal("100.00"), Decimal("7.00")),
+    ]
