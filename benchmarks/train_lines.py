@@ -47,7 +47,7 @@ from invoice_reader.cell_roles import (
     row_contexts,
 )
 from invoice_reader.learned import LinearModel
-from invoice_reader.line_items import ATTACH_MODEL, ROW_MODEL, row_candidates
+from invoice_reader.line_items import ATTACH_MODEL, ROW_MODEL, attachable, row_candidates
 from invoice_reader.row_words import WORD_MODEL, Value, row_words
 from invoice_reader.row_features import TOLERANCE, attach_features, row_features
 from invoice_reader.table_rows import NEAR_LINES, TableReading, read_table
@@ -160,10 +160,7 @@ def _walk(found: Truth, anchor: int, step: int) -> Iterator[int]:
     reading = found.reading
     for distance in range(1, NEAR_LINES + 1):
         index = anchor + step * distance
-        if not 0 <= index < len(reading.lines) or index in found.anchors:
-            return
-        info = reading.lines[index]
-        if info.page != reading.lines[anchor].page or info.is_header:
+        if not attachable(reading, index, anchor, found.anchors):
             return
         yield index
 

@@ -175,7 +175,7 @@ def reach_designation(
     for step in (side,) if side else (1, -1):
         path: list[int] = []
         index = (max(members) if step > 0 else min(members)) + step
-        while len(path) < NEAR_LINES and _attachable(reading, index, anchor, reach.held):
+        while len(path) < NEAR_LINES and attachable(reading, index, anchor, reach.held):
             info = reading.lines[index]
             if not is_bare(info):
                 if info.kinds:  # a label's line: a total, a field, a subtotal
@@ -257,11 +257,13 @@ def row_candidates(reading: TableReading) -> list[TableLine]:
     """The lines that could be line-item rows: those with a money amount, except headers and the
     total a page carries over to the next under its own label ("Carried forward", "Übertrag"),
     whose amount the arithmetic shows is the sum above it and the next page's first."""
-    return [
-        info
-        for info in reading.lines
-        if info.money and not info.is_header and not ("carried" in info.kinds and reading.carried_over.get(info.index))
-    ]
+    return [info for info in reading.lines if info.money and not info.is_header and not _carried_total(reading, info)]
+
+
+def _carried_total(reading: TableReading, info: TableLine) -> bool:
+    """Whether the line is a total carried over a page break under its own label: no row's, not
+    even as a line of another row's designation."""
+    return "carried" in info.kinds and reading.carried_over.get(info.index, False)
 
 
 def attach_lines(reading: TableReading, anchors: list[int], model: LinearModel) -> dict[int, list[int]]:
@@ -274,7 +276,7 @@ def attach_lines(reading: TableReading, anchors: list[int], model: LinearModel) 
             members = [anchor]
             for distance in range(1, NEAR_LINES + 1):
                 index = anchor + step * distance
-                if not _attachable(reading, index, anchor, chosen):
+                if not attachable(reading, index, anchor, chosen):
                     break
                 p = model.score(attach_features(reading, index, anchor, members))
                 if p < 0.5:
@@ -294,11 +296,13 @@ def attach_lines(reading: TableReading, anchors: list[int], model: LinearModel) 
     return rows
 
 
-def _attachable(reading: TableReading, index: int, anchor: int, chosen: set[int]) -> bool:
+def attachable(reading: TableReading, index: int, anchor: int, chosen: set[int] | dict[int, int]) -> bool:
+    """Whether line index may be one of anchor's lines: on its page, not a header, not another
+    row's anchor (in chosen), not a total carried over a page break."""
     if not 0 <= index < len(reading.lines) or index in chosen:
         return False
     info = reading.lines[index]
-    return info.page == reading.lines[anchor].page and not info.is_header
+    return info.page == reading.lines[anchor].page and not info.is_header and not _carried_total(reading, info)
 
 
 def row_cells(reading: TableReading, members: list[int], anchor: int) -> list[RowCell]:
