@@ -85,6 +85,23 @@ def test_te_betalen_is_the_amount_due():
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Montant à régler  298,13 €",
+        "Reste à régler  298,13 €",
+        "Please pay  £ 12.00",
+        "Amount to be paid  12.00",
+        "Zu begleichender Betrag  12,00 €",
+        "Totaal verschuldigd  € 12,00",
+        "Totale dovuto  12,00 €",
+        "Importe a abonar  12,00 €",
+    ],
+)
+def test_amount_due_wordings_in_each_language(text):
+    assert _kinds(text, AMOUNT_DUE_LABELS)[0][1] == "amount_due"
+
+
+@pytest.mark.parametrize(
     ("text", "kind"),
     [
         ("Fattura n. 12", "invoice_number"),
@@ -121,6 +138,10 @@ def test_te_betalen_is_the_amount_due():
         ("Abrechnungszeitraum  27.09.2022 – 26.11.2022", "service_date"),
         ("Période de facturation  16/03/2023 – 14/04/2023", "service_date"),
         ("Periodo de facturación  01/02/2025 – 28/02/2025", "service_date"),
+        ("Código de cliente  273378", "customer_number"),
+        ("N.º de cliente  273378", "customer_number"),
+        ("Vertragskonto  160308", "customer_number"),
+        ("Contract account no.  1603", "customer_number"),
     ],
 )
 def test_key_value_wordings_name_their_field(text, kind):
