@@ -67,6 +67,19 @@ way to one VAT total. From a random stream of their own, like the other shares h
 CORRECTIONS = {True: 0.35, False: 0.04}
 """Shares of credit notes (True) and of invoices (False) titled as corrective invoices: the credit
 notes take back (negative totals), the invoices add. From a random stream of their own."""
+CORRECTIONS_NUMBERED_AS_INVOICES = 0.5
+"""Share of the corrective credit notes whose number is labelled as an invoice's ("Invoice no."), as
+corrections numbered in the invoice series are: only the title and the negative totals say what
+they are."""
+NUMBER_IN_TITLE = 0.12
+"""Share of the invoices whose title carries their number ("Rechnung R-2022-0042", "Invoice 103767")
+and whose meta block leaves it out; from a random stream of their own."""
+SHIP_TO_BESIDE = 0.5
+"""Share of the delivery addresses printed beside the customer's block (where the line leaves room)
+rather than under it; from a random stream of their own."""
+LOGO_ONLY = 1 / 3
+"""Share of the sellers shown by a logo whose name is printed nowhere else than in the footer (the
+logo is a picture: no text layer); from a random stream of their own."""
 CUSTOMER_NAME_WRAPS = 0.15
 """Invoices whose customer, a company of two words or more, has its name wrapped onto a second line, as
 in a narrow address window; from a random stream of their own."""
@@ -121,6 +134,8 @@ class Printed:
     meta: list[tuple[str, str]]
     ship_to: list[str] = field(default_factory=list)
     """A delivery address under the customer's: its heading, then its lines; empty for none."""
+    ship_to_beside: bool = False
+    """Whether the delivery address is printed beside the customer's block (where there is room)."""
     columns: list[str] = field(default_factory=list)
     """Column keys in printed order: designation, qty, price, vat, total."""
     headers: dict[str, str] = field(default_factory=dict)
@@ -143,6 +158,12 @@ class Printed:
     text's size under a heading such as "From")."""
     sender_heading: str = ""
     """The heading over the seller's block when sender_style is 'headed'."""
+    number_in_title: bool = False
+    """Whether the number follows the title (and is left out of the meta block, whose first pair
+    it is)."""
+    name_in_footer_only: bool = False
+    """With sender_style 'logo': the seller's name is left out under the logo, and printed in the
+    footer only."""
     sender_name_lines: int = 1
     """How many of the sender's lines its name takes (a long name wraps onto a second)."""
     account_heading: str = ""
@@ -444,18 +465,25 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         if not credit:  # what it corrects (a credit note names it already)
             corrected = f"{corrections.choice(prefix) or 'F'}-{date.year}-{corrections.randint(1, 9999):04d}"
             printed.meta.append((word(corrections, "refers_to", lang), corrected))
+        elif corrections.random() < CORRECTIONS_NUMBERED_AS_INVOICES:
+            printed.meta[0] = (word(corrections, "number", lang), number)
     # How the seller presents itself, from a stream of its own: real invoices often print the
     # seller's name no larger than the text, under a "From" heading, or below a logo.
     styles = random.Random(f"{provider}|{customer}|{number}|sender")
     printed.sender_style = styles.choices(SENDER_STYLES, SENDER_STYLE_WEIGHTS)[0]
     if printed.sender_style == "headed":
         printed.sender_heading = word(styles, "seller", lang)
+    if printed.sender_style == "logo":
+        printed.name_in_footer_only = random.Random(f"{provider}|{customer}|{number}|logo only").random() < LOGO_ONLY
     name_words = provider.split()
     if len(name_words) >= 3 and styles.random() < 0.2:  # a long name printed over two lines
         cut = styles.randint(1, len(name_words) - 2) if len(name_words) > 3 else 2
         printed.sender[:1] = [" ".join(name_words[:cut]), " ".join(name_words[cut:])]
         printed.sender_name_lines = 2
     printed.ship_to = ship_to
+    if printed.title:
+        printed.number_in_title = random.Random(f"{provider}|{customer}|{number}|title").random() < NUMBER_IN_TITLE
+    printed.ship_to_beside = random.Random(f"{provider}|{customer}|{number}|ship to beside").random() < SHIP_TO_BESIDE
     if remit_to:
         printed.notes.insert(len(printed.notes) - 1, remit_to)
     vat_tables = random.Random(f"{provider}|{customer}|{number}|vat table")
@@ -506,6 +534,10 @@ def _invoice(rng: random.Random, locale: Locale) -> tuple[Printed, dict]:
         "vat_table": bool(printed.vat_table),
         "sender_style": printed.sender_style,
         "sender_name_lines": printed.sender_name_lines,
+        "number_label": printed.meta[0][0],
+        "number_in_title": printed.number_in_title,
+        "name_in_footer_only": printed.name_in_footer_only,
+        "ship_to": bool(printed.ship_to),
     }
     return printed, labels
 
@@ -694,7 +726,7 @@ def _lookalike(rng: random.Random, locale: Locale, kind: str) -> tuple[Printed, 
     title, number_label, date2_label = _LOOKALIKE_WORDS[kind][lang]
     date_value = printed.meta[1][1]
     ref = f"{rng.choice(['INV', 'FA', 'RE'])}-{rng.randint(2022, 2025)}-{rng.randint(1, 9999):04d}"
-    printed.title = title
+    printed.title, printed.number_in_title = title, False
     date_label = {"en": "Date", "fr": "Date", "de": "Datum", "nl": "Datum", "it": "Data", "es": "Fecha"}[lang]
     printed.meta = [
         (number_label, f"{rng.choice(['Q', 'D', 'A', 'PO', 'DN', 'R'])}-{rng.randint(1000, 99999)}"),

@@ -85,7 +85,8 @@ class _Page:
 
     def footer(self) -> None:
         self.c.setFont(self.font, 7.5)
-        lines = self.doc.footer if (self.layout.sender_in_footer or len(self.doc.footer) > 1) else []
+        shown = self.layout.sender_in_footer or len(self.doc.footer) > 1 or self.doc.name_in_footer_only
+        lines = self.doc.footer if shown else []
         y = 58
         for line in lines:
             self.c.drawCentredString(WIDTH / 2, y, line)
@@ -106,16 +107,19 @@ class _Page:
         ]
         y = top
         style = doc.sender_style
+        name_lines = doc.sender_name_lines
         if style == "logo":
             y = self.logo(sx, y, align)
+            if doc.name_in_footer_only:
+                sender, name_lines = sender[name_lines:], 0
         elif style == "headed":
             self.text(sx, y, doc.sender_heading, bold=True, size=self.size - 1, align=align)
             y -= 13
         for i, line in enumerate(sender):
-            name = i < doc.sender_name_lines
+            name = i < name_lines
             large = name and style == "letterhead"
             self.text(sx, y, line, bold=name and style != "plain", size=14 if large else self.size, align=align)
-            y -= (16 if i + 1 < doc.sender_name_lines else 18) if large else 12
+            y -= (16 if i + 1 < name_lines else 18) if large else 12
         sender_bottom = y
         # Title opposite the sender (or under it when centred).
         if doc.title:
@@ -128,7 +132,12 @@ class _Page:
                     (WIDTH - MARGIN if lay.header_side == "left" else MARGIN),
                     ("right" if lay.header_side == "left" else "left"),
                 )
-            self.text(tx, title_y, doc.title, bold=True, size=20, align=talign)
+            # A title that carries the number ("Rechnung R-2022-0042") shrinks to fit its half of the page.
+            title, size = f"{doc.title} {doc.meta[0][1]}" if doc.number_in_title else doc.title, 20
+            room = WIDTH - 2 * MARGIN if lay.header_side == "center" else WIDTH / 2 - MARGIN - 10
+            while doc.number_in_title and size > 11 and self.c.stringWidth(title, self.bold, size) > room:
+                size -= 1
+            self.text(tx, title_y, title, bold=True, size=size, align=talign)
         # Customer: in the envelope window (left) or opposite the sender.
         cy = min(sender_bottom, HEIGHT - 120) - 24
         cx = MARGIN if lay.header_side != "left" or lay.family == "horizontal" else WIDTH / 2 + 30
@@ -139,15 +148,25 @@ class _Page:
         for line in doc.customer:
             self.text(cx, yy, line)
             yy -= 12
+        customer_bottom = yy
         if doc.ship_to:
-            yy -= 10
-            self.text(cx, yy, doc.ship_to[0], bold=True, size=self.size - 1)
+            # Beside the customer's block when the line leaves room before the meta column (or the
+            # margin), else under it.
+            right = WIDTH / 2 + 20 if cx == MARGIN and lay.meta_style == "left" and lay.family != "window" else WIDTH - MARGIN
+            bx = cx + self.widest([doc.customer_heading, *doc.customer]) + 30
+            if doc.ship_to_beside and bx + self.widest(doc.ship_to) <= right:
+                yy = cy
+            else:
+                bx, yy = cx, yy - 10
+            self.text(bx, yy, doc.ship_to[0], bold=True, size=self.size - 1)
             yy -= 13
             for line in doc.ship_to[1:]:
-                self.text(cx, yy, line)
+                self.text(bx, yy, line)
                 yy -= 12
-        customer_bottom = yy
-        # Meta: a list of 'label: value' lines, or a row of label-over-value cells.
+            customer_bottom = min(customer_bottom, yy)
+        # Meta: a list of 'label: value' lines, or a row of label-over-value cells; without the
+        # number when the title carries it.
+        meta = doc.meta[1:] if doc.number_in_title else doc.meta
         if lay.meta_style == "left":
             mx = WIDTH / 2 + 30 if cx == MARGIN else MARGIN
             if lay.family == "window":
@@ -158,14 +177,14 @@ class _Page:
             # its own), so that the longest label is not always printed in one cell with its value.
             # Labels in a narrow column (from a stream of its own, in a third of the documents) wrap
             # onto a second line, the value beside the first line, between the two or beside the last.
-            shape = random.Random(f"{doc.meta}|label column")
+            shape = random.Random(f"{meta}|label column")
             narrow = shape.random() < 1 / 3
             label_width = shape.choice(LABEL_COLUMN_WIDTHS) if narrow else None
             value_beside = shape.choice(("first", "middle", "last"))
-            gap = random.Random(f"{doc.meta}|value column").choice(VALUE_COLUMN_GAPS)
-            labels = [self.wrap(f"{label}:", self.font, self.size, label_width) for label, _ in doc.meta]
+            gap = random.Random(f"{meta}|value column").choice(VALUE_COLUMN_GAPS)
+            labels = [self.wrap(f"{label}:", self.font, self.size, label_width) for label, _ in meta]
             width = max(self.c.stringWidth(line, self.font, self.size) for lines in labels for line in lines) + gap
-            for lines, (_, value) in zip(labels, doc.meta):
+            for lines, (_, value) in zip(labels, meta):
                 for k, line in enumerate(lines):
                     self.text(mx, my - 11 * k, line)
                 drop = {"first": 0, "middle": 5.5, "last": 11}[value_beside] * (len(lines) - 1)
@@ -175,13 +194,13 @@ class _Page:
         y = customer_bottom - 18
         # Four cells a row; in a third of the documents (from a stream of its own) five, whose
         # labels wrap in a narrow column, each value under its own label's last line.
-        shape = random.Random(f"{doc.meta}|cells")
+        shape = random.Random(f"{meta}|cells")
         narrow = shape.random() < 1 / 3
         per_row = 5 if narrow else 4
         cell = (WIDTH - 2 * MARGIN) / per_row
         label_width = shape.choice(LABEL_COLUMN_WIDTHS) if narrow else cell - 8
-        for start in range(0, len(doc.meta), per_row):
-            cells = doc.meta[start : start + per_row]
+        for start in range(0, len(meta), per_row):
+            cells = meta[start : start + per_row]
             labels = [self.wrap(label, self.bold, self.size - 2, label_width) for label, _ in cells]
             for i, (lines, (_, value)) in enumerate(zip(labels, cells)):
                 x = MARGIN + i * cell
@@ -205,6 +224,10 @@ class _Page:
             else:
                 lines.append(w)
         return lines or [text]
+
+    def widest(self, lines: list[str]) -> float:
+        """The width of the longest of lines, printed bold (headings are)."""
+        return max((self.c.stringWidth(line, self.bold, self.size) for line in lines), default=0.0)
 
     def sender_name(self) -> str:
         return " ".join(self.doc.sender[: self.doc.sender_name_lines])

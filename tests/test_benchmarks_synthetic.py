@@ -322,3 +322,81 @@ def test_some_credit_notes_and_a_few_invoices_are_titled_as_corrections():
     for labels in corrections:
         negative = Decimal(labels["fields"]["total_with_vat"]) < 0
         assert negative == (labels["subtype"] == "credit_note")
+
+
+def test_some_sellers_shown_by_a_logo_print_their_name_in_the_footer_only():
+    logo_only = 0
+    for seed in range(120):
+        pdf, labels = make_document(seed)
+        if not labels.get("name_in_footer_only"):
+            continue
+        logo_only += 1
+        assert labels["sender_style"] == "logo"
+        lines = [line.strip() for line in _text(pdf).replace("\r", "").splitlines()]
+        name = labels["fields"]["provider"]
+        assert name in lines[-3:] + lines[-4:]  # the footer, over the page number
+        assert not any(name in line for line in lines[:6])  # nothing but the picture says it at the top
+    assert 2 <= logo_only <= 20
+
+
+def _tops(pdf: bytes, text: str) -> list[float]:
+    """The top (PDF points, from the bottom) of each place page 1 prints text."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0].get_textpage()
+        searcher = page.search(text, match_case=True)
+        tops = []
+        while (found := searcher.get_next()) is not None:
+            tops.append(page.get_charbox(found[0])[3])
+        return tops
+    finally:
+        document.close()
+
+
+def test_delivery_addresses_are_printed_beside_or_under_the_customers_block():
+    from benchmarks.synthetic_locale import WORDS
+
+    beside = under = 0
+    for seed in range(150):
+        pdf, labels = make_document(seed)
+        if not labels.get("ship_to"):
+            continue
+        headings = [t for w in WORDS["ship_to"][labels["language"]] for t in _tops(pdf, w)]
+        name = labels["fields"]["customer"].split()[0]
+        customer = max(_tops(pdf, name))  # its block's first line; a delivery to it prints it lower
+        assert len(headings) == 1
+        if headings[0] > customer:  # level with the customer's heading, over its name
+            beside += 1
+        else:
+            under += 1
+    assert beside >= 3 and under >= 3
+
+
+def test_some_corrective_credit_notes_are_numbered_as_invoices():
+    from benchmarks.synthetic_locale import WORDS
+
+    invoice_labels = {w for words in WORDS["number"].values() for w in words}
+    as_invoices = 0
+    for seed in range(400):
+        pdf, labels = make_document(seed)
+        if not (labels.get("correction") and labels["subtype"] == "credit_note"):
+            continue
+        if labels["number_label"] in invoice_labels:
+            as_invoices += 1
+            assert Decimal(labels["fields"]["total_with_vat"]) < 0  # the sign still says what it is
+    assert as_invoices >= 2
+
+
+def test_some_titles_carry_the_invoice_number_and_the_meta_block_leaves_it_out():
+    carried = 0
+    for seed in range(120):
+        pdf, labels = make_document(seed)
+        if not labels.get("number_in_title"):
+            continue
+        carried += 1
+        number = labels["fields"]["invoice_number"]
+        first_page = _text(pdf).split("\f")[0]
+        assert first_page.count(number) == 1
+        line = next(line for line in first_page.splitlines() if number in line)
+        assert line.strip().endswith(number) and len(line.strip()) > len(number)  # the title before it
+    assert 3 <= carried <= 30
