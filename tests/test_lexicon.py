@@ -200,3 +200,20 @@ def test_anchors_never_hide_a_label():
             for label in vocabulary:
                 if label.pattern.search(text):
                     assert any(a in lower for a in label.anchors), (text, label.pattern.pattern)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bezug: Rechnung  RE-2022-0042",
+        "Korrektur zu Rechnung  RE-8077",
+        "Concerne la facture  F-2022-0042",
+        "Rectifica la factura  F-2022-0042",
+        "Rettifica della fattura  F-2022-0042",
+        "Correctie op factuur  F-2022-0042",
+        "Credited invoice  INV-0042",
+        "Replaces invoice  INV-0042",
+    ],
+)
+def test_the_invoice_a_correction_refers_to_is_not_its_own_number(text):
+    assert _kinds(text, FIELD_LABELS)[0][1] == "referenced_invoice"
