@@ -133,7 +133,7 @@ class Printed:
     customer: list[str]
     meta: list[tuple[str, str]]
     ship_to: list[str] = field(default_factory=list)
-    """A delivery address under the customer's: its heading, then its lines; empty for none."""
+    """A delivery address, under or beside the customer's: its heading, then its lines; empty for none."""
     ship_to_beside: bool = False
     """Whether the delivery address is printed beside the customer's block (where there is room)."""
     columns: list[str] = field(default_factory=list)

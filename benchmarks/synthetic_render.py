@@ -133,7 +133,8 @@ class _Page:
                     ("right" if lay.header_side == "left" else "left"),
                 )
             # A title that carries the number ("Rechnung R-2022-0042") shrinks to fit its half of the page.
-            title, size = f"{doc.title} {doc.meta[0][1]}" if doc.number_in_title else doc.title, 20
+            title = f"{doc.title} {doc.meta[0][1]}" if doc.number_in_title else doc.title
+            size = 20
             room = WIDTH - 2 * MARGIN if lay.header_side == "center" else WIDTH / 2 - MARGIN - 10
             while doc.number_in_title and size > 11 and self.c.stringWidth(title, self.bold, size) > room:
                 size -= 1
@@ -152,7 +153,8 @@ class _Page:
         if doc.ship_to:
             # Beside the customer's block when the line leaves room before the meta column (or the
             # margin), else under it.
-            right = WIDTH / 2 + 20 if cx == MARGIN and lay.meta_style == "left" and lay.family != "window" else WIDTH - MARGIN
+            meta_beside = cx == MARGIN and lay.meta_style == "left" and lay.family != "window"
+            right = WIDTH / 2 + 20 if meta_beside else WIDTH - MARGIN
             bx = cx + self.widest([doc.customer_heading, *doc.customer]) + 30
             if doc.ship_to_beside and bx + self.widest(doc.ship_to) <= right:
                 yy = cy
