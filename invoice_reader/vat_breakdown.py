@@ -48,14 +48,15 @@ def find_vat_breakdown(lines: list[TextLine], decimal_comma: bool | None) -> lis
     rows with one rate, the first whose base x rate gives its amount is kept."""
     found: dict[Decimal, BreakdownRow] = {}
     header_at = -HEADER_REACH_LINES - 1
+    after_title = False
     for index, line in enumerate(lines):
         text = line.layout_text()
         names_vat = bool(_vat_word_starts(text))
         masked = blank_dates(text)
         numbers = find_numbers(masked, decimal_comma)
-        # A header names VAT itself ("VAT rate  Net  VAT") or sits under a title that does ("VAT
-        # summary" over "Rate  Base  Amount").
-        titled = index > 0 and _is_vat_title(lines[index - 1], decimal_comma)
+        # A header names VAT itself ("VAT rate  Net  VAT") or sits under a title that does and prints
+        # no number ("VAT summary" over "Rate  Base  Amount").
+        titled, after_title = after_title, names_vat and not numbers
         if (names_vat or titled) and _HEADER_RE.search(text) and not any(not n.is_percent for n in numbers):
             # A line-item table's header ("Description  Qty  VAT %  Total") heads items, not rates.
             kinds = {m.kind for m in find_labels(text, COLUMN_LABELS)}
@@ -111,12 +112,6 @@ def _rows_over_amounts(line: TextLine, below: TextLine, decimal_comma: bool | No
                 rows.append(VatRate(rate, base, money[0].value))
                 break
     return rows
-
-
-def _is_vat_title(line: TextLine, decimal_comma: bool | None) -> bool:
-    """A line that names VAT and prints no number: the title of a table under it."""
-    text = line.layout_text()
-    return bool(_vat_word_starts(text)) and not find_numbers(blank_dates(text), decimal_comma)
 
 
 def _vat_segments(text: str) -> list[tuple[int, int]]:
