@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from itertools import pairwise
 
 import pypdfium2 as pdfium
@@ -24,6 +25,13 @@ def _text(pdf: bytes) -> str:
         document.close()
 
 
+@lru_cache(maxsize=None)
+def _document(seed: int) -> tuple[bytes, dict]:
+    """make_document(seed), made once for all the tests that look through the first seeds' invoices
+    (they read the labels, never change them)."""
+    return make_document(seed)
+
+
 @pytest.mark.parametrize("seed", [0, 7, 999])
 def test_same_seed_gives_same_labels_and_same_pdf(seed):
     pdf_a, labels_a = make_document(seed)
@@ -39,7 +47,7 @@ def test_different_seeds_give_different_documents():
 
 def test_labels_add_up_to_the_cent():
     for seed in range(40):
-        labels = make_document(seed)[1]
+        labels = _document(seed)[1]
         fields = labels["fields"]
         d = lambda v: Decimal(v)
         for line in fields["lines"]:
@@ -195,7 +203,7 @@ def test_till_quantity_lines_and_vat_summaries_add_up_in_each_way_they_are_print
     value = lambda text: Decimal(text.replace(",", "."))  # noqa: E731
     seen = {"amount under the item": 0, "amount beside the item": 0, "rate's gross": 0}
     for seed in range(200):
-        pdf, labels = make_document(seed)
+        pdf, labels = _document(seed)
         if labels["layout"] != "till":
             continue
         for row in _text(pdf).splitlines():
@@ -255,7 +263,7 @@ def test_order_numbers_come_in_several_shapes():
 def test_labels_wrap_in_a_narrow_column_in_some_documents_only():
     wrapped = 0
     for seed in range(40):
-        pdf, labels = make_document(seed)
+        pdf, labels = _document(seed)
         if labels["layout"] == "till":
             continue
         lines = [line.strip() for line in _text(pdf).splitlines()]
@@ -271,7 +279,7 @@ def _digits(text: str) -> str:
 def test_some_bills_print_an_account_summary_that_adds_an_open_balance_or_takes_off_instalments():
     open_balances, instalments, paid_up = 0, 0, 0
     for seed in range(300):
-        pdf, labels = make_document(seed)
+        pdf, labels = _document(seed)
         if labels.get("layout") == "till" or not labels["account_summary"]:
             continue
         fields = labels["fields"]
@@ -290,7 +298,7 @@ def test_some_bills_print_an_account_summary_that_adds_an_open_balance_or_takes_
 def test_some_invoices_print_a_vat_table_with_each_rates_base_and_vat():
     tables = 0
     for seed in range(120):
-        pdf, labels = make_document(seed)
+        pdf, labels = _document(seed)
         if labels.get("layout") == "till" or not labels["vat_table"]:
             continue
         tables += 1
@@ -304,7 +312,7 @@ def test_some_invoices_print_a_vat_table_with_each_rates_base_and_vat():
 def test_some_customers_names_wrap_onto_a_second_line_as_in_a_narrow_window():
     wrapped = 0
     for seed in range(150):
-        pdf, labels = make_document(seed)
+        pdf, labels = _document(seed)
         name = labels["fields"]["customer"]
         if labels.get("layout") == "till" or not name:
             continue
@@ -327,7 +335,7 @@ def test_some_credit_notes_and_a_few_invoices_are_titled_as_corrections():
 def _flagged(flag: str, seeds: int):
     """(pdf, labels) of each of the first seeds' documents whose labels set flag."""
     for seed in range(seeds):
-        pdf, labels = make_document(seed)
+        pdf, labels = _document(seed)
         if labels.get(flag):
             yield pdf, labels
 
